@@ -1,0 +1,73 @@
+"""CLI: check-config and init-config (reads and writes the .env file)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from monitor.config import Settings, env_file_problem, parse_settings, read_environment
+from monitor.errors import ConfigError, ConfigProblem
+
+EnvFileOption = Annotated[
+    Path, typer.Option("--env-file", help="The .env file to read (the environment wins over it).")
+]
+
+
+def check_config(env_file: EnvFileOption = Path(".env")) -> None:
+    """Report every configuration problem at once, each naming its variable and the fix.
+
+    Secrets are never printed. Exits 1 when anything is missing or malformed.
+
+    Example: python bot.py check-config --env-file .env
+    """
+    env = read_environment(env_file)
+    problems: list[ConfigProblem] = []
+    settings: Settings | None = None
+    try:
+        settings = parse_settings(env)
+    except ConfigError as e:
+        problems.extend(e.problems)
+    # Missing required variables are reported even when others are malformed.
+    seen = {p.variable for p in problems}
+    required = Settings().missing_for_service()
+    problems.extend(p for p in required if p.variable not in seen and not env.get(p.variable, "").strip())
+    warning = env_file_problem(env_file)
+    if warning:
+        typer.echo(f"warning: {warning}", err=True)
+    if problems:
+        typer.echo(f"{len(problems)} problem(s) with the configuration:", err=True)
+        for problem in sorted(problems, key=lambda p: p.variable):
+            typer.echo(f"  {problem.variable}: {problem.problem}", err=True)
+        raise typer.Exit(1)
+    assert settings is not None
+    target = "real Telegram" if settings.server_address is None else settings.telegram_server
+    typer.echo(f"configuration OK: database {settings.database_url}, Telegram server {target}")
+
+
+def init_config(
+    env_file: EnvFileOption = Path(".env"),
+    example: Annotated[Path, typer.Option(help="The template to copy.")] = Path("config.example.env"),
+) -> None:
+    """Create a .env from config.example.env, readable by you alone (mode 0600).
+
+    Example: python bot.py init-config && $EDITOR .env
+    """
+    if env_file.exists():
+        typer.echo(f"{env_file} exists already; nothing changed", err=True)
+        raise typer.Exit(1)
+    if not example.is_file():
+        typer.echo(f"no template at {example}: run this from the draftwatch folder", err=True)
+        raise typer.Exit(1)
+    fd = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out, example.open(encoding="utf-8") as src:
+        shutil.copyfileobj(src, out)
+    typer.echo(f"wrote {env_file} (mode 0600): fill in the Telegram values, then run check-config")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check-config")(check_config)
+    app.command("init-config")(init_config)

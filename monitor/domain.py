@@ -1,0 +1,197 @@
+"""Value objects shared by every layer: channels, posts, versions, hits, subscribers, alerts (no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+def _require_aware(name: str, value: datetime | None) -> None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError(f"{name} must be timezone-aware (UTC), got naive {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """A public channel being watched; `telegram_id` is the bare channel id (no -100 prefix)."""
+
+    telegram_id: int
+    title: str
+    username: str | None = None
+    access_hash: int | None = None
+    last_seen_id: int = 0
+    poll_interval_s: int = 300
+    enabled: bool = True
+    joined: bool = False
+    flood_wait_until: datetime | None = None
+    last_error: str | None = None
+    last_polled_at: datetime | None = None
+    last_post_at: datetime | None = None
+    added_at: datetime | None = None
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.telegram_id <= 0:
+            raise ValueError(f"telegram_id must be a positive bare channel id, got {self.telegram_id}")
+        if self.poll_interval_s <= 0:
+            raise ValueError(f"poll_interval_s must be positive, got {self.poll_interval_s}")
+        for name in ("flood_wait_until", "last_polled_at", "last_post_at", "added_at"):
+            _require_aware(name, getattr(self, name))
+
+    @property
+    def label(self) -> str:
+        """How people name the channel: @username when it has one, else its id."""
+        return f"@{self.username}" if self.username else str(self.telegram_id)
+
+    def post_link(self, message_id: int) -> str:
+        """The public t.me link of one post (t.me/c/... for channels without a username)."""
+        if self.username:
+            return f"https://t.me/{self.username}/{message_id}"
+        return f"https://t.me/c/{self.telegram_id}/{message_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One channel post as read from Telegram (an album is one post)."""
+
+    channel_telegram_id: int
+    message_id: int
+    date: datetime
+    text: str
+    views: int | None = None
+    forwards: int | None = None
+    forwarded_from: str | None = None
+    media_kind: str | None = None
+    grouped_id: int | None = None
+    edit_date: datetime | None = None
+    deleted_at: datetime | None = None
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.message_id <= 0:
+            raise ValueError(f"message_id must be positive, got {self.message_id}")
+        for name in ("date", "edit_date", "deleted_at"):
+            _require_aware(name, getattr(self, name))
+
+
+@dataclass(frozen=True, slots=True)
+class PostVersion:
+    """One text a post has had; version 1 is the text first seen."""
+
+    post_id: int
+    version: int
+    text: str
+    edit_date: datetime | None
+    seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a pattern term matched: offsets into the original text, the surface and the lemma."""
+
+    start: int
+    end: int
+    surface: str
+    lemma: str = ""
+    term: str = ""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start <= self.end:
+            raise ValueError(f"bad span {self.start}..{self.end}")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A rule that matched a post, with the spans that explain why."""
+
+    rule_id: str
+    category: str
+    spans: tuple[Span, ...]
+    tags: tuple[str, ...] = ()
+    post_id: int | None = None
+    created_at: datetime | None = None
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    ANALYST = "analyst"
+
+
+class SubscriberStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DENIED = "denied"
+    BLOCKED = "blocked"
+    INACTIVE = "inactive"  # the user blocked the bot; reactivated by their next /start
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """A Telegram user who talks to the bot."""
+
+    telegram_user_id: int
+    role: Role = Role.ANALYST
+    status: SubscriberStatus = SubscriberStatus.PENDING
+    timezone: str = "UTC"
+    username: str | None = None
+    display_name: str = ""
+    muted_until: datetime | None = None
+    created_at: datetime | None = None
+    id: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status is SubscriberStatus.APPROVED
+
+
+class SubscriptionKind(StrEnum):
+    CATEGORY = "category"
+    RULE = "rule"
+    EXPRESSION = "expression"
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """What one subscriber wants alerts for, optionally limited to some channels."""
+
+    subscriber_id: int
+    kind: SubscriptionKind
+    value: str
+    channels: tuple[str, ...] = ()
+    id: int | None = None
+
+
+class AlertStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the last retry; kept for the operator
+    DROPPED = "dropped"  # the subscriber went away before delivery
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One row of the outbox: a post to deliver to a subscriber, exactly once."""
+
+    subscriber_id: int
+    post_id: int
+    status: AlertStatus = AlertStatus.PENDING
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    sent_message_id: int | None = None
+    edited: bool = False
+    rule_ids: tuple[str, ...] = ()
+    last_error: str | None = None
+    created_at: datetime | None = None
+    sent_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    """What saving a batch of posts changed in the archive."""
+
+    new_posts: tuple[int, ...] = ()  # archive ids of posts stored for the first time
+    edited_posts: tuple[int, ...] = ()  # archive ids of posts whose text changed
+    new_hits: tuple[Hit, ...] = field(default=())
+    last_seen_id: int = 0

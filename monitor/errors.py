@@ -1,0 +1,128 @@
+"""The error hierarchy: every error says what the caller does next and carries its data (no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class DraftwatchError(Exception):
+    """Base of every error draftwatch raises on purpose."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigProblem:
+    """One problem with one setting: which variable, and what to do about it."""
+
+    variable: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.variable}: {self.problem}"
+
+
+class ConfigError(DraftwatchError):
+    """Settings are missing or malformed; `problems` lists every one, each naming its variable."""
+
+    def __init__(self, problems: Sequence[ConfigProblem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} configuration problem(s):\n{lines}")
+
+
+class NotFoundError(DraftwatchError):
+    """A `get_*` found nothing: `kind` and `key` say what was looked for."""
+
+    def __init__(self, kind: str, key: object) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"no {kind} {key!r}")
+
+
+class SchemaOutdatedError(DraftwatchError):
+    """The database schema is behind the code; run the command in the message."""
+
+    def __init__(self, current: str | None, head: str) -> None:
+        self.current = current
+        self.head = head
+        super().__init__(
+            f"the database schema is at {current or 'nothing (empty database)'}, "
+            f"the code needs {head}: run `python bot.py db upgrade` first"
+        )
+
+
+class PatternError(DraftwatchError):
+    """A pattern pack is invalid: `source` and `line` point at the offending place."""
+
+    def __init__(self, source: str, problem: str, line: int | None = None) -> None:
+        self.source = source
+        self.problem = problem
+        self.line = line
+        where = f"{source}:{line}" if line is not None else source
+        super().__init__(f"{where}: {problem}")
+
+
+class CommandError(DraftwatchError):
+    """A bot or CLI command was malformed; `user_message` is shown to the user as is."""
+
+    def __init__(self, user_message: str) -> None:
+        self.user_message = user_message
+        super().__init__(user_message)
+
+
+class QueryError(DraftwatchError):
+    """A search query is malformed; the message explains it to the user."""
+
+    def __init__(self, query: str, problem: str) -> None:
+        self.query = query
+        self.problem = problem
+        super().__init__(f"cannot search for {query!r}: {problem}")
+
+
+class ImportFileError(DraftwatchError):
+    """An import file is malformed: `path` and `where` name what broke."""
+
+    def __init__(self, path: str, where: str, problem: str) -> None:
+        self.path = path
+        self.where = where
+        self.problem = problem
+        super().__init__(f"{path}: {where}: {problem}")
+
+
+class SourceUnavailableError(DraftwatchError):
+    """A channel cannot be read (private, gone, not a channel); `reason` says which."""
+
+    def __init__(self, channel: str, reason: str) -> None:
+        self.channel = channel
+        self.reason = reason
+        super().__init__(f"channel {channel}: {reason}")
+
+
+class RateLimitedError(DraftwatchError):
+    """Telegram asked us to wait: try again after `retry_after` seconds."""
+
+    def __init__(self, retry_after: int, what: str = "") -> None:
+        self.retry_after = retry_after
+        self.what = what
+        super().__init__(f"rate limited{' on ' + what if what else ''}: retry after {retry_after} s")
+
+
+class SessionDeadError(DraftwatchError):
+    """The Telegram session is no longer valid; the operator must log in again."""
+
+    def __init__(self, session: str, reason: str) -> None:
+        self.session = session
+        self.reason = reason
+        super().__init__(
+            f"the Telegram session {session} is dead ({reason}): run `python bot.py login` again"
+        )
+
+
+class AlreadyRunningError(DraftwatchError):
+    """Another process holds the lock on a session or database file."""
+
+    def __init__(self, path: str, pid: int | None) -> None:
+        self.path = path
+        self.pid = pid
+        who = f"process {pid}" if pid else "another process"
+        super().__init__(f"{path} is in use by {who}: stop it first, one process per session")

@@ -1,0 +1,1 @@
+"""Shared fixtures: a real SQLite archive migrated by Alembic in tmp_path."""
