@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-from monitor.cli import settings
+from monitor.cli import database, settings
+from monitor.cli.context import CliState
 
 app = typer.Typer(
     name="draftwatch",
@@ -14,7 +18,20 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (settings,):
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    env_file: Annotated[
+        Path,
+        typer.Option("--env-file", help="The .env file to read; the environment wins over it."),
+    ] = Path(".env"),
+) -> None:
+    """Watch public Telegram channels for draft notices."""
+    ctx.obj = CliState(env_file=env_file)
+
+
+for module in (settings, database):
     module.register(app)
 
 

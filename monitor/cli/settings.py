@@ -9,21 +9,19 @@ from typing import Annotated
 
 import typer
 
+from monitor.cli.context import env_file_of
 from monitor.config import Settings, env_file_problem, parse_settings, read_environment
 from monitor.errors import ConfigError, ConfigProblem
 
-EnvFileOption = Annotated[
-    Path, typer.Option("--env-file", help="The .env file to read (the environment wins over it).")
-]
 
-
-def check_config(env_file: EnvFileOption = Path(".env")) -> None:
+def check_config(ctx: typer.Context) -> None:
     """Report every configuration problem at once, each naming its variable and the fix.
 
     Secrets are never printed. Exits 1 when anything is missing or malformed.
 
-    Example: python bot.py check-config --env-file .env
+    Example: python bot.py --env-file .env check-config
     """
+    env_file = env_file_of(ctx)
     env = read_environment(env_file)
     problems: list[ConfigProblem] = []
     settings: Settings | None = None
@@ -34,7 +32,9 @@ def check_config(env_file: EnvFileOption = Path(".env")) -> None:
     # Missing required variables are reported even when others are malformed.
     seen = {p.variable for p in problems}
     required = Settings().missing_for_service()
-    problems.extend(p for p in required if p.variable not in seen and not env.get(p.variable, "").strip())
+    problems.extend(
+        p for p in required if p.variable not in seen and not env.get(p.variable, "").strip()
+    )
     warning = env_file_problem(env_file)
     if warning:
         typer.echo(f"warning: {warning}", err=True)
@@ -49,13 +49,16 @@ def check_config(env_file: EnvFileOption = Path(".env")) -> None:
 
 
 def init_config(
-    env_file: EnvFileOption = Path(".env"),
-    example: Annotated[Path, typer.Option(help="The template to copy.")] = Path("config.example.env"),
+    ctx: typer.Context,
+    example: Annotated[Path, typer.Option(help="The template to copy.")] = Path(
+        "config.example.env"
+    ),
 ) -> None:
     """Create a .env from config.example.env, readable by you alone (mode 0600).
 
     Example: python bot.py init-config && $EDITOR .env
     """
+    env_file = env_file_of(ctx)
     if env_file.exists():
         typer.echo(f"{env_file} exists already; nothing changed", err=True)
         raise typer.Exit(1)

@@ -1,0 +1,44 @@
+"""What every CLI command shares: the --env-file option, loading settings, logging (reads files)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+
+from monitor.config import Settings, load_settings
+from monitor.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class CliState:
+    env_file: Path
+
+
+def env_file_of(ctx: typer.Context) -> Path:
+    state = ctx.find_root().obj
+    return state.env_file if isinstance(state, CliState) else Path(".env")
+
+
+def settings_or_exit(ctx: typer.Context) -> Settings:
+    """Load settings; on a problem print every one, naming its variable, and exit 2."""
+    try:
+        settings = load_settings(env_file_of(ctx))
+    except ConfigError as e:
+        typer.echo(str(e), err=True)
+        typer.echo("Fix these in the environment or .env (see config.example.env).", err=True)
+        raise typer.Exit(2) from e
+    configure_logging(settings.log_level)
+    return settings
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S",
+    )
+    # Telethon logs request payloads at DEBUG; keep it quieter than ours.
+    logging.getLogger("telethon").setLevel(max(logging.INFO, logging.getLevelName(level)))

@@ -1,0 +1,314 @@
+"""Post repository: posts, their versions, deletions and hits, saved in one transaction (does I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from monitor.domain import Hit, Post, PostVersion, SaveResult
+from monitor.errors import NotFoundError
+from monitor.store.engine import Database
+from monitor.store.rows import (
+    hit_from_row,
+    insert_ignoring_duplicates,
+    post_from_row,
+    spans_to_json,
+    version_from_row,
+)
+from monitor.store.schema import ChannelRow, HitRow, PostRow, PostVersionRow
+
+HitFinder = Callable[[str], Sequence[Hit]]
+
+
+def _no_hits(_text: str) -> Sequence[Hit]:
+    return ()
+
+
+@dataclass(slots=True)
+class _Batch:
+    """What one save changed, gathered while the transaction runs."""
+
+    new_posts: list[int] = field(default_factory=list)
+    edited_posts: list[int] = field(default_factory=list)
+    new_hits: list[Hit] = field(default_factory=list)
+
+
+class PostRepo:
+    """Posts keyed by (channel, message id); edits become versions, deletions a flag."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def save_posts(
+        self,
+        channel_telegram_id: int,
+        posts: Sequence[Post],
+        *,
+        now: datetime,
+        find_hits: HitFinder = _no_hits,
+    ) -> SaveResult:
+        """Store posts, new versions of edited ones, their new hits and the channel's last-seen id.
+
+        One transaction; saving the same posts again changes nothing.
+        """
+        async with self._db.write.begin() as session:
+            channel = await _channel_row(session, channel_telegram_id)
+            existing = await _existing_posts(session, channel.id, posts)
+            batch = _Batch()
+            for post in posts:
+                row = existing.get(post.message_id) or await _album_row(session, channel.id, post)
+                if row is None:
+                    await _insert_post(session, channel.id, post, now, find_hits, batch)
+                else:
+                    await _update_post(session, row, post, now, find_hits, batch)
+            newest = max((p.message_id for p in posts), default=0)
+            if newest > channel.last_seen_id:
+                channel.last_seen_id = newest
+            dates = [p.date for p in posts]
+            if dates and (channel.last_post_at is None or max(dates) > channel.last_post_at):
+                channel.last_post_at = max(dates)
+            return SaveResult(
+                new_posts=tuple(batch.new_posts),
+                edited_posts=tuple(batch.edited_posts),
+                new_hits=tuple(batch.new_hits),
+                last_seen_id=channel.last_seen_id,
+            )
+
+    async def mark_deleted(
+        self, channel_telegram_id: int, message_ids: Sequence[int], *, now: datetime
+    ) -> list[int]:
+        """Flag posts as deleted (never erased); returns the archive ids newly flagged."""
+        async with self._db.write.begin() as session:
+            channel = await _channel_row(session, channel_telegram_id)
+            ids = list(
+                await session.scalars(
+                    select(PostRow.id).where(
+                        PostRow.channel_id == channel.id,
+                        PostRow.message_id.in_(message_ids),
+                        PostRow.deleted_at.is_(None),
+                    )
+                )
+            )
+            if ids:
+                await session.execute(
+                    update(PostRow).where(PostRow.id.in_(ids)).values(deleted_at=now)
+                )
+            return ids
+
+    async def find_post(self, channel_telegram_id: int, message_id: int) -> Post | None:
+        async with self._db.read() as session:
+            row = await session.scalar(
+                select(PostRow)
+                .join(ChannelRow, ChannelRow.id == PostRow.channel_id)
+                .where(
+                    ChannelRow.telegram_id == channel_telegram_id, PostRow.message_id == message_id
+                )
+            )
+            return post_from_row(row, channel_telegram_id) if row else None
+
+    async def get_post(self, post_id: int) -> Post:
+        async with self._db.read() as session:
+            found = (
+                await session.execute(
+                    select(PostRow, ChannelRow.telegram_id)
+                    .join(ChannelRow, ChannelRow.id == PostRow.channel_id)
+                    .where(PostRow.id == post_id)
+                )
+            ).first()
+            if found is None:
+                raise NotFoundError("post", post_id)
+            return post_from_row(found[0], found[1])
+
+    async def list_versions(self, post_id: int) -> list[PostVersion]:
+        async with self._db.read() as session:
+            rows = await session.scalars(
+                select(PostVersionRow)
+                .where(PostVersionRow.post_id == post_id)
+                .order_by(PostVersionRow.version)
+            )
+            return [version_from_row(r) for r in rows]
+
+    async def list_hits(self, post_id: int) -> list[Hit]:
+        async with self._db.read() as session:
+            rows = await session.scalars(
+                select(HitRow).where(HitRow.post_id == post_id).order_by(HitRow.id)
+            )
+            return [hit_from_row(r) for r in rows]
+
+    async def list_recent_message_ids(
+        self, channel_telegram_id: int, *, since: datetime
+    ) -> list[int]:
+        """Message ids of undeleted posts dated since `since`: the window re-checked for edits."""
+        async with self._db.read() as session:
+            rows = await session.scalars(
+                select(PostRow.message_id)
+                .join(ChannelRow, ChannelRow.id == PostRow.channel_id)
+                .where(
+                    ChannelRow.telegram_id == channel_telegram_id,
+                    PostRow.date >= since,
+                    PostRow.deleted_at.is_(None),
+                )
+                .order_by(PostRow.message_id)
+            )
+            return list(rows)
+
+    async def count_posts(self, channel_telegram_id: int | None = None) -> int:
+        async with self._db.read() as session:
+            stmt = select(func.count(PostRow.id))
+            if channel_telegram_id is not None:
+                stmt = stmt.join(ChannelRow, ChannelRow.id == PostRow.channel_id).where(
+                    ChannelRow.telegram_id == channel_telegram_id
+                )
+            return int(await session.scalar(stmt) or 0)
+
+
+async def _channel_row(session: AsyncSession, telegram_id: int) -> ChannelRow:
+    row = await session.scalar(select(ChannelRow).where(ChannelRow.telegram_id == telegram_id))
+    if row is None:
+        raise NotFoundError("channel", telegram_id)
+    return row
+
+
+async def _existing_posts(
+    session: AsyncSession, channel_id: int, posts: Sequence[Post]
+) -> dict[int, PostRow]:
+    ids = [p.message_id for p in posts]
+    rows = await session.scalars(
+        select(PostRow).where(PostRow.channel_id == channel_id, PostRow.message_id.in_(ids))
+    )
+    return {r.message_id: r for r in rows}
+
+
+async def _album_row(session: AsyncSession, channel_id: int, post: Post) -> PostRow | None:
+    """Another part of an album already stored: an album is one post."""
+    if post.grouped_id is None:
+        return None
+    return await session.scalar(
+        select(PostRow)
+        .where(PostRow.channel_id == channel_id, PostRow.grouped_id == post.grouped_id)
+        .order_by(PostRow.message_id)
+        .limit(1)
+    )
+
+
+async def _insert_post(
+    session: AsyncSession,
+    channel_id: int,
+    post: Post,
+    now: datetime,
+    find_hits: HitFinder,
+    batch: _Batch,
+) -> None:
+    row = PostRow(
+        channel_id=channel_id,
+        message_id=post.message_id,
+        date=post.date,
+        text=post.text,
+        views=post.views,
+        forwards=post.forwards,
+        forwarded_from=post.forwarded_from,
+        media_kind=post.media_kind,
+        grouped_id=post.grouped_id,
+        edit_date=post.edit_date,
+        deleted_at=post.deleted_at,
+        first_seen_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    session.add(
+        PostVersionRow(
+            post_id=row.id, version=1, text=post.text, edit_date=post.edit_date, seen_at=now
+        )
+    )
+    batch.new_posts.append(row.id)
+    await _save_hits(session, row.id, find_hits(post.text), version=1, now=now, batch=batch)
+
+
+async def _update_post(
+    session: AsyncSession,
+    row: PostRow,
+    post: Post,
+    now: datetime,
+    find_hits: HitFinder,
+    batch: _Batch,
+) -> None:
+    row.views = post.views if post.views is not None else row.views
+    row.forwards = post.forwards if post.forwards is not None else row.forwards
+    if post.message_id != row.message_id:  # another part of a stored album
+        if post.text and not row.text:
+            row.text = post.text
+            await session.execute(
+                update(PostVersionRow)
+                .where(PostVersionRow.post_id == row.id, PostVersionRow.version == 1)
+                .values(text=post.text)
+            )
+            await _save_hits(session, row.id, find_hits(post.text), version=1, now=now, batch=batch)
+        return
+    if post.text == row.text:
+        return
+    version = (
+        int(
+            await session.scalar(
+                select(func.max(PostVersionRow.version)).where(PostVersionRow.post_id == row.id)
+            )
+            or 0
+        )
+        + 1
+    )
+    session.add(
+        PostVersionRow(
+            post_id=row.id, version=version, text=post.text, edit_date=post.edit_date, seen_at=now
+        )
+    )
+    row.text = post.text
+    row.edit_date = post.edit_date or now
+    batch.edited_posts.append(row.id)
+    await _save_hits(session, row.id, find_hits(post.text), version=version, now=now, batch=batch)
+
+
+async def _save_hits(
+    session: AsyncSession,
+    post_id: int,
+    hits: Sequence[Hit],
+    *,
+    version: int,
+    now: datetime,
+    batch: _Batch,
+) -> None:
+    """Insert hits for rules not yet hit on this post; a rule already hit keeps its first spans."""
+    if not hits:
+        return
+    known = set(await session.scalars(select(HitRow.rule_id).where(HitRow.post_id == post_id)))
+    fresh = [h for h in hits if h.rule_id not in known]
+    if not fresh:
+        return
+    await session.execute(
+        insert_ignoring_duplicates(session, HitRow.__table__),  # type: ignore[arg-type]
+        [
+            {
+                "post_id": post_id,
+                "rule_id": h.rule_id,
+                "category": h.category,
+                "spans": spans_to_json(h.spans),
+                "tags": list(h.tags),
+                "version": version,
+                "created_at": now,
+            }
+            for h in fresh
+        ],
+    )
+    batch.new_hits.extend(
+        Hit(
+            rule_id=h.rule_id,
+            category=h.category,
+            spans=h.spans,
+            tags=h.tags,
+            post_id=post_id,
+            created_at=now,
+        )
+        for h in fresh
+    )

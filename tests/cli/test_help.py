@@ -1,0 +1,41 @@
+"""Every CLI command has help, and the help shows an example."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import typer.main
+from typer.testing import CliRunner
+
+from monitor.cli import app
+
+runner = CliRunner()
+
+
+def _commands(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found: list[tuple[str, ...]] = []
+    for name, command in group.commands.items():
+        path = (*prefix, name)
+        if hasattr(command, "commands"):
+            found.extend(_commands(command, path))
+        else:
+            found.append(path)
+    return found
+
+
+COMMANDS = _commands(typer.main.get_command(app))
+
+
+def test_the_root_help_lists_commands() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "check-config" in result.output
+    assert "db" in result.output
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=[" ".join(p) for p in COMMANDS])
+def test_every_command_has_help_with_an_example(path: tuple[str, ...]) -> None:
+    result = runner.invoke(app, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example:" in result.output, f"`{' '.join(path)} --help` shows no example"

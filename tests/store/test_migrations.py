@@ -1,0 +1,73 @@
+"""Alembic migrations: head matches the models, and the way down works."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from monitor.errors import SchemaOutdatedError
+from monitor.store import migrate
+from monitor.store.engine import Database
+from monitor.store.schema import Base
+from tests.conftest import sqlite_url
+
+
+def _diff(path: Path) -> list[object]:
+    engine = sa.create_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            return list(compare_metadata(context, Base.metadata))
+    finally:
+        engine.dispose()
+
+
+def _tables(path: Path) -> set[str]:
+    engine = sa.create_engine(f"sqlite:///{path}")
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_head_on_empty_database_matches_the_models(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    migrate.upgrade(sqlite_url(path))
+    assert _diff(path) == []
+    assert {
+        "channels",
+        "posts",
+        "post_versions",
+        "hits",
+        "subscribers",
+        "alerts",
+        "digests",
+    } <= _tables(path)
+
+
+def test_downgrade_to_base_and_up_again(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    url = sqlite_url(path)
+    migrate.upgrade(url)
+    migrate.downgrade(url, "base")
+    assert _tables(path) == {"alembic_version"}
+    migrate.upgrade(url)
+    assert _diff(path) == []
+
+
+async def test_service_refuses_an_out_of_date_schema(tmp_path: Path) -> None:
+    db = Database.open(sqlite_url(tmp_path / "empty.db"))
+    try:
+        with pytest.raises(SchemaOutdatedError, match=r"run `python bot\.py db upgrade`"):
+            await migrate.ensure_current(db.reader)
+    finally:
+        await db.close()
+
+
+async def test_current_schema_passes_the_check(database: Database) -> None:
+    await migrate.ensure_current(database.reader)
+    assert await migrate.current_revision(database.reader) == migrate.head_revision()
