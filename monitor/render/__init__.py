@@ -1,0 +1,1 @@
+"""Text for Telegram: alerts, digests and search results (pure, no I/O)."""
