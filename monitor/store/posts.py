@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -24,6 +24,23 @@ from monitor.store.schema import ChannelRow, HitRow, PostRow, PostVersionRow
 HitFinder = Callable[[str], Sequence[Hit]]
 
 
+@dataclass(frozen=True, slots=True)
+class SavedPost:
+    """A post stored or changed by this save, handed to the save hooks inside the transaction."""
+
+    post_id: int
+    channel_id: int
+    post: Post
+    version: int
+    is_new: bool
+    new_hits: tuple[Hit, ...]
+
+
+# Store-internal: runs inside the saving transaction (the outbox and the search index use it), so
+# what it writes commits or rolls back with the post. Built by store modules, composed by ingest.
+SaveHook = Callable[[AsyncSession, SavedPost], Awaitable[None]]
+
+
 def _no_hits(_text: str) -> Sequence[Hit]:
     return ()
 
@@ -32,9 +49,19 @@ def _no_hits(_text: str) -> Sequence[Hit]:
 class _Batch:
     """What one save changed, gathered while the transaction runs."""
 
+    channel_telegram_id: int
     new_posts: list[int] = field(default_factory=list)
     edited_posts: list[int] = field(default_factory=list)
     new_hits: list[Hit] = field(default_factory=list)
+    saved: list[SavedPost] = field(default_factory=list)
+
+    def record(self, row: PostRow, version: int, *, is_new: bool, hits: Sequence[Hit]) -> None:
+        (self.new_posts if is_new else self.edited_posts).append(row.id)
+        self.new_hits.extend(hits)
+        post = post_from_row(row, self.channel_telegram_id)
+        self.saved.append(
+            SavedPost(row.id, row.channel_id, post, version, is_new=is_new, new_hits=tuple(hits))
+        )
 
 
 class PostRepo:
@@ -50,21 +77,25 @@ class PostRepo:
         *,
         now: datetime,
         find_hits: HitFinder = _no_hits,
+        hooks: Sequence[SaveHook] = (),
     ) -> SaveResult:
         """Store posts, new versions of edited ones, their new hits and the channel's last-seen id.
 
-        One transaction; saving the same posts again changes nothing.
+        One transaction, hooks included; saving the same posts again changes nothing.
         """
         async with self._db.write.begin() as session:
             channel = await _channel_row(session, channel_telegram_id)
             existing = await _existing_posts(session, channel.id, posts)
-            batch = _Batch()
+            batch = _Batch(channel_telegram_id)
             for post in posts:
                 row = existing.get(post.message_id) or await _album_row(session, channel.id, post)
                 if row is None:
                     await _insert_post(session, channel.id, post, now, find_hits, batch)
                 else:
                     await _update_post(session, row, post, now, find_hits, batch)
+            for saved in batch.saved:
+                for hook in hooks:
+                    await hook(session, saved)
             newest = max((p.message_id for p in posts), default=0)
             if newest > channel.last_seen_id:
                 channel.last_seen_id = newest
@@ -224,8 +255,8 @@ async def _insert_post(
             post_id=row.id, version=1, text=post.text, edit_date=post.edit_date, seen_at=now
         )
     )
-    batch.new_posts.append(row.id)
-    await _save_hits(session, row.id, find_hits(post.text), version=1, now=now, batch=batch)
+    hits = await _save_hits(session, row.id, find_hits(post.text), version=1, now=now)
+    batch.record(row, 1, is_new=True, hits=hits)
 
 
 async def _update_post(
@@ -246,7 +277,8 @@ async def _update_post(
                 .where(PostVersionRow.post_id == row.id, PostVersionRow.version == 1)
                 .values(text=post.text)
             )
-            await _save_hits(session, row.id, find_hits(post.text), version=1, now=now, batch=batch)
+            hits = await _save_hits(session, row.id, find_hits(post.text), version=1, now=now)
+            batch.record(row, 1, is_new=True, hits=hits)
         return
     if post.text == row.text:
         return
@@ -266,26 +298,20 @@ async def _update_post(
     )
     row.text = post.text
     row.edit_date = post.edit_date or now
-    batch.edited_posts.append(row.id)
-    await _save_hits(session, row.id, find_hits(post.text), version=version, now=now, batch=batch)
+    hits = await _save_hits(session, row.id, find_hits(post.text), version=version, now=now)
+    batch.record(row, version, is_new=False, hits=hits)
 
 
 async def _save_hits(
-    session: AsyncSession,
-    post_id: int,
-    hits: Sequence[Hit],
-    *,
-    version: int,
-    now: datetime,
-    batch: _Batch,
-) -> None:
-    """Insert hits for rules not yet hit on this post; a rule already hit keeps its first spans."""
+    session: AsyncSession, post_id: int, hits: Sequence[Hit], *, version: int, now: datetime
+) -> list[Hit]:
+    """Insert hits for rules not yet hit on this post (a rule keeps its first spans); return them."""
     if not hits:
-        return
+        return []
     known = set(await session.scalars(select(HitRow.rule_id).where(HitRow.post_id == post_id)))
     fresh = [h for h in hits if h.rule_id not in known]
     if not fresh:
-        return
+        return []
     await session.execute(
         insert_ignoring_duplicates(session, HitRow.__table__),  # type: ignore[arg-type]
         [
@@ -301,14 +327,7 @@ async def _save_hits(
             for h in fresh
         ],
     )
-    batch.new_hits.extend(
-        Hit(
-            rule_id=h.rule_id,
-            category=h.category,
-            spans=h.spans,
-            tags=h.tags,
-            post_id=post_id,
-            created_at=now,
-        )
+    return [
+        Hit(h.rule_id, h.category, h.spans, tags=h.tags, post_id=post_id, created_at=now)
         for h in fresh
-    )
+    ]

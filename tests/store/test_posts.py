@@ -134,3 +134,30 @@ def test_naive_datetimes_are_refused() -> None:
 
     with pytest.raises(ValueError, match="timezone-aware"):
         Post(channel_telegram_id=1, message_id=1, date=datetime(2024, 1, 1), text="x")
+
+
+async def test_hooks_run_inside_the_transaction_and_a_failing_hook_rolls_back(
+    repo: PostRepo,
+) -> None:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from monitor.store.posts import SavedPost
+
+    seen: list[SavedPost] = []
+
+    async def remember(_session: AsyncSession, saved: SavedPost) -> None:
+        seen.append(saved)
+
+    async def explode(_session: AsyncSession, saved: SavedPost) -> None:
+        raise RuntimeError(f"disk full while indexing {saved.post_id}")
+
+    await repo.save_posts(
+        CHANNEL.telegram_id, [post(50)], now=NOW, find_hits=summons_hits, hooks=[remember]
+    )
+    assert [(s.post.message_id, s.is_new, [h.rule_id for h in s.new_hits]) for s in seen] == [
+        (50, True, ["summons.ru"])
+    ]
+    with pytest.raises(RuntimeError, match="disk full"):
+        await repo.save_posts(CHANNEL.telegram_id, [post(51)], now=NOW, hooks=[explode])
+    assert await repo.find_post(CHANNEL.telegram_id, 51) is None
+    assert await repo.count_posts(CHANNEL.telegram_id) == 1
