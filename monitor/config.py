@@ -122,7 +122,9 @@ def _api_hash(raw: str) -> str:
 
 def _bot_token(raw: str) -> str:
     if not _BOT_TOKEN.match(raw):
-        raise ValueError("does not look like a bot token (123456:ABC...): copy it again from @BotFather")
+        raise ValueError(
+            "does not look like a bot token (123456:ABC...): copy it again from @BotFather"
+        )
     return raw
 
 
@@ -130,7 +132,9 @@ def _admin_ids(raw: str) -> tuple[int, ...]:
     parts = [p.strip() for p in raw.replace(";", ",").split(",") if p.strip()]
     bad = [p for p in parts if not p.lstrip("-").isdigit()]
     if bad:
-        raise ValueError(f"must be numeric Telegram user ids, comma-separated; not ids: {', '.join(bad)}")
+        raise ValueError(
+            f"must be numeric Telegram user ids, comma-separated; not ids: {', '.join(bad)}"
+        )
     return tuple(int(p) for p in parts)
 
 
@@ -138,7 +142,9 @@ def _timezone(raw: str) -> str:
     try:
         ZoneInfo(raw)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {raw!r}: use an IANA name such as Europe/Kyiv") from None
+        raise ValueError(
+            f"unknown time zone {raw!r}: use an IANA name such as Europe/Kyiv"
+        ) from None
     return raw
 
 
@@ -223,13 +229,17 @@ def parse_settings(env: Mapping[str, str]) -> Settings:
     if values.get("telegram_server") and not values.get("telegram_server_key"):
         if "TELEGRAM_SERVER_KEY" not in {p.variable for p in problems}:
             problems.append(
-                ConfigProblem("TELEGRAM_SERVER_KEY", "must be set with TELEGRAM_SERVER: the server's PEM key")
+                ConfigProblem(
+                    "TELEGRAM_SERVER_KEY", "must be set with TELEGRAM_SERVER: the server's PEM key"
+                )
             )
     defaults = Settings()
     lo = values.get("poll_min_interval_s", defaults.poll_min_interval_s)
     hi = values.get("poll_max_interval_s", defaults.poll_max_interval_s)
     if lo > hi:
-        problems.append(ConfigProblem("POLL_MIN_INTERVAL", f"({lo}) must not exceed POLL_MAX_INTERVAL ({hi})"))
+        problems.append(
+            ConfigProblem("POLL_MIN_INTERVAL", f"({lo}) must not exceed POLL_MAX_INTERVAL ({hi})")
+        )
     if problems:
         raise ConfigError(problems)
     return Settings(**values)

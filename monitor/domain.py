@@ -33,7 +33,9 @@ class Channel:
 
     def __post_init__(self) -> None:
         if self.telegram_id <= 0:
-            raise ValueError(f"telegram_id must be a positive bare channel id, got {self.telegram_id}")
+            raise ValueError(
+                f"telegram_id must be a positive bare channel id, got {self.telegram_id}"
+            )
         if self.poll_interval_s <= 0:
             raise ValueError(f"poll_interval_s must be positive, got {self.poll_interval_s}")
         for name in ("flood_wait_until", "last_polled_at", "last_post_at", "added_at"):

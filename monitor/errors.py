@@ -104,7 +104,9 @@ class RateLimitedError(DraftwatchError):
     def __init__(self, retry_after: int, what: str = "") -> None:
         self.retry_after = retry_after
         self.what = what
-        super().__init__(f"rate limited{' on ' + what if what else ''}: retry after {retry_after} s")
+        super().__init__(
+            f"rate limited{' on ' + what if what else ''}: retry after {retry_after} s"
+        )
 
 
 class SessionDeadError(DraftwatchError):

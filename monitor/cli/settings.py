@@ -34,7 +34,9 @@ def check_config(env_file: EnvFileOption = Path(".env")) -> None:
     # Missing required variables are reported even when others are malformed.
     seen = {p.variable for p in problems}
     required = Settings().missing_for_service()
-    problems.extend(p for p in required if p.variable not in seen and not env.get(p.variable, "").strip())
+    problems.extend(
+        p for p in required if p.variable not in seen and not env.get(p.variable, "").strip()
+    )
     warning = env_file_problem(env_file)
     if warning:
         typer.echo(f"warning: {warning}", err=True)
@@ -50,7 +52,9 @@ def check_config(env_file: EnvFileOption = Path(".env")) -> None:
 
 def init_config(
     env_file: EnvFileOption = Path(".env"),
-    example: Annotated[Path, typer.Option(help="The template to copy.")] = Path("config.example.env"),
+    example: Annotated[Path, typer.Option(help="The template to copy.")] = Path(
+        "config.example.env"
+    ),
 ) -> None:
     """Create a .env from config.example.env, readable by you alone (mode 0600).
 

@@ -1,0 +1,3 @@
+"""Registers the sandbox fixtures until the lead adds them to the root conftest."""
+
+pytest_plugins = ["tests.sandbox_fixtures"]
