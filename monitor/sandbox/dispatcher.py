@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from collections.abc import Mapping
@@ -86,7 +87,10 @@ class Dispatcher:
             if handler is None:
                 logger.info("sandbox has no handler method=%s", method)
                 raise RpcError(400, "METHOD_NOT_SUPPORTED_BY_SANDBOX")
-            return serialize_result(handler(call, request))
+            result = handler(call, request)
+            if inspect.isawaitable(result):
+                result = await result
+            return serialize_result(result)
         except RpcError as fault:
             return fault.code, fault.message
         except DropConnectionError:

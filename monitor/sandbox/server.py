@@ -75,9 +75,13 @@ class SandboxServer:
         finally:
             self.connections.discard(connection)
 
-    def push(self, account_id: int, update: Any) -> None:
-        """Deliver one update to every live connection of `account_id`."""
-        targets = [c for c in self.connections if c.account_id == account_id]
+    def push(self, account_id: int, update: Any, skip_key: int | None = None) -> None:
+        """Deliver one update to every live connection of `account_id` (but the one that caused it)."""
+        targets = [
+            c
+            for c in self.connections
+            if c.account_id == account_id and (c.auth_key is None or c.auth_key.key_id != skip_key)
+        ]
         if not targets:
             return
         envelope = self.envelope(account_id, [update])
@@ -91,6 +95,9 @@ class SandboxServer:
         ]
         users, chats = tl_objects.entities_of(self.world, messages, viewer_id)
         for update in updates:
+            user_id = getattr(update, "user_id", None)
+            if user_id in self.world.accounts and all(u.id != user_id for u in users):
+                users.append(tl_objects.user(self.world.accounts[user_id], viewer_id))
             channel_id = getattr(update, "channel_id", None)
             if channel_id in self.world.channels and all(c.id != channel_id for c in chats):
                 chats.append(tl_objects.channel(self.world.channels[channel_id], viewer_id))

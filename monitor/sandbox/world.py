@@ -17,7 +17,7 @@ from telethon.tl import types
 
 from monitor.sandbox.rpc.call import RpcError
 
-Push = Callable[[int, Any], None]  # (account id, update) -> deliver if connected
+Push = Callable[[int, Any, int | None], None]  # (account id, update, auth key id to skip)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +99,13 @@ class World:
         self.copies: dict[
             tuple[int, int], tuple[int, int]
         ] = {}  # (owner, msg id) -> the other side
-        self.push: Push = push or (lambda account_id, update: None)
+        self.push: Push = push or (lambda account_id, update, skip_key: None)
+        self.uploads: dict[tuple[int, int], dict[int, bytes]] = {}  # (account, file id) -> parts
+        self.files: dict[int, bytes] = {}  # photo or document id -> content
+        self.sent: list[
+            tuple[int, Any]
+        ] = []  # (sender account, its copy as sent), every private send
+        self.callbacks: dict[int, Any] = {}  # query id -> future of the bot's answer
         self._next_user_id = 100_000_001
         self._next_channel_id = 1_000_000_001
 
@@ -190,47 +196,59 @@ class World:
 
     def _push_channel(self, channel: Channel, update: Any) -> None:
         for member in sorted(channel.members):
-            self.push(member, update)
+            self.push(member, update, None)
 
     # --- private chats -------------------------------------------------------------------
 
-    def send_private(self, sender: Account, recipient: Account, message: Any) -> Any:
-        """Store the sender's copy (returned) and the recipient's copy, each in its own mailbox."""
-        mine = self._deliver(sender, message, peer=recipient.id, out=True)
+    def send_private(
+        self, sender: Account, recipient: Account, message: Any, origin_key: int | None = None
+    ) -> Any:
+        """Store the sender's copy (returned) and the recipient's copy, each in its own mailbox.
+
+        The sender's connection that sent it (`origin_key`) gets the update in its RPC result
+        instead of a push, as Telegram does.
+        """
+        mine = self._deliver(sender, message, peer=recipient.id, out=True, origin_key=origin_key)
+        self.sent.append((sender.id, mine))
         if recipient.id != sender.id:
             theirs = self._deliver(recipient, message, peer=sender.id, out=False)
             self.copies[(sender.id, mine.id)] = (recipient.id, theirs.id)
             self.copies[(recipient.id, theirs.id)] = (sender.id, mine.id)
         return mine
 
-    def _deliver(self, owner: Account, template: Any, *, peer: int, out: bool) -> Any:
-        message = _copy_message(template)
+    def _deliver(
+        self, owner: Account, template: Any, *, peer: int, out: bool, origin_key: int | None = None
+    ) -> Any:
+        message = copy_message(template)
         message.id = owner.mailbox.take_id()
         message.peer_id = types.PeerUser(peer)
         message.out = out
         owner.mailbox.messages[message.id] = message
         update = owner.mailbox.record(1, lambda pts, n: types.UpdateNewMessage(message, pts, n))
-        self.push(owner.id, update)
+        self.push(owner.id, update, origin_key)
         return message
 
-    def edit_private(self, owner: Account, message: Any) -> Any:
+    def edit_private(self, owner: Account, message: Any, origin_key: int | None = None) -> Any:
         """Replace `owner`'s copy of a private message and push updateEditMessage to `owner`."""
         owner.mailbox.messages[message.id] = message
         update = owner.mailbox.record(1, lambda pts, n: types.UpdateEditMessage(message, pts, n))
-        self.push(owner.id, update)
+        self.push(owner.id, update, origin_key)
         return update
 
-    def delete_private(self, owner: Account, ids: Iterable[int]) -> Any:
+    def delete_private(
+        self, owner: Account, ids: Iterable[int], origin_key: int | None = None
+    ) -> Any:
         gone = [i for i in ids if owner.mailbox.messages.pop(i, None) is not None]
+        if not gone:
+            return None
         update = owner.mailbox.record(
             len(gone), lambda pts, n: types.UpdateDeleteMessages(gone, pts, n)
         )
-        if gone:
-            self.push(owner.id, update)
+        self.push(owner.id, update, origin_key)
         return update
 
 
-def _copy_message(message: Any) -> Any:
+def copy_message(message: Any) -> Any:
     """A shallow copy of a TL message (each mailbox owns its copy)."""
     copy = object.__new__(type(message))
     copy.__dict__.update(message.__dict__)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from monitor.sandbox.rpc import auth, help, updates, users
+from monitor.sandbox.rpc import auth, channels, help, messages, sending, updates, upload, users
 from monitor.sandbox.rpc.call import Handler
 
-_MODULES = (auth, help, updates, users)
+_MODULES = (auth, channels, help, messages, sending, updates, upload, users)
 
 
 def all_handlers() -> dict[type, Handler]:
