@@ -1,0 +1,29 @@
+"""upload.* handlers: file parts kept until messages.sendMedia assembles them (no I/O)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telethon.tl import functions
+
+from monitor.sandbox.rpc.call import Call, Handler, RpcError
+
+
+def save_file_part(call: Call, request: Any) -> bool:
+    parts = call.world.uploads.setdefault((call.me().id, request.file_id), {})
+    parts[request.file_part] = bytes(request.bytes)
+    return True
+
+
+def assemble(call: Call, input_file: Any) -> bytes:
+    """The content of an uploaded InputFile / InputFileBig, or FILE_PARTS_INVALID."""
+    parts = call.world.uploads.pop((call.me().id, input_file.id), None)
+    if parts is None or sorted(parts) != list(range(input_file.parts)):
+        raise RpcError(400, "FILE_PARTS_INVALID")
+    return b"".join(parts[i] for i in range(input_file.parts))
+
+
+HANDLERS: dict[type, Handler] = {
+    functions.upload.SaveFilePartRequest: save_file_part,
+    functions.upload.SaveBigFilePartRequest: save_file_part,
+}
