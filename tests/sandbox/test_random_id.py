@@ -13,7 +13,9 @@ from monitor.sandbox.api import Sandbox
 async def test_a_repeated_random_id_is_answered_random_id_duplicate(sandbox: Sandbox) -> None:
     bot = sandbox.create_bot("dup_bot")
     user = sandbox.create_user("+380501234567", first_name="Analyst")
-    client = await sandbox.login(bot)
+    # Telethon counts RANDOM_ID_DUPLICATE as a server error and retries it; the bot's sender
+    # turns that off to see the error itself.
+    client = await sandbox.login(bot, request_retries=0, raise_last_call_error=True)
     peer = InputPeerUser(user.id, user.access_hash)
     await client(SendMessageRequest(peer, "first", random_id=777))
     with pytest.raises(errors.RandomIdDuplicateError):
