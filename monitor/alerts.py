@@ -31,7 +31,7 @@ from monitor.store.deliveries import DeliveryRepo
 
 logger = logging.getLogger(__name__)
 
-FloodWaitListener = Callable[[int, str], Awaitable[None]]
+FloodWaitListener = Callable[[int, str], Awaitable[object]]
 
 
 class Sender(Protocol):
@@ -56,7 +56,7 @@ class DeliveryConfig:
     max_attempts: int = 8
     backoff_base_s: float = 2.0
     backoff_max_s: float = 900.0
-    idle_s: float = 1.0  # how often to look for due alerts when nobody wakes the worker
+    idle_s: float = 0.5  # how often to look for due alerts when nobody wakes the worker
     concurrency: int = 16  # chats served at once (each chat strictly in order)
     max_messages_per_cycle: int = 60
 

@@ -6,9 +6,11 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from monitor.domain import Channel, Hit, Post, Subscriber, Subscription, SubscriptionKind
-from monitor.errors import DraftwatchError
+from monitor.errors import DraftwatchError, PatternError
+from monitor.matching import Matcher, compile_expression
 
 # (expression, text) -> the hits of that keyword expression in the text; empty when it does not
 # match. The app builds it from the matching package (compile_expression), caching compiled ones.
@@ -24,6 +26,27 @@ STORY_OVERLAP = 0.7  # share of the shorter text's word pairs found in the other
 def expression_rule_id(expression: str) -> str:
     """The rule id an alert records for a keyword-expression subscription."""
     return EXPRESSION_RULE_PREFIX + expression
+
+
+def make_expression_hits(cache_size: int = 1024) -> ExpressionHits:
+    """ExpressionHits over the pattern language, each expression compiled once (LRU cache).
+
+    An expression that no longer compiles (the language changed since it was saved) matches
+    nothing rather than breaking every save.
+    """
+
+    @lru_cache(maxsize=cache_size)
+    def compiled(expression: str) -> Matcher | None:
+        try:
+            return compile_expression(expression, expression_rule_id(expression), "keywords")
+        except PatternError:
+            return None
+
+    def hits(expression: str, text: str) -> Sequence[Hit]:
+        matcher = compiled(expression)
+        return matcher.find_hits(text) if matcher is not None else []
+
+    return hits
 
 
 def channel_keys(channel: Channel) -> frozenset[str]:
@@ -183,7 +206,7 @@ class BurstPolicy:
 
     limit: int = 5
     window_s: float = 60.0
-    batch_max: int = 20
+    batch_max: int = 30
     hold_s: float = 15.0
 
     def __post_init__(self) -> None:

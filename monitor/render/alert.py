@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
+from html import unescape
 from zoneinfo import ZoneInfo
 
 from monitor.delivery import EXPRESSION_RULE_PREFIX, AlertItem, Sighting
@@ -14,6 +16,8 @@ TEXT_LIMIT = 1500  # characters of the post shown under an alert
 SNIPPET_WIDTH = 200
 BATCH_SNIPPET_WIDTH = 90
 SIGHTINGS_SHOWN = 8
+VISIBLE_LIMIT = MESSAGE_LIMIT - 96  # margin for characters Telegram counts twice (UTF-16)
+_TAG = re.compile(r"<[^>]*>")
 
 
 def local_time(moment: datetime, timezone: str) -> str:
@@ -45,11 +49,20 @@ def render_alert(item: AlertItem, timezone: str, *, text_limit: int = TEXT_LIMIT
     return html
 
 
+def visible_length(html: str) -> int:
+    """Characters Telegram counts against its limit: the text without tags, entities decoded."""
+    return len(unescape(_TAG.sub("", html)))
+
+
 def render_batch(items: Sequence[AlertItem], timezone: str) -> str:
-    """A burst as one message: a line per alert with time, channel link, rule and a snippet."""
+    """A burst as one message: a line per alert with time, channel link, rule and a snippet.
+
+    Tags do not count against Telegram's limit, so the visible text is measured, with a
+    margin; snippets shrink, then go, when many alerts share one message.
+    """
     for width in (BATCH_SNIPPET_WIDTH, 50, 0):
         html = _batch(items, timezone, width)
-        if len(html) <= MESSAGE_LIMIT:
+        if visible_length(html) <= VISIBLE_LIMIT and len(html) <= 3 * MESSAGE_LIMIT:
             return html
     return split_message(html)[0]
 

@@ -4,18 +4,32 @@ and button presses into Conversation calls, sends the replies through the shared
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from telethon import TelegramClient, events, functions, types
 
+from monitor.alerts import DeliveryConfig, DeliveryWorker
 from monitor.clock import Clock
 from monitor.commands import HELP
-from monitor.conversation import Caller, Conversation, Reply
-from monitor.errors import DraftwatchError
+from monitor.config import Settings
+from monitor.conversation import Caller, ChannelControl, Conversation, Reply
+from monitor.delivery import make_expression_hits
+from monitor.errors import ConfigError, ConfigProblem, DraftwatchError
+from monitor.handlers import Stores
+from monitor.health import HealthNotifier
+from monitor.matching import Matcher
 from monitor.ratelimit import SendLimiter
-from monitor.telegram.sender import TelethonSender
+from monitor.store.channels import ChannelRepo
+from monitor.store.deliveries import DeliveryRepo
+from monitor.store.engine import Database
+from monitor.store.subscribers import SubscriberRepo
+from monitor.telegram.connect import make_client_from_settings
+from monitor.telegram.sender import TelethonSender, bot_client_options
 
 logger = logging.getLogger(__name__)
 
@@ -100,3 +114,81 @@ async def _caller(event: Any) -> Caller | None:
         return None
     name = " ".join(p for p in (sender.first_name, sender.last_name) if p)
     return Caller(int(sender.id), sender.username, name)
+
+
+@dataclass
+class BotRuntime:
+    """The bot's parts, alive together: the client, its front desk, the worker, health notices."""
+
+    client: TelegramClient
+    desk: BotFrontDesk
+    worker: DeliveryWorker
+    health: HealthNotifier
+
+    async def run(self) -> None:
+        """Answer commands and deliver alerts until cancelled or disconnected."""
+        worker = asyncio.create_task(self.worker.run(), name="delivery-worker")
+        try:
+            await self.client.run_until_disconnected()
+        finally:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+
+    async def stop(self) -> None:
+        await self.client.disconnect()
+
+
+async def start_bot(
+    settings: Settings,
+    db: Database,
+    matcher: Matcher,
+    clock: Clock,
+    *,
+    channel_control: ChannelControl | None = None,
+    delivery: DeliveryConfig | None = None,
+    client: TelegramClient | None = None,
+) -> BotRuntime:
+    """Log the bot in on its own session (or take a started `client`) and wire everything.
+
+    Raises ConfigError when BOT_SESSION belongs to a user account: never share the reader's.
+    """
+    if client is None:
+        client = make_client_from_settings(settings, settings.bot_session, **bot_client_options())
+        await client.start(bot_token=settings.bot_token)
+    me = await client.get_me()
+    if not getattr(me, "bot", False):
+        await client.disconnect()
+        raise ConfigError(
+            [ConfigProblem("BOT_SESSION", "belongs to a user account: give the bot its own file")]
+        )
+    config = delivery or DeliveryConfig()
+    limiter = SendLimiter(
+        clock, overall_per_s=config.overall_per_s, per_chat_per_s=config.per_chat_per_s
+    )
+    sender = TelethonSender(client)
+    stores = Stores(SubscriberRepo(db), DeliveryRepo(db), ChannelRepo(db))
+    conversation = Conversation(
+        stores,
+        matcher,
+        admin_ids=settings.admin_ids,
+        default_timezone=settings.timezone,
+        channel_control=channel_control,
+    )
+    desk = BotFrontDesk(client, conversation, sender, limiter, clock)
+    health = HealthNotifier(
+        desk.notify, settings.admin_ids, clock, flood_wait_alert_s=settings.flood_wait_alert_s
+    )
+    worker = DeliveryWorker(
+        stores.deliveries,
+        sender,
+        clock,
+        config,
+        limiter=limiter,
+        expression_hits=make_expression_hits(),
+        on_flood_wait=health.flood_wait,
+    )
+    desk.install()
+    await desk.publish_commands()
+    logger.info("bot started id=%s username=%s", me.id, me.username)
+    return BotRuntime(client, desk, worker, health)

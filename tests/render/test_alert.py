@@ -9,7 +9,7 @@ from telethon.extensions import html as telethon_html
 
 from monitor.delivery import AlertItem, Sighting
 from monitor.domain import Channel, Hit, Post, Span
-from monitor.render.alert import render_alert, render_batch
+from monitor.render.alert import render_alert, render_batch, visible_length
 from monitor.render.text import MESSAGE_LIMIT
 
 CHANNEL = Channel(telegram_id=1001, title="Мелитополь <live> & news", username="melitopol_news")
@@ -80,7 +80,8 @@ def test_a_long_post_is_cut_with_a_snippet_and_stays_under_the_limit() -> None:
 def test_a_batch_lists_every_alert_under_the_limit() -> None:
     items = [item(TEXT + " " + "слово " * 200, edited=n % 2 == 0) for n in range(25)]
     html = render_batch(items, "Europe/Kyiv")
-    assert len(html) <= MESSAGE_LIMIT
+    text, _ = telethon_html.parse(html)
+    assert len(text) == visible_length(html) <= MESSAGE_LIMIT
     assert html.startswith("📦 <b>25 draft notices</b>")
     assert html.count("https://t.me/melitopol_news/42") == 25
     assert "25. 25.11 11:30" in html
