@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from monitor.clock import Clock
@@ -56,6 +57,7 @@ class SendLimiter:
         self._per_chat_rate = per_chat_per_s
         self._chats: dict[int, TokenBucket] = {}
         self._paused_until = 0.0
+        self._locks: dict[int, asyncio.Lock] = {}
 
     @property
     def paused_for(self) -> float:
@@ -67,7 +69,18 @@ class SendLimiter:
         self._paused_until = max(self._paused_until, self._clock.monotonic() + seconds)
 
     async def acquire(self, chat_id: int) -> None:
-        """Wait until one message to `chat_id` may go out, and count it."""
+        """Wait until one message to `chat_id` may go out, and count it.
+
+        Callers for one chat are served first come, first served (asyncio.Lock is fair), so a
+        chat's messages go out in the order they were asked for.
+        """
+        lock = self._locks.get(chat_id)
+        if lock is None:
+            lock = self._locks[chat_id] = asyncio.Lock()
+        async with lock:
+            await self._wait_for_tokens(chat_id)
+
+    async def _wait_for_tokens(self, chat_id: int) -> None:
         while True:
             now = self._clock.monotonic()
             chat = self._chats.get(chat_id)
@@ -84,3 +97,4 @@ class SendLimiter:
     def _forget_idle(self, now: float) -> None:
         if len(self._chats) > 4096:
             self._chats = {c: b for c, b in self._chats.items() if not b.idle(now)}
+            self._locks = {c: k for c, k in self._locks.items() if c in self._chats or k.locked()}

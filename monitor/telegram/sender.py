@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from telethon import TelegramClient, errors
+from telethon import Button, TelegramClient, errors
 from telethon.extensions import html as telethon_html
 from telethon.tl import functions, types
 
@@ -61,6 +61,13 @@ class TelethonSender:
     def __init__(self, client: TelegramClient) -> None:
         self._client = client
 
+    def _markup(self, buttons: Buttons) -> Any:
+        """Inline callback buttons, built by Telethon for its API layer."""
+        if not buttons:
+            return None
+        rows = [[Button.inline(label, data.encode()) for label, data in row] for row in buttons]
+        return self._client.build_reply_markup(rows)
+
     async def _peer(self, chat_id: int) -> Any:
         try:
             return await self._client.get_input_entity(types.PeerUser(chat_id))
@@ -86,7 +93,7 @@ class TelethonSender:
                         random_id=random_id,
                         entities=entities or None,
                         no_webpage=True,
-                        reply_markup=_markup(buttons),
+                        reply_markup=self._markup(buttons),
                     )
                 )
             except errors.RandomIdDuplicateError as e:
@@ -105,24 +112,11 @@ class TelethonSender:
                         message=text,
                         entities=entities or None,
                         no_webpage=True,
-                        reply_markup=_markup(buttons) if buttons else None,
+                        reply_markup=self._markup(buttons),
                     )
                 )
             except (errors.MessageNotModifiedError, errors.MessageIdInvalidError) as e:
                 logger.info("edit skipped chat=%d message=%d: %s", chat_id, message_id, e)
-
-
-def _markup(buttons: Buttons) -> Any:
-    if not buttons:
-        return None
-    return types.ReplyInlineMarkup(
-        [
-            types.KeyboardButtonRow(
-                [types.KeyboardButtonCallback(label, data.encode()) for label, data in row]
-            )
-            for row in buttons
-        ]
-    )
 
 
 def _sent_id(result: Any, random_id: int) -> int:
