@@ -76,6 +76,10 @@ class BotFrontDesk:
             await self.send(replies)
         except Exception:  # one bad message never stops the bot (house rule 8)
             logger.exception("handling a message failed chat=%s", event.chat_id)
+        finally:
+            # Telethon caches the writer's access hash in the session but commits it only on
+            # save(): commit now, or a killed process forgets whom it can write to.
+            self._client.session.save()
 
     async def _on_button(self, event: Any) -> None:
         try:
