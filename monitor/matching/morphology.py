@@ -49,7 +49,8 @@ def lemmas(word: str) -> tuple[str, ...]:
         known.update(_fold(p.normal_form) for p in parses if p.is_known)
         if parses:
             guessed.add(_fold(parses[0].normal_form))
-    return tuple(sorted(known or guessed or {word}))
+    # An unknown word keeps itself beside the guesses: a guess can differ between its forms.
+    return tuple(sorted(known or guessed | {word}))
 
 
 def _parses_of_lemma(word: str, lang: str) -> list[Any]:

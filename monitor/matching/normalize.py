@@ -68,6 +68,7 @@ _HOMOGLYPHS = str.maketrans(
         "6": "б",
     }
 )
+_LOOKALIKE_LETTERS = frozenset("abcehikmoptxy")
 _CYRILLIC = "а-яіїєґ"
 _MIXED_WORD_RE = re.compile(f"[^\\W_]*(?:[{_CYRILLIC}][a-z0-9]|[a-z0-9][{_CYRILLIC}])[^\\W_]*")
 _CYRILLIC_RE = re.compile(f"[{_CYRILLIC}]")
@@ -81,13 +82,11 @@ def _re2(pattern: str) -> Any:
 
 # Cheap detectors (RE2, a DFA: 3x faster than re here) that decide whether a slow step runs.
 _MIXED_SEEN = _re2(f"[{_CYRILLIC}][a-z0-9]|[a-z0-9][{_CYRILLIC}]")
-_SPACED_SEEN = _re2(
-    r"(?:^|[^\pL\pN])\pL[ .\-·\s]{1,2}\pL[ .\-·\s]{1,2}\pL[ .\-·\s]{1,2}\pL(?:[^\pL\pN]|$)"
-)
+_SPACED_SEEN = _re2(r"(?:^|[^\pL\pN])\pL[ .\-·\s]{1,2}\pL[ .\-·\s]{1,2}\pL(?:[^\pL\pN]|$)")
 
-# Four or more single letters spread out with spaces, dots or dashes: "п о в е с т к а".
+# Three or more single letters spread out with spaces, dots or dashes: "п о в е с т к а".
 _SPACED_RE = re.compile(
-    r"(?<![^\W_])(?:[^\W\d_](?:[ .\-·]{1,2}|\s))(?:[^\W\d_](?:[ .\-·]{1,2}|\s)){2,}"
+    r"(?<![^\W_])(?:[^\W\d_](?:[ .\-·]{1,2}|\s))(?:[^\W\d_](?:[ .\-·]{1,2}|\s)){1,}"
     r"[^\W\d_](?![^\W_])"
 )
 _SEPARATOR_RE = re.compile(r"[^\w]|_")
@@ -231,7 +230,9 @@ def _collapse_spaced(s: str, idx: list[int] | None) -> tuple[str, list[int]]:
 def _fold_homoglyphs(m: re.Match[str]) -> str:
     word = m.group()
     cyrillic = len(_CYRILLIC_RE.findall(word))
-    if cyrillic < 2 or cyrillic * 2 <= len(word):
+    # Fold a mostly-Cyrillic word, or a Cyrillic word whose every Latin letter has a look-alike.
+    all_lookalikes = all(c in _LOOKALIKE_LETTERS for c in word if "a" <= c <= "z")
+    if cyrillic < 2 or (cyrillic * 2 <= len(word) and not all_lookalikes):
         return word
     # Digits count as letters only inside a word: "п0вестка", not "мобилизация2024".
     head = len(word) - len(word.lstrip("0123456789"))

@@ -228,24 +228,24 @@ def _entry(
             f"rule {rule_id}: unknown category {category!r} (known: {known})",
             locate.text("category", line),
         )
-    matches = _strings(
-        entry.get("match"), f"{kind} {rule_id}: match", source, locate.text("match", line)
-    )
+    match_line = locate.text("match", line)
+    exclude_line = locate.text("exclude", line) if "exclude" in entry else line
+    matches = _strings(entry.get("match", []), f"{kind} {rule_id}: match", source, match_line)
     if not matches:
         raise PatternError(
             source, f"{kind} {rule_id} is empty: give at least one expression in match", line
         )
     excludes = _strings(
-        entry.get("exclude", []), f"{kind} {rule_id}: exclude", source, locate.text("exclude", line)
+        entry.get("exclude", []), f"{kind} {rule_id}: exclude", source, exclude_line
     )
     positive: list[Node] = []
     minus: list[Node] = []
     for expr in matches:
-        query = _parse(expr, f"{kind} {rule_id}", source, locate.text(expr, line))
+        query = _parse(expr, f"{kind} {rule_id}", source, locate.text(expr, match_line))
         positive.append(query.positive)
         minus.extend(query.minus)
     for expr in excludes:
-        query = _parse(expr, f"{kind} {rule_id}: exclude", source, locate.text(expr, line))
+        query = _parse(expr, f"{kind} {rule_id}: exclude", source, locate.text(expr, exclude_line))
         minus.append(query.positive)
         minus.extend(query.minus)
     tags = _strings(entry.get("tags", []), f"{kind} {rule_id}: tags", source, line)
