@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -282,6 +284,16 @@ class Sandbox:
         bots_only: bool = False,
     ) -> None:
         self.rules.set_rate(method, limit, window_s, scope, bots_only=bots_only)
+
+    @contextmanager
+    def lost_updates(self) -> Iterator[None]:
+        """Changes made inside are stored but never pushed: clients see a pts gap afterwards."""
+        push = self.world.push
+        self.world.push = lambda account_id, update, skip_key: None
+        try:
+            yield
+        finally:
+            self.world.push = push
 
     def drop_connections(self, account: Account | None = None) -> int:
         return self.server.drop_connections(account.id if account else None)

@@ -106,8 +106,7 @@ def _edited(old: Any, request: Any) -> Any:
     if request.message is not None:
         edited.message = request.message
         edited.entities = request.entities or None
-    if request.reply_markup is not None:
-        edited.reply_markup = request.reply_markup
+    edited.reply_markup = request.reply_markup  # omitted: Telegram removes the inline keyboard
     edited.edit_date = datetime.now(UTC)
     return edited
 
