@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: test lint typecheck pytest demo bench venv clean
+.PHONY: test lint typecheck pytest demo bench bench-reader venv clean
 
 venv: $(STAMP)
 
@@ -32,6 +32,9 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/matcher.py
+
+bench-reader: $(STAMP)
+	$(PY) bench/reader.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
