@@ -90,7 +90,7 @@ async def main(channels_n: int, cycles: int) -> None:
         rss_start = rss_mb()
         times: list[float] = []
         n = 0
-        for cycle in range(cycles):
+        for _cycle in range(cycles):
             for ch in channels:
                 for _ in range(2):
                     tg.post(ch, corpus[n % len(corpus)])
