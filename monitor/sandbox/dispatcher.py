@@ -103,6 +103,8 @@ class Dispatcher:
         keys = channel_keys(self.world, request)
         fault = self.rules.take_fault(call.method, keys)
         if fault is not None:
+            if fault.kind == "crash":
+                raise RuntimeError(f"injected crash in {call.method}")
             if fault.kind == "drop":
                 raise DropConnectionError(call.method)
             if fault.kind == "delay":

@@ -10,7 +10,7 @@ from typing import Literal
 from monitor.sandbox.rpc.call import RpcError
 
 Scope = Literal["account", "chat", "global"]
-FaultKind = Literal["error", "delay", "drop"]
+FaultKind = Literal["error", "delay", "drop", "crash"]
 BOT_SENDS = ("messages.sendMessage", "messages.sendMedia", "messages.editMessage")
 
 
