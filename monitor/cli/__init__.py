@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from monitor.cli import settings
+from monitor.cli import sandbox, settings
 
 app = typer.Typer(
     name="draftwatch",
@@ -14,7 +14,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (settings,):
+for module in (settings, sandbox):
     module.register(app)
 
 
