@@ -1,3 +1,5 @@
-"""Registers the sandbox fixtures until the lead adds them to the root conftest."""
+"""Makes the sandbox fixtures available here until the lead registers tests.sandbox_fixtures in the root conftest."""
 
-pytest_plugins = ["tests.sandbox_fixtures"]
+from tests.sandbox_fixtures import sandbox, sandbox_server_key
+
+__all__ = ["sandbox", "sandbox_server_key"]
