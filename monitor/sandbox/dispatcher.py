@@ -86,6 +86,7 @@ class Dispatcher:
             handler = self.handlers.get(type(request))
             if handler is None:
                 logger.info("sandbox has no handler method=%s", method)
+                self.rules.unsupported[method] += 1
                 raise RpcError(400, "METHOD_NOT_SUPPORTED_BY_SANDBOX")
             result = handler(call, request)
             if inspect.isawaitable(result):

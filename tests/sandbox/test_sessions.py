@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
-from telethon import errors
+from telethon import errors, events
 from telethon.network import ConnectionTcpAbridged, ConnectionTcpFull, ConnectionTcpIntermediate
 from telethon.sessions import SQLiteSession, StringSession
+from telethon.tl import functions
 
 from monitor.sandbox.api import Sandbox
+from tests.sandbox.test_updates import collect
 
 
 @pytest.mark.parametrize(
@@ -85,3 +88,24 @@ async def test_client_reconnects_after_the_server_drops_it(sandbox: Sandbox) -> 
     assert sandbox.drop_connections(alice) == 1
     [message] = await client.get_messages("news_ru", limit=1)
     assert message.raw_text == "пост"
+
+
+async def test_catch_up_with_a_sqlite_session_delivers_posts_missed_while_offline(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    news = sandbox.create_channel("news_ru", "Новости")
+    alice = sandbox.create_user("+79990000001")
+    path = str(tmp_path / "reader.session")
+    first = await sandbox.login(alice, SQLiteSession(path))
+    await first(functions.channels.JoinChannelRequest("news_ru"))
+    sandbox.post(news, "до отключения")
+    await first.get_messages("news_ru", limit=1)
+    await first.disconnect()
+    sandbox.post(news, "пока офлайн")
+
+    again = sandbox.client(SQLiteSession(path), catch_up=True)
+    new = collect(again, events.NewMessage, lambda e: e.raw_text)
+    await again.connect()
+    await again.catch_up()
+    assert await asyncio.wait_for(new.get(), 5) == "пока офлайн"
+    await again.disconnect()
