@@ -270,6 +270,10 @@ class Sandbox:
         """Close the caller's connection instead of answering `method`."""
         return self._fault(Fault(method, "drop", times=times))
 
+    def crash(self, method: str, *, times: int | None = 1) -> Fault:
+        """Raise an exception inside the handler of `method` (answered as rpc_error 500 INTERNAL)."""
+        return self._fault(Fault(method, "crash", times=times))
+
     def _fault(self, fault: Fault) -> Fault:
         self.rules.faults.append(fault)
         return fault

@@ -68,6 +68,8 @@ class Connection:
             DropConnectionError,
         ) as e:
             logger.debug("sandbox connection closed reason=%r", e)
+        except Exception:
+            logger.exception("sandbox connection failed; closing it")
         finally:
             self.close()
 

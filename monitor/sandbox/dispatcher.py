@@ -86,6 +86,7 @@ class Dispatcher:
             handler = self.handlers.get(type(request))
             if handler is None:
                 logger.info("sandbox has no handler method=%s", method)
+                self.rules.unsupported[method] += 1
                 raise RpcError(400, "METHOD_NOT_SUPPORTED_BY_SANDBOX")
             result = handler(call, request)
             if inspect.isawaitable(result):
@@ -103,6 +104,8 @@ class Dispatcher:
         keys = channel_keys(self.world, request)
         fault = self.rules.take_fault(call.method, keys)
         if fault is not None:
+            if fault.kind == "crash":
+                raise RuntimeError(f"injected crash in {call.method}")
             if fault.kind == "drop":
                 raise DropConnectionError(call.method)
             if fault.kind == "delay":

@@ -10,7 +10,7 @@ from typing import Literal
 from monitor.sandbox.rpc.call import RpcError
 
 Scope = Literal["account", "chat", "global"]
-FaultKind = Literal["error", "delay", "drop"]
+FaultKind = Literal["error", "delay", "drop", "crash"]
 BOT_SENDS = ("messages.sendMessage", "messages.sendMedia", "messages.editMessage")
 
 
@@ -62,6 +62,7 @@ class Rules:
     faults: list[Fault] = field(default_factory=list)
     calls: Counter[str] = field(default_factory=Counter)
     flood_waits: Counter[str] = field(default_factory=Counter)
+    unsupported: Counter[str] = field(default_factory=Counter)  # methods without a handler
     _seen: dict[tuple[object, ...], deque[float]] = field(default_factory=dict)
 
     def set_rate(

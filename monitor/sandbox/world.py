@@ -27,6 +27,7 @@ class LogEntry:
     pts: int
     pts_count: int
     update: Any
+    date: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 @dataclass
