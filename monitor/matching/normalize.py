@@ -171,9 +171,18 @@ def _nfkc(s: str) -> tuple[str, list[int]]:
 
 
 def _delete(s: str, idx: list[int] | None, pattern: re.Pattern[str]) -> tuple[str, list[int]]:
+    """Drop every match of `pattern`, slicing the kept runs (emoji joiners make this common)."""
     pos = _positions(s, idx)
-    keep = [i for i, c in enumerate(s) if not pattern.fullmatch(c)]
-    return "".join(s[i] for i in keep), [pos[i] for i in keep]
+    pieces: list[str] = []
+    kept: list[int] = []
+    last = 0
+    for m in pattern.finditer(s):
+        pieces.append(s[last : m.start()])
+        kept.extend(pos[last : m.start()])
+        last = m.end()
+    pieces.append(s[last:])
+    kept.extend(pos[last:])
+    return "".join(pieces), kept
 
 
 def _split_hashtags(s: str, idx: list[int] | None) -> tuple[str, list[int]]:
@@ -220,11 +229,20 @@ def _blank_link(m: re.Match[str]) -> str:
 
 def _collapse_spaced(s: str, idx: list[int] | None) -> tuple[str, list[int]]:
     pos = _positions(s, idx)
-    drop: set[int] = set()
+    pieces: list[str] = []
+    kept: list[int] = []
+    last = 0
     for m in _SPACED_RE.finditer(s):
-        drop.update(m.start() + i for i, c in enumerate(m.group()) if _SEPARATOR_RE.match(c))
-    keep = [i for i in range(len(s)) if i not in drop]
-    return "".join(s[i] for i in keep), [pos[i] for i in keep]
+        pieces.append(s[last : m.start()])
+        kept.extend(pos[last : m.start()])
+        for i, c in enumerate(m.group(), start=m.start()):
+            if not _SEPARATOR_RE.match(c):
+                pieces.append(c)
+                kept.append(pos[i])
+        last = m.end()
+    pieces.append(s[last:])
+    kept.extend(pos[last:])
+    return "".join(pieces), kept
 
 
 def _fold_homoglyphs(m: re.Match[str]) -> str:
