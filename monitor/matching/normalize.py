@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,7 +90,7 @@ _SPACED_RE = re.compile(
     r"(?<![^\W_])(?:[^\W\d_](?:[ .\-·]{1,2}|\s))(?:[^\W\d_](?:[ .\-·]{1,2}|\s)){1,}"
     r"[^\W\d_](?![^\W_])"
 )
-_SEPARATOR_RE = re.compile(r"[^\w]|_")
+_CELL_RE = re.compile(r"([^\W\d_])((?:[ .\-·]{1,2}|\s)?)")
 
 # [text](url) as Telethon renders links: the url is blanked, the text stays in place.
 _LINK_RE = re.compile(r"\[([^\[\]\n]*)\]\(([^()\s]*)\)")
@@ -228,6 +229,7 @@ def _blank_link(m: re.Match[str]) -> str:
 
 
 def _collapse_spaced(s: str, idx: list[int] | None) -> tuple[str, list[int]]:
+    """Join spread-out letters; a gap unlike the run's usual one stays a word break."""
     pos = _positions(s, idx)
     pieces: list[str] = []
     kept: list[int] = []
@@ -235,10 +237,14 @@ def _collapse_spaced(s: str, idx: list[int] | None) -> tuple[str, list[int]]:
     for m in _SPACED_RE.finditer(s):
         pieces.append(s[last : m.start()])
         kept.extend(pos[last : m.start()])
-        for i, c in enumerate(m.group(), start=m.start()):
-            if not _SEPARATOR_RE.match(c):
-                pieces.append(c)
-                kept.append(pos[i])
+        cells = list(_CELL_RE.finditer(s, m.start(), m.end()))
+        usual = Counter(c.group(2) for c in cells[:-1]).most_common(1)[0][0]
+        for i, cell in enumerate(cells):
+            pieces.append(cell.group(1))
+            kept.append(pos[cell.start(1)])
+            if i < len(cells) - 1 and cell.group(2) != usual:
+                pieces.append(" ")
+                kept.append(pos[cell.start(2)])
         last = m.end()
     pieces.append(s[last:])
     kept.extend(pos[last:])
