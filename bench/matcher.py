@@ -129,7 +129,8 @@ def memory(posts: list[str]) -> None:
     tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"memory: Python heap peak {compiled_peak / 1e6:.1f} MB while compiling, {peak / 1e6:.1f} MB "
+        f"memory: Python heap peak {compiled_peak / 1e6:.1f} MB compiling the packs (dictionaries already "
+        f"loaded), {peak / 1e6:.1f} MB "
         f"after matching every post (tracemalloc); process max RSS {rss:.0f} MB with both "
         f"dictionaries and the corpus loaded"
     )
