@@ -19,6 +19,7 @@ import re2
 # Characters dropped inside words: zero-width, soft hyphen, BOM, combining stress marks.
 _DELETABLE = "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\ufeff\u0300\u0301"
 _DELETABLE_RE = re.compile(f"[{_DELETABLE}]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 # Compatibility characters common in posts, folded one-for-one before the NFKC check so that
 # the check passes and no offset map is needed (NFKC would turn "…" into three characters).
@@ -120,6 +121,8 @@ class Normalized:
 def normalize(text: str) -> Normalized:
     """Fold a post's text to the form patterns are compiled in, with a map to the original."""
     s, idx = text, None
+    if _SURROGATE_RE.search(s):  # lone surrogates from broken JSON: RE2 cannot encode them
+        s = _SURROGATE_RE.sub("\ufffd", s)
     for old, new in _PRE_FOLD:
         if old in s:
             s = s.replace(old, new)

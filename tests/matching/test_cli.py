@@ -92,3 +92,14 @@ def test_every_command_has_help_with_an_example(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0
     assert "Example:" in result.stdout
+
+
+def test_jsonl_survives_bom_blank_lines_crlf_and_lone_surrogates() -> None:
+    stdin = '\ufeff{"id": 1, "text": "\\ud83d повестка"}\n\n{"id": 3, "text": "мобилизация"}\r\n'
+    result = runner.invoke(app, ["match", "--jsonl", "-"], input=stdin)
+    assert result.exit_code == 0  # a blank line is reported, not fatal
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["id"] for o in out] == [1, None, 3]
+    assert out[0]["spans"] == [[2, 10, "повестка"]]
+    assert out[1]["error"] == "line 2: empty line"
+    assert out[2]["categories"] == ["mobilization"]
