@@ -59,15 +59,17 @@ def hits_table(rows: Iterable[tuple[str, str, list[Hit]]], title: str = "Hits") 
     """A Rich table of posts and their hits: (label, text, hits) per row; the demo prints this."""
     table = Table(title=title, show_lines=True, expand=True)
     table.add_column("post", no_wrap=True)
-    table.add_column("text (matched words highlighted)", ratio=3)
-    table.add_column("rules", ratio=1)
+    table.add_column("text (matched words highlighted)", ratio=4)
+    table.add_column("categories", no_wrap=True)
+    table.add_column("rules", ratio=2)
     table.add_column("tags", ratio=1)
     for label, text, hits in rows:
         if not hits:
             continue
-        rules = Text("\n".join(f"{h.rule_id} [{h.category}]" for h in hits))
+        categories = Text("\n".join(dict.fromkeys(h.category for h in hits)))
+        rules = Text("\n".join(h.rule_id for h in hits))
         tags = Text(", ".join(dict.fromkeys(t for h in hits for t in h.tags)))
-        table.add_row(label, highlight(text, hits), rules, tags)
+        table.add_row(label, highlight(text, hits), categories, rules, tags)
     return table
 
 

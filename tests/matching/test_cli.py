@@ -103,3 +103,31 @@ def test_jsonl_survives_bom_blank_lines_crlf_and_lone_surrogates() -> None:
     assert out[0]["spans"] == [[2, 10, "повестка"]]
     assert out[1]["error"] == "line 2: empty line"
     assert out[2]["categories"] == ["mobilization"]
+
+
+def test_hits_table_for_the_demo_shows_posts_rules_and_tags() -> None:
+    from rich.console import Console
+
+    from monitor.cli.matcher import category_counts, highlight, hits_table
+    from monitor.matching import compile_matcher, load_default_packs
+
+    matcher = compile_matcher(load_default_packs())
+    posts = [
+        ("@a/1", "В Крыму раздают повестки"),
+        ("@a/2", "Курс рубля"),
+        ("@b/7", "ТЦК на вулицях"),
+    ]
+    rows = [(label, text, matcher.find_hits(text)) for label, text in posts]
+    console = Console(record=True, width=160)
+    console.print(hits_table(rows))
+    shown = console.export_text()
+    assert "@a/1" in shown and "@b/7" in shown and "@a/2" not in shown
+    assert "ru.summons.povestka" in shown and "summons" in shown
+    assert "region.crimea" in shown
+    counts = category_counts(hits for _, _, hits in rows)
+    assert counts == {"enlistment": 1, "roundup": 1, "summons": 1}
+    styled = highlight(posts[0][1], rows[0][2])
+    assert {(posts[0][1][s.start : s.end], str(s.style)) for s in styled.spans} == {
+        ("повестки", "bold black on yellow"),
+        ("раздают", "bold black on yellow"),
+    }
