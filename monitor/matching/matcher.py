@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from monitor.domain import Hit, Span
 from monitor.errors import PatternError
 from monitor.matching.compiler import CNode, Compiled, CompiledRule, Compiler
-from monitor.matching.expression import ExpressionError, Query, parse_expression
+from monitor.matching.expression import ExpressionError, Query, Regex, parse_expression, walk
 from monitor.matching.normalize import Normalized, normalize, tokens
 from monitor.matching.packs import CATEGORIES, Pack, Rule, all_rules, check_regex
 
@@ -256,8 +256,6 @@ def compile_expression(
         query: Query = parse_expression(expr)
     except ExpressionError as e:
         raise PatternError("expression", f"{e.problem} at column {e.column} of {expr!r}") from e
-    from monitor.matching.expression import Regex, walk
-
     for node in (query.positive, *query.minus):
         for regex in (n for n in walk(node) if isinstance(n, Regex)):
             check_regex(regex.pattern, "", "expression", None)

@@ -56,6 +56,7 @@ POSITIVE = [
     "-1001117628569/59325",
     "-1001117628569/59139",
     "-1001237513492/72130",
+    "-1001288489154/39492",
 ]
 
 # Hard negatives: the same words in other senses, war news that is no draft notice.
@@ -112,6 +113,8 @@ NEGATIVE = [
     "-1001044298783/11995",
     "-1001100158992/74534",
     "-1001117628569/59064",
+    "-1001003313758/65229",
+    "-1001100158992/74187",
 ]
 
 # Easy negatives: a fixed random sample of posts without any draft-related stem.

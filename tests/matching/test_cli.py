@@ -92,3 +92,45 @@ def test_every_command_has_help_with_an_example(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0
     assert "Example:" in result.stdout
+
+
+def test_jsonl_survives_bom_blank_lines_crlf_and_lone_surrogates() -> None:
+    stdin = '\ufeff{"id": 1, "text": "\\ud83d повестка"}\n\n{"id": 3, "text": "мобилизация"}\r\n'
+    result = runner.invoke(app, ["match", "--jsonl", "-"], input=stdin)
+    assert result.exit_code == 0  # a blank line is reported, not fatal
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["id"] for o in out] == [1, None, 3]
+    assert out[0]["spans"] == [[2, 10, "повестка"]]
+    assert out[1]["error"] == "line 2: empty line"
+    assert out[2]["categories"] == ["mobilization"]
+
+
+def test_hits_table_for_the_demo_shows_posts_rules_and_tags() -> None:
+    from rich.console import Console
+
+    from monitor.cli.matcher import category_counts, highlight, hits_table
+    from monitor.matching import compile_matcher, load_default_packs
+
+    matcher = compile_matcher(load_default_packs())
+    posts = [
+        ("@a/1", "В Крыму раздают повестки"),
+        ("@a/2", "Курс рубля"),
+        ("@b/7", "ТЦК на вулицях"),
+    ]
+    rows = [(label, text, matcher.find_hits(text)) for label, text in posts]
+    console = Console(record=True, width=160)
+    console.print(hits_table(rows))
+    shown = console.export_text()
+    assert "@a/1" in shown
+    assert "@b/7" in shown
+    assert "@a/2" not in shown
+    assert "ru.summons.povestka" in shown
+    assert "summons" in shown
+    assert "region.crimea" in shown
+    counts = category_counts(hits for _, _, hits in rows)
+    assert counts == {"enlistment": 1, "roundup": 1, "summons": 1}
+    styled = highlight(posts[0][1], rows[0][2])
+    assert {(posts[0][1][s.start : s.end], str(s.style)) for s in styled.spans} == {
+        ("повестки", "bold black on yellow"),
+        ("раздают", "bold black on yellow"),
+    }

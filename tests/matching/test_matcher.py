@@ -116,6 +116,7 @@ def test_explain_names_form_lemma_and_term(matcher: Matcher) -> None:
 POSITIVE_POSTS = [
     "Сегодня {w} пришла соседу, он служил в армии",
     "Власти Крыма: {w} разносят по квартирам",
+    "{w}",
 ]
 
 
@@ -124,8 +125,21 @@ POSITIVE_POSTS = [
 def test_obfuscated_positive_posts_still_match(
     matcher_for_hypothesis: Matcher, template: str, word: str
 ) -> None:
-    hits = matcher_for_hypothesis.find_hits(template.format(w=word))
-    assert "summons" in {h.category for h in hits}
+    text = template.format(w=word)
+    summons = [h for h in matcher_for_hypothesis.find_hits(text) if h.category == "summons"]
+    assert summons, text
+    # The highlight covers exactly what the author wrote, obfuscation included.
+    assert [text[s.start : s.end] for s in summons[0].spans] == [word]
+
+
+@settings(max_examples=100, deadline=None)
+@given(obfuscated("военкомат"), obfuscated("повестку"))
+def test_two_obfuscated_words_in_one_post(
+    matcher_for_hypothesis: Matcher, office: str, summons: str
+) -> None:
+    text = f"Из {office} принесли {summons} под роспись"
+    categories = {h.category for h in matcher_for_hypothesis.find_hits(text)}
+    assert {"summons", "enlistment"} <= categories, text
 
 
 @pytest.fixture(scope="module")

@@ -130,3 +130,14 @@ def test_compile_expression_explains_mistakes(expression: str, fragment: str) ->
     with pytest.raises(PatternError) as caught:
         compile_expression(expression)
     assert fragment in str(caught.value)
+
+
+def test_a_pack_with_too_many_distinct_words_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from monitor.matching import compiler
+
+    monkeypatch.setattr(compiler, "MAX_ATOMS", 3)
+    pack = load_pack(write(tmp_path, GOOD_RULE.replace('"повестка"', '"a OR b OR c OR d"')))
+    with pytest.raises(PatternError, match="more than 3 distinct words"):
+        compile_matcher([pack])
