@@ -51,6 +51,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
+FTS_TABLE = "posts_fts"  # FTS5 virtual table (migration 0002), SQLite only; not in the metadata
+
+
+def is_migrated_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic include_object: leave out the FTS5 table and its shadow tables (no model)."""
+    return not (type_ == "table" and name is not None and name.startswith(FTS_TABLE))
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

@@ -1,0 +1,37 @@
+"""search: the FTS5 index of post lemmas (SQLite only)
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-26 05:10:00
+
+On SQLite this creates `posts_fts`, an FTS5 table whose rowid is posts.id and whose one
+column holds the post's lemma tokens (monitor.store.search keeps it in step on save). Posts
+stored before this revision are indexed by `python bot.py reindex`. On PostgreSQL it creates
+nothing: search there falls back to a plain ILIKE scan of the text (no inflection).
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _sqlite() -> bool:
+    return op.get_bind().dialect.name == "sqlite"
+
+
+def upgrade() -> None:
+    if _sqlite():
+        op.execute(
+            "CREATE VIRTUAL TABLE posts_fts USING fts5("
+            "terms, tokenize = 'unicode61 remove_diacritics 0')"
+        )
+
+
+def downgrade() -> None:
+    if _sqlite():
+        op.execute("DROP TABLE posts_fts")
