@@ -25,6 +25,9 @@ def _sqlite() -> bool:
 
 
 def upgrade() -> None:
+    # Category filters and digests look hits up by category, then by post.
+    with op.batch_alter_table("hits") as batch_op:
+        batch_op.create_index("ix_hits_category_post_id", ["category", "post_id"])
     if _sqlite():
         op.execute(
             "CREATE VIRTUAL TABLE posts_fts USING fts5("
@@ -35,3 +38,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     if _sqlite():
         op.execute("DROP TABLE posts_fts")
+    with op.batch_alter_table("hits") as batch_op:
+        batch_op.drop_index("ix_hits_category_post_id")

@@ -123,6 +123,7 @@ class HitRow(Base):
     __table_args__ = (
         UniqueConstraint("post_id", "rule_id"),
         Index("ix_hits_category", "category"),
+        Index("ix_hits_category_post_id", "category", "post_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

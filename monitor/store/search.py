@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, column, exists, func, or_, select, table, text
+from sqlalchemy import Integer, Select, and_, column, func, or_, select, table, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -242,4 +242,5 @@ def _channel_is(name: str) -> Any:
 
 
 def _has_hit(*conditions: Any) -> Any:
-    return exists(select(HitRow.id).where(HitRow.post_id == PostRow.id, *conditions))
+    # Uncorrelated on purpose: SQLite builds the set of post ids once, not a lookup per post.
+    return PostRow.id.in_(select(HitRow.post_id).where(*conditions))
