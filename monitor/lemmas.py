@@ -11,6 +11,9 @@ import re
 from functools import cache, lru_cache
 from typing import Any
 
+from monitor.domain import Hit, Span
+from monitor.query import Lemmatizer
+
 # Russian and Ukrainian lemmas of the draft vocabulary that name the same thing: a query for
 # one language's word also looks up the other's.
 _EQUIVALENTS = (
@@ -71,3 +74,30 @@ def query_terms(word: str) -> list[str]:
         if lemmas[0] in pair:
             found.extend(pair)
     return list(dict.fromkeys(found))
+
+
+_STAND_IN_RULES = (
+    ("summons", ("повестка", "повістка")),
+    ("enlistment_office", ("военкомат", "військкомат", "тцк")),
+    ("raid", ("облава",)),
+    ("mobilization", ("мобилизация", "мобілізація", "мобилизовать", "мобілізувати")),
+)
+
+
+def find_hits(text: str) -> list[Hit]:
+    """Stand-in matcher until monitor.matching's compiled packs are wired in: one hit per category."""
+    hits = []
+    for category, lemmas in _STAND_IN_RULES:
+        spans = tuple(
+            Span(m.start(), m.end(), m[0], lemma(m[0]))
+            for m in _WORD.finditer(text)
+            if lemma(m[0]) in lemmas
+        )
+        if spans:
+            hits.append(Hit(f"{category}.stand_in", category, spans))
+    return hits
+
+
+def default_lemmatizer() -> Lemmatizer:
+    """The lemmatizer search uses: the one place to switch to monitor.matching's."""
+    return Lemmatizer(index_terms=index_terms, query_terms=query_terms)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli import database, settings
+from monitor.cli import archive, database, settings
 from monitor.cli.context import CliState
 
 app = typer.Typer(
@@ -31,7 +31,7 @@ def root(
     ctx.obj = CliState(env_file=env_file)
 
 
-for module in (settings, database):
+for module in (settings, database, archive):
     module.register(app)
 
 

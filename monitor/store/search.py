@@ -161,10 +161,9 @@ class SearchRepo:
 async def _index(session: AsyncSession, posts: Sequence[tuple[int, str]], index_terms: Any) -> None:
     if not posts or not _is_sqlite(session):
         return
-    ids = [{"id": post_id} for post_id, _ in posts]
-    await session.execute(text(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id"), ids)
+    # REPLACE: one statement both for a new post and for an edited one (FTS5 supports it).
     await session.execute(
-        text(f"INSERT INTO {FTS_TABLE}(rowid, terms) VALUES (:id, :terms)"),
+        text(f"INSERT OR REPLACE INTO {FTS_TABLE}(rowid, terms) VALUES (:id, :terms)"),
         [{"id": post_id, "terms": " ".join(index_terms(body))} for post_id, body in posts],
     )
 
