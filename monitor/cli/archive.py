@@ -127,7 +127,7 @@ async def _export(settings: Settings, query: str, output: ExportFormat, out: Pat
         repo = SearchRepo(db, default_lemmatizer())
         total = await repo.count(parsed)
         written = 0
-        with out.open("w", encoding="utf-8", newline="") as fh, _progress() as progress:
+        with out.open("w", encoding="utf-8", newline="") as fh, progress_bar() as progress:
             task = progress.add_task("exporting", total=total)
             write = _record_writer(output.value, fh)
             async for result in repo.stream(parsed):
@@ -151,7 +151,8 @@ def reindex(ctx: typer.Context) -> None:
     typer.echo(f"{run_or_exit(work())} posts indexed")
 
 
-def _progress() -> Progress:
+def progress_bar() -> Progress:
+    """A Rich progress bar on stderr: done/total and the time left."""
     return Progress(
         *Progress.get_default_columns()[:1],
         BarColumn(),
