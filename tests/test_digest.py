@@ -32,7 +32,7 @@ def test_iso_weeks_parse_print_and_step() -> None:
     assert str(IsoWeek(2020, 53).next()) == "2021-W01"
     with pytest.raises(ValueError, match="not an ISO week"):
         IsoWeek.parse("2024-48")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="53"):
         IsoWeek(2024, 53)
 
 

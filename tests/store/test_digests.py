@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -56,7 +56,7 @@ async def test_gathered_data_gives_counts_matching_the_seed(database: Database) 
     digest = build_digest(data, start=START, end=END, timezone="Europe/Moscow")
 
     expected: dict[str, list[int]] = {}  # category -> [this week, last week], counted by hand
-    for channel, mid, hours, body in SEEDED:
+    for _channel, _mid, hours, body in SEEDED:
         column = 0 if 0 <= hours < 168 else 1 if -168 <= hours < 0 else None
         if column is None:
             continue
