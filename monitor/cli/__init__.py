@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli import archive, database, digests, settings, telegram_export
+from monitor.cli import archive, browse, database, digests, settings, telegram_export
 from monitor.cli.context import CliState
 
 app = typer.Typer(
@@ -31,7 +31,7 @@ def root(
     ctx.obj = CliState(env_file=env_file)
 
 
-for module in (settings, database, archive, telegram_export, digests):
+for module in (settings, database, archive, telegram_export, digests, browse):
     module.register(app)
 
 
