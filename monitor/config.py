@@ -38,7 +38,7 @@ class Settings:
     poll_interval_s: int = 300
     poll_min_interval_s: int = 60
     poll_max_interval_s: int = 3600
-    poll_requests_per_minute: int = 20
+    poll_requests_per_minute: int = 60
     backfill_days: int = 7
     backfill_limit: int = 500
     recheck_hours: int = 48

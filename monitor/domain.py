@@ -27,6 +27,7 @@ class Channel:
     flood_wait_until: datetime | None = None
     last_error: str | None = None
     last_polled_at: datetime | None = None
+    next_poll_at: datetime | None = None
     last_post_at: datetime | None = None
     added_at: datetime | None = None
     id: int | None = None
@@ -38,7 +39,13 @@ class Channel:
             )
         if self.poll_interval_s <= 0:
             raise ValueError(f"poll_interval_s must be positive, got {self.poll_interval_s}")
-        for name in ("flood_wait_until", "last_polled_at", "last_post_at", "added_at"):
+        for name in (
+            "flood_wait_until",
+            "last_polled_at",
+            "next_poll_at",
+            "last_post_at",
+            "added_at",
+        ):
             _require_aware(name, getattr(self, name))
 
     @property

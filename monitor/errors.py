@@ -128,3 +128,16 @@ class AlreadyRunningError(DraftwatchError):
         self.pid = pid
         who = f"process {pid}" if pid else "another process"
         super().__init__(f"{path} is in use by {who}: stop it first, one process per session")
+
+
+class TelegramError(DraftwatchError):
+    """Telegram answered with an error we do not handle specially; retried on the next cycle."""
+
+    def __init__(self, what: str, error: str) -> None:
+        self.what = what
+        self.error = error
+        super().__init__(f"Telegram error on {what}: {error}")
+
+
+class LoginError(DraftwatchError):
+    """Logging in failed; the message says why and what to do."""

@@ -13,6 +13,8 @@ from monitor.config import variables
 from monitor.store import migrate
 from monitor.store.engine import Database
 
+pytest_plugins = ["tests.sandbox_fixtures"]
+
 NOW = datetime(2024, 11, 25, 9, 0, tzinfo=UTC)
 
 

@@ -26,6 +26,7 @@ def channel_from_row(row: ChannelRow) -> Channel:
         flood_wait_until=row.flood_wait_until,
         last_error=row.last_error,
         last_polled_at=row.last_polled_at,
+        next_poll_at=row.next_poll_at,
         last_post_at=row.last_post_at,
         added_at=row.added_at,
     )
@@ -101,15 +102,27 @@ class ChannelRepo:
         now: datetime,
         error: str | None = None,
         poll_interval_s: int | None = None,
+        next_poll_at: datetime | None = None,
         flood_wait_until: datetime | None = None,
     ) -> None:
         """Remember how a poll went: its time, its error (or none), the next interval, a flood wait."""
         values: dict[str, object] = {"last_polled_at": now, "last_error": error}
+        if next_poll_at is not None:
+            values["next_poll_at"] = next_poll_at
         if poll_interval_s is not None:
             values["poll_interval_s"] = poll_interval_s
         if flood_wait_until is not None:
             values["flood_wait_until"] = flood_wait_until
         await self._set(telegram_id, **values)
+
+    async def advance_last_seen(self, telegram_id: int, message_id: int) -> None:
+        """Move the last-seen id forward (never back): polling starts after it."""
+        async with self._db.write.begin() as session:
+            await session.execute(
+                update(ChannelRow)
+                .where(ChannelRow.telegram_id == telegram_id, ChannelRow.last_seen_id < message_id)
+                .values(last_seen_id=message_id)
+            )
 
     async def set_joined(self, telegram_id: int, joined: bool) -> None:
         await self._set(telegram_id, joined=joined)

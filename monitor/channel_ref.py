@@ -1,0 +1,62 @@
+"""Parse what people type to name a channel: @name, t.me links, numeric ids (pure)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from monitor.errors import CommandError
+
+_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+_LINK = re.compile(
+    r"^(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog)/(?P<rest>.+)$", re.I
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRef:
+    """A channel named by username or by bare numeric id (exactly one is set)."""
+
+    username: str | None = None
+    channel_id: int | None = None
+
+    def __str__(self) -> str:
+        return f"@{self.username}" if self.username else str(self.channel_id)
+
+
+def parse_channel_ref(text: str) -> ChannelRef:
+    """`@name`, `name`, `https://t.me/name[/123]`, `t.me/s/name`, `-1001234567890` or `1234567890`."""
+    raw = text.strip()
+    if not raw:
+        raise CommandError("name a channel: @username, a t.me link or a numeric id")
+    if re.fullmatch(r"-?\d+", raw):
+        return ChannelRef(channel_id=_bare_id(int(raw)))
+    link = _LINK.match(raw)
+    if link:
+        parts = [p for p in link["rest"].split("?")[0].split("/") if p]
+        if parts and (parts[0].startswith("+") or parts[0] == "joinchat"):
+            raise CommandError(
+                f"{raw} is a private invite link: draftwatch reads public channels only"
+            )
+        if parts and parts[0] == "c" and len(parts) > 1 and parts[1].isdigit():
+            return ChannelRef(channel_id=int(parts[1]))
+        if parts and parts[0] == "s":
+            parts = parts[1:]
+        raw = parts[0] if parts else ""
+    name = raw.removeprefix("@")
+    if not _USERNAME.match(name):
+        raise CommandError(
+            f"{text.strip()!r} is not a channel username: use 5-32 letters, digits or _, "
+            "for example @melitopol_news or https://t.me/melitopol_news"
+        )
+    return ChannelRef(username=name)
+
+
+def _bare_id(value: int) -> int:
+    """Telegram's marked channel ids (-100...) to the bare id."""
+    text = str(value)
+    if text.startswith("-100"):
+        return int(text[4:])
+    if value <= 0:
+        raise CommandError(f"{value} is not a channel id: channel ids look like -1001234567890")
+    return value

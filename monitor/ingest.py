@@ -1,0 +1,50 @@
+"""Orchestration: fetched posts -> archive -> matcher -> hits -> save hooks (alerts, index); does I/O."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from monitor.domain import Post, SaveResult
+from monitor.store.posts import HitFinder, PostRepo, SaveHook
+
+logger = logging.getLogger(__name__)
+
+
+class Ingest:
+    """Saves what the reader fetched: post, version, hits and last-seen id in one transaction each."""
+
+    def __init__(
+        self, posts: PostRepo, find_hits: HitFinder, hooks: Sequence[SaveHook] = ()
+    ) -> None:
+        self._posts = posts
+        self._find_hits = find_hits
+        self._hooks = tuple(hooks)
+
+    async def save(
+        self, channel_telegram_id: int, posts: Sequence[Post], *, now: datetime
+    ) -> SaveResult:
+        if not posts:
+            return SaveResult()
+        result = await self._posts.save_posts(
+            channel_telegram_id, posts, now=now, find_hits=self._find_hits, hooks=self._hooks
+        )
+        if result.new_posts or result.edited_posts:
+            logger.info(
+                "ingested channel=%d new=%d edited=%d hits=%d last_seen=%d",
+                channel_telegram_id,
+                len(result.new_posts),
+                len(result.edited_posts),
+                len(result.new_hits),
+                result.last_seen_id,
+            )
+        return result
+
+    async def delete(
+        self, channel_telegram_id: int, message_ids: Sequence[int], *, now: datetime
+    ) -> list[int]:
+        flagged = await self._posts.mark_deleted(channel_telegram_id, message_ids, now=now)
+        if flagged:
+            logger.info("deleted channel=%d posts=%d", channel_telegram_id, len(flagged))
+        return flagged

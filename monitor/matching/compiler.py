@@ -1,0 +1,254 @@
+"""Compile rules into atoms, anchors and two Aho-Corasick automata (no I/O).
+
+An atom is one word test (the forms of a lemma, an exact form, a prefix) shared by every
+rule that uses it. The trigger automaton holds only the anchor atoms, the words without
+which a rule cannot match; a post that hits no anchor is done after one scan. The full
+automaton holds every atom and runs only on the few posts that hit an anchor.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import ahocorasick
+import re2
+
+from monitor.errors import PatternError
+from monitor.matching.expression import And, Near, Node, Phrase, Regex, Word
+from monitor.matching.morphology import expand
+from monitor.matching.packs import Rule, regex_options
+
+MAX_ATOMS = 20_000  # distinct words per matcher: each costs a dictionary expansion at compile time
+ANCHOR_MIN_LENGTH = 3  # shorter words ("в", "по") are too common to wake the full scan
+# Frequent news words that make poor anchors: a phrase or NEAR is anchored on its other side
+# when it has one (measured on the bundled posts: "статья" alone woke 7% of them).
+_COMMON = frozenset(
+    [
+        "статья",
+        "стаття",
+        "военный",
+        "военно",
+        "служба",
+        "служба",
+        "пункт",
+        "военнослужащий",
+        "срочный",
+        "осенний",
+        "весенний",
+        "категория",
+        "призывать",
+        "призвать",
+        "территориальный",
+        "альтернативный",
+        "сборный",
+        "год",
+        "день",
+        "освобождение",
+        "звільнення",
+        "резерв",
+        "контракт",
+        "рейд",
+        "військовий",
+        "державний",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    """One word test: `forms` are whole tokens, `prefix` a token start; `gate` asks the script."""
+
+    id: int
+    kind: str
+    lemma: str
+    source: str
+    forms: frozenset[str]
+    homographs: dict[str, str]
+
+
+# Compiled expression nodes: tuples are cheaper than classes on the hot path.
+# ("w", atom_id) | ("p", (atom_ids...), gap) | ("r", regex_index) | ("n", left, right, distance)
+# | ("and", children) | ("or", children)
+CNode = tuple[Any, ...]
+
+
+@dataclass(slots=True)
+class CompiledRule:
+    rule: Rule
+    node: CNode
+    masks: tuple[CNode, ...]
+    vetoes: tuple[CNode, ...]
+    anchors: frozenset[int] | None  # None: no anchor, evaluate on every post
+
+
+@dataclass(slots=True)
+class Compiled:
+    atoms: list[Atom] = field(default_factory=list)
+    regexes: list[Any] = field(default_factory=list)
+    rules: list[CompiledRule] = field(default_factory=list)
+    tags: list[CompiledRule] = field(default_factory=list)
+    trigger: Any = None
+    full: Any = None
+    always: tuple[int, ...] = ()
+
+
+class Compiler:
+    """Turns rules into a Compiled; atoms are shared across rules."""
+
+    def __init__(self) -> None:
+        self.out = Compiled()
+        self._atom_ids: dict[tuple[str, str], int] = {}
+        self._regex_ids: dict[str, int] = {}
+        self._source = "patterns"
+
+    def compile(self, rules: list[Rule], tags: list[Rule]) -> Compiled:
+        self._source = rules[0].source if rules else "patterns"
+        self.out.rules = [self._rule(r) for r in rules]
+        self.out.tags = [self._rule(r) for r in tags]
+        self.out.always = tuple(i for i, r in enumerate(self.out.rules) if r.anchors is None)
+        self._automata()
+        return self.out
+
+    def _rule(self, rule: Rule) -> CompiledRule:
+        node = self._node(rule.query.positive)
+        positive_atoms = _atoms_of(node)
+        masks: list[CNode] = []
+        vetoes: list[CNode] = []
+        for minus in rule.query.minus:
+            cnode = self._node(minus)
+            if self._overlaps(_atoms_of(cnode), positive_atoms):
+                masks.append(cnode)
+            else:
+                vetoes.append(cnode)
+        return CompiledRule(rule, node, tuple(masks), tuple(vetoes), self._anchors(node))
+
+    def _node(self, node: Node) -> CNode:
+        if isinstance(node, Word):
+            return ("w", self._atom(node))
+        if isinstance(node, Phrase):
+            return ("p", tuple(self._atom(w) for w in node.words), node.gap)
+        if isinstance(node, Regex):
+            return ("r", self._regex(node.pattern))
+        if isinstance(node, Near):
+            return ("n", self._node(node.left), self._node(node.right), node.distance)
+        if isinstance(node, And):
+            return ("and", tuple(self._node(c) for c in node.children))
+        return ("or", tuple(self._node(c) for c in node.children))
+
+    def _atom(self, word: Word) -> int:
+        key = (word.kind, word.text)
+        if key in self._atom_ids:
+            return self._atom_ids[key]
+        if len(self.out.atoms) >= MAX_ATOMS:
+            raise PatternError(
+                self._source, f"more than {MAX_ATOMS} distinct words; split the pack"
+            )
+        if word.kind == "lemma":
+            exp = expand(word.text)
+            atom = Atom(
+                len(self.out.atoms), "lemma", exp.lemma, word.source, exp.forms, exp.homographs
+            )
+        else:
+            atom = Atom(
+                len(self.out.atoms), word.kind, word.text, word.source, frozenset({word.text}), {}
+            )
+        self.out.atoms.append(atom)
+        self._atom_ids[key] = atom.id
+        return atom.id
+
+    def _regex(self, pattern: str) -> int:
+        if pattern not in self._regex_ids:
+            self._regex_ids[pattern] = len(self.out.regexes)
+            self.out.regexes.append(re2.compile(pattern, regex_options()))
+        return self._regex_ids[pattern]
+
+    def _overlaps(self, minus: set[int], positive: set[int]) -> bool:
+        """Does an exclusion share a word with the rule? Then it masks; otherwise it vetoes."""
+        for m in minus:
+            a = self.out.atoms[m]
+            for p in positive:
+                b = self.out.atoms[p]
+                if m == p or a.forms & b.forms:
+                    return True
+                if any(_covers(b, f) for f in a.forms) or any(_covers(a, f) for f in b.forms):
+                    return True
+        return False
+
+    def _anchors(self, node: CNode) -> frozenset[int] | None:
+        kind = node[0]
+        if kind == "w":
+            atom = self.out.atoms[node[1]]
+            return frozenset({atom.id}) if min(map(len, atom.forms)) >= ANCHOR_MIN_LENGTH else None
+        if kind == "r":
+            return None
+        if kind == "or":
+            parts = [self._anchors(c) for c in node[1]]
+            if any(p is None for p in parts):
+                return None
+            return frozenset().union(*(p for p in parts if p is not None))
+        children = (
+            [("w", a) for a in node[1]]
+            if kind == "p"
+            else list(node[1] if kind == "and" else node[1:3])
+        )
+        options = [a for a in (self._anchors(c) for c in children) if a is not None]
+        # Any one child's anchors are necessary; take the set least likely to occur.
+        return min(options, key=self._cost) if options else None
+
+    def _cost(self, anchors: frozenset[int]) -> int:
+        cost = 0
+        for atom_id in anchors:
+            atom = self.out.atoms[atom_id]
+            shortest = min(map(len, atom.forms))
+            cost += (
+                100
+                if atom.lemma in _COMMON
+                else 3
+                if atom.lemma.isdigit()
+                else max(1, 12 - shortest)
+            )
+        return cost
+
+    def _automata(self) -> None:
+        anchor_rules: dict[int, set[int]] = defaultdict(set)
+        for index, rule in enumerate(self.out.rules):
+            for atom_id in rule.anchors or ():
+                anchor_rules[atom_id].add(index)
+        trigger: dict[str, list[tuple[int, bool, tuple[int, ...]]]] = defaultdict(list)
+        full: dict[str, list[tuple[int, bool, str | None]]] = defaultdict(list)
+        for atom in self.out.atoms:
+            is_prefix = atom.kind == "prefix"
+            for form in atom.forms:
+                full[form].append((atom.id, is_prefix, atom.homographs.get(form)))
+                if atom.id in anchor_rules:
+                    trigger[form].append((atom.id, is_prefix, tuple(sorted(anchor_rules[atom.id]))))
+        self.out.trigger = _automaton(trigger)
+        self.out.full = _automaton(full)
+
+
+def _covers(atom: Atom, form: str) -> bool:
+    return atom.kind == "prefix" and form.startswith(atom.lemma)
+
+
+def _atoms_of(node: CNode) -> set[int]:
+    kind = node[0]
+    if kind == "w":
+        return {node[1]}
+    if kind == "p":
+        return set(node[1])
+    if kind == "r":
+        return set()
+    if kind == "n":
+        return _atoms_of(node[1]) | _atoms_of(node[2])
+    return set().union(*(_atoms_of(c) for c in node[1]))
+
+
+def _automaton(table: dict[str, Any]) -> Any:
+    automaton = ahocorasick.Automaton()
+    for key, entries in table.items():
+        automaton.add_word(key, (len(key), tuple(entries)))
+    if len(automaton):
+        automaton.make_automaton()
+    return automaton

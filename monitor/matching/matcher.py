@@ -1,0 +1,264 @@
+"""Match a post against every compiled rule at once and return hits with original spans (no I/O)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from monitor.domain import Hit, Span
+from monitor.errors import PatternError
+from monitor.matching.compiler import CNode, Compiled, CompiledRule, Compiler
+from monitor.matching.expression import ExpressionError, Query, Regex, parse_expression, walk
+from monitor.matching.normalize import Normalized, normalize, tokens
+from monitor.matching.packs import CATEGORIES, Pack, Rule, all_rules, check_regex
+
+MAX_MATCHES = 32  # per node: a hostile NEAR cannot multiply its way to a long loop
+
+# One contributing word: first token, last token, atom id (-1 for a regex).
+Occ = tuple[int, int, int]
+Match = tuple[Occ, ...]
+_UK_LETTERS = "іїєґ"
+_RU_LETTERS = "ыэъ"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """What an analyst sees of a rule: its id, category and description."""
+
+    id: str
+    category: str
+    description: str
+    pack: str
+
+
+class Matcher:
+    """All rules compiled into one scan; build with compile_matcher() and reuse."""
+
+    def __init__(
+        self, compiled: Compiled, rules: list[RuleInfo], categories: dict[str, str]
+    ) -> None:
+        self._c = compiled
+        self.rules = tuple(rules)
+        self.categories = tuple(c for c in categories if any(r.category == c for r in rules))
+        self.category_descriptions = dict(categories)
+        self._has_trigger = len(compiled.trigger) > 0
+
+    def find_hits(self, text: str) -> list[Hit]:
+        """The rules that match `text`, one Hit each, spans pointing into `text`."""
+        norm = normalize(text)
+        s = norm.text
+        woken = self._triggered(s)
+        woken.update(self._c.always)
+        if not woken:
+            return []
+        post = _Post(norm, self._c)
+        hits: list[Hit] = []
+        for index in sorted(woken):
+            rule = self._c.rules[index]
+            matches = post.evaluate_rule(rule)
+            if matches:
+                hits.append(self._hit(rule, matches, post))
+        if hits and self._c.tags:
+            tags = tuple(t.rule.id for t in self._c.tags if post.evaluate_rule(t))
+            hits = [Hit(h.rule_id, h.category, h.spans, _merge(h.tags, tags)) for h in hits]
+        return hits
+
+    def _triggered(self, s: str) -> set[int]:
+        woken: set[int] = set()
+        if not self._has_trigger:
+            return woken
+        for end, (length, entries) in self._c.trigger.iter(s):
+            start = end - length + 1
+            if not _left_ok(s, start):
+                continue
+            right = _right_ok(s, end + 1)
+            for _atom, is_prefix, rule_ids in entries:
+                if is_prefix or right:
+                    woken.update(rule_ids)
+        return woken
+
+    def _hit(self, rule: CompiledRule, matches: list[Match], post: _Post) -> Hit:
+        spans: dict[tuple[int, int], Span] = {}
+        for match in matches:
+            for first, last, atom_id in match:
+                start, end = post.original(first, last)
+                if (start, end) in spans:
+                    continue
+                atom = self._c.atoms[atom_id] if atom_id >= 0 else None
+                spans[(start, end)] = Span(
+                    start,
+                    end,
+                    post.norm.source[start:end],
+                    lemma=atom.lemma if atom else "",
+                    term=atom.source if atom else "regex",
+                )
+        ordered = tuple(spans[k] for k in sorted(spans))
+        return Hit(rule.rule.id, rule.rule.category, ordered, rule.rule.tags)
+
+
+class _Post:
+    """One post's tokens and atom occurrences, computed once for all woken rules."""
+
+    def __init__(self, norm: Normalized, compiled: Compiled) -> None:
+        self.norm = norm
+        self.c = compiled
+        s = norm.text
+        self.toks = tokens(s)
+        starts = {start: i for i, (start, _) in enumerate(self.toks)}
+        ends = {end: i for i, (_, end) in enumerate(self.toks)}
+        self.lang = _script(s)
+        self.occ: dict[int, list[int]] = defaultdict(list)
+        if len(compiled.full):
+            for end, (length, entries) in compiled.full.iter(s):
+                token = starts.get(end - length + 1)
+                if token is None:
+                    continue
+                whole = ends.get(end + 1) == token
+                for atom_id, is_prefix, gate in entries:
+                    if (is_prefix or whole) and (gate is None or self.lang in ("", gate)):
+                        self.occ[atom_id].append(token)
+        self._regex: dict[int, list[Match]] = {}
+
+    def original(self, first: int, last: int) -> tuple[int, int]:
+        return self.norm.original_span(self.toks[first][0], self.toks[last][1])
+
+    def evaluate_rule(self, rule: CompiledRule) -> list[Match]:
+        for veto in rule.vetoes:
+            if self.eval(veto, self.occ):
+                return []
+        occ = self.occ
+        if rule.masks:
+            masked: set[int] = set()
+            for mask in rule.masks:
+                for match in self.eval(mask, occ):
+                    for first, last, _ in match:
+                        masked.update(range(first, last + 1))
+            if masked:
+                occ = {a: [t for t in ts if t not in masked] for a, ts in occ.items()}
+        return self.eval(rule.node, occ)
+
+    def eval(self, node: CNode, occ: dict[int, list[int]]) -> list[Match]:
+        kind = node[0]
+        if kind == "w":
+            return [((t, t, node[1]),) for t in occ.get(node[1], ())[:MAX_MATCHES]]
+        if kind == "p":
+            return self._phrase(node[1], node[2], occ)
+        if kind == "or":
+            out: list[Match] = []
+            for child in node[1]:
+                out.extend(self.eval(child, occ))
+            return out[:MAX_MATCHES]
+        if kind == "and":
+            parts = [self.eval(child, occ) for child in node[1]]
+            if not all(parts):
+                return []
+            return [tuple(o for part in parts for m in part for o in m)]
+        if kind == "n":
+            return self._near(node, occ)
+        return self._regex_matches(node[1])
+
+    def _phrase(
+        self, atom_ids: tuple[int, ...], gap: int, occ: dict[int, list[int]]
+    ) -> list[Match]:
+        positions = [set(occ.get(a, ())) for a in atom_ids]
+        if not all(positions):
+            return []
+        out: list[Match] = []
+        for start in sorted(positions[0]):
+            found = [(start, start, atom_ids[0])]
+            at = start
+            for atom_id, where in zip(atom_ids[1:], positions[1:], strict=True):
+                nxt = next((t for t in range(at + 1, at + gap + 2) if t in where), None)
+                if nxt is None:
+                    break
+                found.append((nxt, nxt, atom_id))
+                at = nxt
+            else:
+                out.append(tuple(found))
+                if len(out) >= MAX_MATCHES:
+                    break
+        return out
+
+    def _near(self, node: CNode, occ: dict[int, list[int]]) -> list[Match]:
+        left, right = self.eval(node[1], occ), self.eval(node[2], occ)
+        out: list[Match] = []
+        for a in left:
+            a0, a1 = min(o[0] for o in a), max(o[1] for o in a)
+            for b in right:
+                b0, b1 = min(o[0] for o in b), max(o[1] for o in b)
+                between = b0 - a1 - 1 if a1 < b0 else a0 - b1 - 1
+                if 0 <= between <= node[3]:
+                    out.append(a + b)
+                    if len(out) >= MAX_MATCHES:
+                        return out
+        return out
+
+    def _regex_matches(self, index: int) -> list[Match]:
+        if index not in self._regex:
+            found: list[Match] = []
+            for m in self.c.regexes[index].finditer(self.norm.text):
+                covered = [i for i, (s, e) in enumerate(self.toks) if s < m.end() and e > m.start()]
+                if covered:
+                    found.append(((covered[0], covered[-1], -1),))
+                if len(found) >= MAX_MATCHES:
+                    break
+            self._regex[index] = found
+        return self._regex[index]
+
+
+def _script(s: str) -> str:
+    """ "uk" or "ru" by the letters only one of them uses; "" when the letters do not tell."""
+    uk = sum(s.count(c) for c in _UK_LETTERS)
+    ru = sum(s.count(c) for c in _RU_LETTERS)
+    return "uk" if uk > ru else "ru" if ru > uk else ""
+
+
+def _left_ok(s: str, start: int) -> bool:
+    if start == 0:
+        return True
+    before = s[start - 1]
+    if before.isalnum():
+        return False
+    return not (before == "'" and start >= 2 and s[start - 2].isalnum())
+
+
+def _right_ok(s: str, end: int) -> bool:
+    if end >= len(s):
+        return True
+    after = s[end]
+    if after.isalnum():
+        return False
+    return not (after == "'" and end + 1 < len(s) and s[end + 1].isalnum())
+
+
+def _merge(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*first, *second)))
+
+
+def compile_matcher(packs: Iterable[Pack]) -> Matcher:
+    """Compile every rule and region tag of the packs into one matcher (about a second)."""
+    packs = list(packs)
+    rules = all_rules(packs)
+    tags = [t for p in packs for t in p.tags]
+    categories = dict(CATEGORIES)
+    for pack in packs:
+        categories.update(pack.categories)
+    infos = [RuleInfo(r.id, r.category, r.description, p.name) for p in packs for r in p.rules]
+    return Matcher(Compiler().compile(rules, tags), infos, categories)
+
+
+def compile_expression(
+    expr: str, rule_id: str = "expression", category: str = "expression"
+) -> Matcher:
+    """Compile one analyst expression (for /subscribe and /test); PatternError explains mistakes."""
+    try:
+        query: Query = parse_expression(expr)
+    except ExpressionError as e:
+        raise PatternError("expression", f"{e.problem} at column {e.column} of {expr!r}") from e
+    for node in (query.positive, *query.minus):
+        for regex in (n for n in walk(node) if isinstance(n, Regex)):
+            check_regex(regex.pattern, "", "expression", None)
+    rule = Rule(rule_id, category, expr, query, source="expression")
+    compiled = Compiler().compile([rule], [])
+    return Matcher(compiled, [RuleInfo(rule_id, category, expr, "expression")], {category: expr})

@@ -1,0 +1,104 @@
+"""Russian and Ukrainian morphology from pymorphy3: lemmas of a word, forms of a lemma (no I/O).
+
+Both dictionaries are consulted for every word; neither language is guessed. A form that
+one language inflects from the pattern's lemma but the other language knows as a different
+word (Ukrainian "призов" = conscription, Russian "призов" = of prizes) is reported as a
+cross-language homograph so that the matcher can ask the post's script which one it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Any
+
+import pymorphy3
+
+from monitor.matching.normalize import fold_word
+
+LANGUAGES = ("ru", "uk")
+
+
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    """The inflected forms of one pattern word, and which of them need a language check."""
+
+    lemma: str
+    forms: frozenset[str]
+    homographs: dict[str, str]  # form -> the language in which it is a form of `lemma`
+    known: bool  # False when no dictionary knows the word and its forms are predicted
+
+
+@cache
+def analyzers() -> dict[str, Any]:
+    """The two analyzers, built once per process (about 0.1 s and 15 MB)."""
+    return {lang: pymorphy3.MorphAnalyzer(lang=lang) for lang in LANGUAGES}
+
+
+def _fold(word: str) -> str:
+    return word.replace("ё", "е").replace("ʼ", "'").replace("’", "'")
+
+
+@lru_cache(maxsize=200_000)
+def lemmas(word: str) -> tuple[str, ...]:
+    """Lemmas of a normalized word in both languages (dictionary words; predicted if unknown)."""
+    known: set[str] = set()
+    guessed: set[str] = set()
+    for morph in analyzers().values():
+        parses = morph.parse(word)
+        known.update(_fold(p.normal_form) for p in parses if p.is_known)
+        if parses:
+            guessed.add(_fold(parses[0].normal_form))
+    # An unknown word keeps itself beside the guesses: a guess can differ between its forms.
+    return tuple(sorted(known or guessed | {word}))
+
+
+def _parses_of_lemma(word: str, lang: str) -> list[Any]:
+    return [p for p in analyzers()[lang].parse(word) if p.is_known and _fold(p.normal_form) == word]
+
+
+@lru_cache(maxsize=20_000)
+def expand(word: str) -> Expansion:
+    """All inflected forms of a pattern word, from both dictionaries.
+
+    A word that is no lemma itself ("повестку") is taken as its lemmas; a word that no
+    dictionary knows ("мобик") gets the forms the analyzer predicts for it.
+    """
+    word = fold_word(word)
+    by_lang = {lang: _parses_of_lemma(word, lang) for lang in LANGUAGES}
+    known = any(by_lang.values())
+    if not known:
+        for lang in LANGUAGES:
+            morph = analyzers()[lang]
+            by_lang[lang] = [
+                p
+                for p in morph.parse(word)
+                if p.is_known and _fold(p.normal_form) != word
+                for p in _parses_of_lemma(_fold(p.normal_form), lang)
+            ]
+        known = any(by_lang.values())
+    if not known:
+        by_lang = {
+            lang: [p for p in analyzers()[lang].parse(word)[:1] if _fold(p.normal_form) == word]
+            for lang in LANGUAGES
+        }
+    forms_by_lang = {
+        lang: {fold_word(f.word) for p in parses for f in p.lexeme}
+        for lang, parses in by_lang.items()
+    }
+    lemma_set = {_fold(p.normal_form) for parses in by_lang.values() for p in parses} | {word}
+    homographs: dict[str, str] = {}
+    for lang, forms in forms_by_lang.items():
+        for other in LANGUAGES:
+            if other == lang:
+                continue
+            for form in forms - forms_by_lang[other]:
+                if _is_other_word(form, other, lemma_set):
+                    homographs[form] = lang
+    all_forms = frozenset(set().union(*forms_by_lang.values()) | {word})
+    return Expansion(word, all_forms, homographs, known)
+
+
+def _is_other_word(form: str, lang: str, lemma_set: set[str]) -> bool:
+    parses = [p for p in analyzers()[lang].parse(form) if p.is_known]
+    return bool(parses) and not any(_fold(p.normal_form) in lemma_set for p in parses)

@@ -1,0 +1,316 @@
+"""Pattern packs: read and validate one TOML file per pack (reads pack files, nothing else)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import re2
+
+from monitor.errors import PatternError
+from monitor.matching.expression import (
+    ExpressionError,
+    Node,
+    Or,
+    Query,
+    Regex,
+    parse_expression,
+    walk,
+)
+
+CATEGORIES: dict[str, str] = {
+    "summons": "Summonses (повестки, повістки), paper or electronic",
+    "enlistment": "Enlistment offices and military registration (военкомат, ТЦК, воинский учёт)",
+    "roundup": "Round-ups and street checks (облава, бусифікація, raids)",
+    "conscription": "Conscription campaigns (призыв, срочная служба, строкова служба)",
+    "mobilization": "Mobilization (мобилизация, мобілізація, мобилизованные)",
+    "contract": "Contract pressure on conscripts and recruitment for the war",
+    "evasion": "Evasion and prosecution (уклонение, ухилення, ст. 328, ст. 336)",
+    "deferment": "Deferments and exemptions (отсрочка, бронь, відстрочка, бронювання)",
+}
+DEFAULT_PACKS = ("ru", "uk")
+MAX_PACK_BYTES = 1_000_000
+MAX_RULES = 2000
+MAX_REGEX = 1000
+REGEX_MEMORY = 8 << 20
+_ID_RE = re.compile(r"[a-z0-9][a-z0-9_.\-]{0,79}")
+_RULE_KEYS = {"id", "category", "description", "match", "exclude", "tags"}
+_TAG_KEYS = {"id", "description", "match", "exclude"}
+_PACK_KEYS = {"name", "description", "categories"}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One rule: matches when any of its expressions matches and no exclusion vetoes it."""
+
+    id: str
+    category: str
+    description: str
+    query: Query
+    tags: tuple[str, ...] = ()
+    source: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    """A validated pack: its rules, its region tags and the categories they may use."""
+
+    name: str
+    description: str
+    source: str
+    rules: tuple[Rule, ...]
+    tags: tuple[Rule, ...] = ()
+    categories: dict[str, str] = field(default_factory=lambda: dict(CATEGORIES))
+
+
+def load_default_packs() -> list[Pack]:
+    """The bundled Russian and Ukrainian packs from monitor/patterns/."""
+    folder = resources.files("monitor.patterns")
+    return [
+        parse_pack(folder.joinpath(f"{name}.toml").read_text("utf-8"), f"{name}.toml")
+        for name in DEFAULT_PACKS
+    ]
+
+
+def load_pack(path: str | Path) -> Pack:
+    """Read and validate one pack file; raises PatternError naming the file and line."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_PACK_BYTES:
+            raise PatternError(
+                str(path), f"the file is {size} bytes; a pack holds at most {MAX_PACK_BYTES}"
+            )
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise PatternError(str(path), f"cannot read the file: {e}") from e
+    return parse_pack(text, str(path))
+
+
+def parse_pack(text: str, source: str) -> Pack:
+    """Validate a pack's TOML text; `source` names it in errors."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"line (\d+)", str(e))
+        raise PatternError(source, f"not valid TOML: {e}", int(m.group(1)) if m else None) from e
+    locate = _Locator(text)
+    unknown = set(data) - {"pack", "rule", "tag"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise PatternError(
+            source,
+            f"unknown section {key!r}: a pack has [pack], [[rule]] and [[tag]]",
+            locate.key(key),
+        )
+    header = _table(data.get("pack", {}), "[pack]", source, locate.key("pack"))
+    _no_unknown_keys(header, _PACK_KEYS, "[pack]", source, locate.key("pack"))
+    categories = dict(CATEGORIES)
+    extra = _table(
+        header.get("categories", {}), "[pack.categories]", source, locate.key("categories")
+    )
+    categories.update({str(k): str(v) for k, v in extra.items()})
+    rules = _entries(data.get("rule", []), "rule", source, locate, categories)
+    tags = _entries(data.get("tag", []), "tag", source, locate, categories)
+    if not rules:
+        raise PatternError(source, "the pack has no [[rule]]")
+    return Pack(
+        name=str(header.get("name") or Path(source).stem),
+        description=str(header.get("description", "")),
+        source=source,
+        rules=tuple(rules),
+        tags=tuple(tags),
+        categories=categories,
+    )
+
+
+class _Locator:
+    """Finds the line of a table or a key: tomllib keeps no positions."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.headers = {
+            kind: [
+                i + 1
+                for i, line in enumerate(self.lines)
+                if re.match(rf"\s*\[\[\s*{kind}\s*\]\]", line)
+            ]
+            for kind in ("rule", "tag")
+        }
+
+    def key(self, key: str, after: int = 0) -> int | None:
+        pattern = re.compile(rf"^\s*(\[+\s*)?([\w.]*\.)?{re.escape(key)}\b")
+        for i in range(after, len(self.lines)):
+            if pattern.match(self.lines[i]):
+                return i + 1
+        return None
+
+    def entry(self, kind: str, index: int) -> int | None:
+        found = self.headers[kind]
+        return found[index] if index < len(found) else None
+
+    def text(self, needle: str, after: int | None) -> int | None:
+        start = (after or 1) - 1
+        for i in range(start, len(self.lines)):
+            if needle in self.lines[i]:
+                return i + 1
+        return after
+
+
+def _table(value: Any, what: str, source: str, line: int | None) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise PatternError(source, f"{what} must be a table", line)
+    return value
+
+
+def _no_unknown_keys(
+    entry: dict[str, Any], allowed: set[str], what: str, source: str, line: int | None
+) -> None:
+    unknown = sorted(set(entry) - allowed)
+    if unknown:
+        raise PatternError(
+            source,
+            f"{what} has an unknown key {unknown[0]!r} (known: {', '.join(sorted(allowed))})",
+            line,
+        )
+
+
+def _entries(
+    raw: Any, kind: str, source: str, locate: _Locator, categories: dict[str, str]
+) -> list[Rule]:
+    if not isinstance(raw, list):
+        raise PatternError(source, f"{kind} must be written as [[{kind}]] tables", locate.key(kind))
+    if len(raw) > MAX_RULES:
+        raise PatternError(source, f"more than {MAX_RULES} [[{kind}]] entries")
+    out: list[Rule] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(raw):
+        line = locate.entry(kind, index)
+        rule = _entry(entry, kind, source, line, locate, categories)
+        if rule.id in seen:
+            raise PatternError(source, f"{kind} id {rule.id!r} is used twice", line)
+        seen.add(rule.id)
+        out.append(rule)
+    return out
+
+
+def _entry(
+    entry: Any,
+    kind: str,
+    source: str,
+    line: int | None,
+    locate: _Locator,
+    categories: dict[str, str],
+) -> Rule:
+    if not isinstance(entry, dict):
+        raise PatternError(source, f"a [[{kind}]] must be a table", line)
+    keys = _RULE_KEYS if kind == "rule" else _TAG_KEYS
+    _no_unknown_keys(entry, keys, f"[[{kind}]]", source, line)
+    rule_id = entry.get("id")
+    if not isinstance(rule_id, str) or not _ID_RE.fullmatch(rule_id):
+        raise PatternError(
+            source,
+            f"a [[{kind}]] needs an id of lowercase letters, digits, '.', '-', '_' (got {rule_id!r})",
+            line,
+        )
+    category = entry.get("category", "region" if kind == "tag" else None)
+    if kind == "rule" and category not in categories:
+        known = ", ".join(sorted(categories))
+        raise PatternError(
+            source,
+            f"rule {rule_id}: unknown category {category!r} (known: {known})",
+            locate.text("category", line),
+        )
+    return Rule(
+        id=rule_id,
+        category=str(category),
+        description=str(entry.get("description", "")),
+        query=_query(entry, f"{kind} {rule_id}", source, line, locate),
+        tags=tuple(_strings(entry.get("tags", []), f"{kind} {rule_id}: tags", source, line)),
+        source=source,
+        line=line,
+    )
+
+
+def _query(
+    entry: dict[str, Any], what: str, source: str, line: int | None, locate: _Locator
+) -> Query:
+    """The rule's match expressions (OR-ed) and exclusions as one query."""
+    match_line = locate.text("match", line)
+    exclude_line = locate.text("exclude", line) if "exclude" in entry else line
+    matches = _strings(entry.get("match", []), f"{what}: match", source, match_line)
+    if not matches:
+        raise PatternError(source, f"{what} is empty: give at least one expression in match", line)
+    excludes = _strings(entry.get("exclude", []), f"{what}: exclude", source, exclude_line)
+    positive: list[Node] = []
+    minus: list[Node] = []
+    for expr in matches:
+        query = _parse(expr, what, source, locate.text(expr, match_line))
+        positive.append(query.positive)
+        minus.extend(query.minus)
+    for expr in excludes:
+        query = _parse(expr, f"{what}: exclude", source, locate.text(expr, exclude_line))
+        minus.extend((query.positive, *query.minus))
+    node = positive[0] if len(positive) == 1 else Or(tuple(positive))
+    return Query(node, tuple(minus))
+
+
+def _strings(value: Any, what: str, source: str, line: int | None) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise PatternError(source, f"{what} must be a string or a list of strings", line)
+    return [v for v in value if v.strip()]
+
+
+def _parse(expr: str, what: str, source: str, line: int | None) -> Query:
+    try:
+        query = parse_expression(expr)
+    except ExpressionError as e:
+        raise PatternError(source, f"{what}: {e} in {expr!r}", line) from e
+    for node in (query.positive, *query.minus):
+        for regex in (n for n in walk(node) if isinstance(n, Regex)):
+            check_regex(regex.pattern, f"{what}: ", source, line)
+    return query
+
+
+def regex_options() -> Any:
+    options = re2.Options()
+    options.max_mem = REGEX_MEMORY
+    options.log_errors = False
+    return options
+
+
+def check_regex(pattern: str, what: str, source: str, line: int | None) -> None:
+    """RE2 refuses backreferences and lookaround and runs in linear time: nothing can hang."""
+    if len(pattern) > MAX_REGEX:
+        raise PatternError(source, f"{what}a regex is longer than {MAX_REGEX} characters", line)
+    try:
+        re2.compile(pattern, regex_options())
+    except re2.error as e:
+        raise PatternError(
+            source,
+            f"{what}regex /{pattern}/ is not valid RE2 (no backreferences or lookaround): {e}",
+            line,
+        ) from e
+
+
+def all_rules(packs: Iterable[Pack]) -> list[Rule]:
+    """Every rule of the packs, refusing an id used by two packs."""
+    seen: dict[str, str] = {}
+    out: list[Rule] = []
+    for pack in packs:
+        for rule in pack.rules:
+            if rule.id in seen:
+                raise PatternError(
+                    pack.source, f"rule id {rule.id!r} is also used in {seen[rule.id]}", rule.line
+                )
+            seen[rule.id] = pack.source
+            out.append(rule)
+    return out

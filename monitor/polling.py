@@ -1,0 +1,92 @@
+"""Pure polling policy: a token bucket, adaptive intervals with jitter, and which channels are due."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from monitor.domain import Channel
+
+
+class TokenBucket:
+    """`rate` tokens per second up to `capacity`; the caller supplies the clock (monotonic seconds)."""
+
+    def __init__(self, rate: float, capacity: float, *, now: float) -> None:
+        if rate <= 0 or capacity < 1:
+            raise ValueError(f"a bucket needs rate > 0 and capacity >= 1, got {rate}, {capacity}")
+        self.rate = rate
+        self.capacity = capacity
+        self._tokens = capacity
+        self._at = now
+
+    def _refill(self, now: float) -> None:
+        if now > self._at:
+            self._tokens = min(self.capacity, self._tokens + (now - self._at) * self.rate)
+            self._at = now
+
+    def try_take(self, now: float, n: float = 1.0) -> bool:
+        self._refill(now)
+        if self._tokens >= n:
+            self._tokens -= n
+            return True
+        return False
+
+    def wait_time(self, now: float, n: float = 1.0) -> float:
+        """Seconds until `n` tokens are there (0 when they are now)."""
+        self._refill(now)
+        return max(0.0, (n - self._tokens) / self.rate)
+
+    def available(self, now: float) -> float:
+        self._refill(now)
+        return self._tokens
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalPolicy:
+    """How a channel's poll interval adapts: busier channels are read more often."""
+
+    minimum_s: int
+    maximum_s: int
+    busy_posts: int = 3  # this many new posts in one poll halves the interval
+    jitter: float = 0.1  # ± this fraction, so that channels do not poll in lockstep
+
+    def next_interval(self, current_s: int, new_posts: int) -> int:
+        if new_posts >= self.busy_posts:
+            proposed = current_s / 2
+        elif new_posts == 0:
+            proposed = current_s * 1.5
+        else:
+            proposed = current_s
+        return int(min(self.maximum_s, max(self.minimum_s, proposed)))
+
+    def jittered(self, interval_s: int, unit: float) -> timedelta:
+        """The wait until the next poll; `unit` is a random number in [0, 1) from the caller."""
+        return timedelta(seconds=interval_s * (1 + self.jitter * (2 * unit - 1)))
+
+
+def is_waiting(channel: Channel, now: datetime) -> bool:
+    """True while a FloodWait on this channel is still running."""
+    return channel.flood_wait_until is not None and channel.flood_wait_until > now
+
+
+def due_at(channel: Channel) -> datetime | None:
+    """When the channel is next due (None: never polled, so due at once)."""
+    if channel.next_poll_at is not None:
+        return channel.next_poll_at
+    if channel.last_polled_at is None:
+        return None
+    return channel.last_polled_at + timedelta(seconds=channel.poll_interval_s)
+
+
+def due_channels(channels: Sequence[Channel], now: datetime) -> list[Channel]:
+    """Enabled channels due for a poll and not in a flood wait, most overdue first."""
+    ready: list[tuple[datetime, Channel]] = []
+    for channel in channels:
+        if not channel.enabled or is_waiting(channel, now):
+            continue
+        when = due_at(channel)
+        if when is None or when <= now:
+            ready.append((when or datetime.min.replace(tzinfo=now.tzinfo), channel))
+    ready.sort(key=lambda pair: (pair[0], pair[1].telegram_id))
+    return [channel for _, channel in ready]

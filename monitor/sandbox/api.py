@@ -1,0 +1,356 @@
+"""The in-process test API: `async with Sandbox(key) as tg:` builds a world and serves it on a local port (socket I/O)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from telethon import TelegramClient
+from telethon.extensions import markdown
+from telethon.sessions import StringSession
+from telethon.tl import types
+
+from monitor.sandbox import media
+from monitor.sandbox.crypto import ServerKey, generate_server_key
+from monitor.sandbox.rpc.sending import press_button
+from monitor.sandbox.rules import Fault, Rules, Scope
+from monitor.sandbox.server import SandboxServer
+from monitor.sandbox.views import SentMessage, sent_message
+from monitor.sandbox.world import Account, Channel, World, copy_message
+from monitor.telegram.connect import make_client
+
+API_ID = 1
+API_HASH = "0123456789abcdef0123456789abcdef"
+
+
+class Sandbox:
+    """A running local Telegram with a world that tests shape and inspect."""
+
+    def __init__(
+        self,
+        server_key: ServerKey | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        dc_id: int = 2,
+        key_dir: Path | None = None,
+    ) -> None:
+        self.server_key = server_key or generate_server_key()
+        self.world = World()
+        self.rules = Rules()
+        self.server = SandboxServer(
+            self.world, self.rules, self.server_key, host=host, port=port, dc_id=dc_id
+        )
+        self._key_dir = key_dir
+        self._key_path: Path | None = None
+        self._clients: list[TelegramClient] = []
+
+    async def __aenter__(self) -> Sandbox:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        await self.server.start()
+
+    async def stop(self) -> None:
+        for client in self._clients:
+            if client.is_connected():
+                await client.disconnect()
+        await self.server.stop()
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return self.server.host, self.server.port
+
+    @property
+    def dc_id(self) -> int:
+        return self.server.dc_id
+
+    @property
+    def public_key_path(self) -> Path:
+        """A PEM file of the server's public key (written on first use)."""
+        if self._key_path is None:
+            import tempfile
+
+            directory = self._key_dir or Path(tempfile.mkdtemp(prefix="sandbox-key-"))
+            self._key_path = directory / "server_key.pub.pem"
+            self._key_path.write_bytes(self.server_key.public_pem)
+        return self._key_path
+
+    # --- accounts ----------------------------------------------------------------------------
+
+    def create_user(
+        self,
+        phone: str,
+        *,
+        first_name: str = "Test",
+        username: str | None = None,
+        code: str = "12345",
+        password: str | None = None,
+    ) -> Account:
+        return self.world.add_account(
+            first_name, phone=phone, username=username, login_code=code, password=password
+        )
+
+    def create_bot(
+        self, username: str, *, token: str | None = None, first_name: str | None = None
+    ) -> Account:
+        account = self.world.add_account(
+            first_name or username, username=username, bot_token="pending"
+        )
+        account.bot_token = token or f"{account.id}:{secrets.token_urlsafe(27)}"
+        if token is not None:
+            prefix = token.split(":", 1)[0]
+            if prefix.isdigit() and int(prefix) not in self.world.accounts:
+                self.world.accounts.pop(account.id)
+                account.id = int(prefix)
+                self.world.accounts[account.id] = account
+        return account
+
+    # --- channels --------------------------------------------------------------------------
+
+    def create_channel(
+        self, username: str | None, title: str, *, about: str = "", channel_id: int | None = None
+    ) -> Channel:
+        return self.world.add_channel(title, username, channel_id=channel_id, about=about)
+
+    def join(self, account: Account, channel: Channel) -> None:
+        self.world.join(channel, account.id)
+
+    def post(
+        self,
+        channel: Channel,
+        text: str = "",
+        *,
+        markdown_text: bool = False,
+        entities: list[Any] | None = None,
+        date: datetime | None = None,
+        views: int | None = None,
+        forwards: int = 0,
+        forwarded_from: Channel | None = None,
+        forwarded_post_id: int | None = None,
+        photo: bytes | None = None,
+        document: tuple[bytes, str, str] | None = None,
+        grouped_id: int | None = None,
+        message_id: int | None = None,
+    ) -> int:
+        """Publish a post (pushed to members); returns its id. `document` is (bytes, mime type, file name)."""
+        if markdown_text:
+            text, entities = markdown.parse(text)
+        when = date or datetime.now(UTC)
+        message = types.Message(
+            id=message_id or 0,
+            peer_id=types.PeerChannel(channel.id),
+            date=when,
+            message=text,
+            post=True,
+            entities=entities or None,
+            views=views if views is not None else 0,
+            forwards=forwards,
+            grouped_id=grouped_id,
+            fwd_from=_forward_header(forwarded_from, forwarded_post_id, when),
+            media=self._media(photo, document, when),
+        )
+        return int(self.world.post(channel, message).id)
+
+    def post_album(self, channel: Channel, photos: list[bytes], caption: str = "") -> list[int]:
+        """Several photo posts sharing one grouped_id, the caption on the first."""
+        group = secrets.randbits(62)
+        return [
+            self.post(channel, caption if i == 0 else "", photo=p, grouped_id=group)
+            for i, p in enumerate(photos)
+        ]
+
+    def edit_post(
+        self, channel: Channel, message_id: int, text: str, *, markdown_text: bool = False
+    ) -> None:
+        old = channel.timeline.messages[message_id]
+        entities = None
+        if markdown_text:
+            text, entities = markdown.parse(text)
+        edited = copy_message(old)
+        edited.message, edited.entities, edited.edit_date = (
+            text,
+            entities or None,
+            datetime.now(UTC),
+        )
+        self.world.edit_post(channel, edited)
+
+    def delete_posts(self, channel: Channel, message_ids: list[int]) -> None:
+        self.world.delete_posts(channel, message_ids)
+
+    def _media(
+        self, photo: bytes | None, document: tuple[bytes, str, str] | None, when: datetime
+    ) -> Any:
+        if photo is not None:
+            item: Any = media.photo(photo, when, self.dc_id)
+            self.world.files[item.id] = photo
+        elif document is not None:
+            data, mime, name = document
+            item = media.document(
+                data, mime, [types.DocumentAttributeFilename(name)], when, self.dc_id
+            )
+            self.world.files[item.id] = data
+        else:
+            return None
+        return media.message_media(item)
+
+    # --- private chats and bots ------------------------------------------------------------
+
+    def send_private(self, sender: Account, recipient: Account, text: str) -> int:
+        """`sender` writes to `recipient` (a user to a bot: "/start"); returns the sender's message id."""
+        message = types.Message(
+            id=0, peer_id=types.PeerUser(recipient.id), date=datetime.now(UTC), message=text
+        )
+        return int(self.world.send_private(sender, recipient, message).id)
+
+    def sent_by(self, sender: Account, chat: Account | None = None) -> list[SentMessage]:
+        """Every private message `sender` sent (to `chat` only if given), in order, current versions."""
+        out = []
+        for sender_id, original in self.world.sent:
+            if sender_id != sender.id or (chat is not None and original.peer_id.user_id != chat.id):
+                continue
+            current = sender.mailbox.messages.get(original.id)
+            out.append(
+                sent_message(
+                    sender_id, current or original, self.world.files, deleted=current is None
+                )
+            )
+        return out
+
+    def received_by(self, account: Account, sender: Account) -> list[SentMessage]:
+        """`account`'s copies of what `sender` sent it, in order (ids as `account` sees them)."""
+        messages = sorted(
+            (
+                m
+                for m in account.mailbox.messages.values()
+                if not m.out and m.peer_id.user_id == sender.id
+            ),
+            key=lambda m: m.id,
+        )
+        return [sent_message(sender.id, m, self.world.files, deleted=False) for m in messages]
+
+    async def press_button(self, user: Account, message: SentMessage, text: str) -> Any:
+        """`user` presses the inline button labelled `text` under `message` (from `received_by`)."""
+        button = next(b for row in message.buttons for b in row if b.text == text)
+        bot = self.world.accounts[message.sender_id]
+        return await press_button(self.world, user, bot, message.id, button.data)
+
+    # --- rules, faults, counters ------------------------------------------------------------
+
+    def fail(
+        self,
+        method: str,
+        message: str = "INTERNAL",
+        *,
+        code: int = 400,
+        channel: str | int | None = None,
+        times: int | None = 1,
+    ) -> Fault:
+        """Answer `method` with rpc_error(code, message), `times` times (None: until removed)."""
+        return self._fault(Fault(method, "error", code, message, channel=channel, times=times))
+
+    def delay(self, method: str, seconds: float, *, times: int | None = 1) -> Fault:
+        return self._fault(Fault(method, "delay", delay_s=seconds, times=times))
+
+    def drop(self, method: str, *, times: int | None = 1) -> Fault:
+        """Close the caller's connection instead of answering `method`."""
+        return self._fault(Fault(method, "drop", times=times))
+
+    def crash(self, method: str, *, times: int | None = 1) -> Fault:
+        """Raise an exception inside the handler of `method` (answered as rpc_error 500 INTERNAL)."""
+        return self._fault(Fault(method, "crash", times=times))
+
+    def _fault(self, fault: Fault) -> Fault:
+        self.rules.faults.append(fault)
+        return fault
+
+    def set_rate(
+        self,
+        method: str,
+        limit: int,
+        window_s: float,
+        scope: Scope = "account",
+        *,
+        bots_only: bool = False,
+    ) -> None:
+        self.rules.set_rate(method, limit, window_s, scope, bots_only=bots_only)
+
+    @contextmanager
+    def lost_updates(self) -> Iterator[None]:
+        """Changes made inside are stored but never pushed: clients see a pts gap afterwards."""
+        push = self.world.push
+        self.world.push = lambda account_id, update, skip_key: None
+        try:
+            yield
+        finally:
+            self.world.push = push
+
+    def drop_connections(self, account: Account | None = None) -> int:
+        return self.server.drop_connections(account.id if account else None)
+
+    def calls(self, method: str) -> int:
+        """How many times clients called `method` (TL name: "contacts.resolveUsername")."""
+        return self.rules.calls[method]
+
+    def flood_waits(self, method: str | None = None) -> int:
+        """FLOOD_WAIT errors sent, for one method or in total."""
+        return self.rules.flood_waits[method] if method else sum(self.rules.flood_waits.values())
+
+    # --- clients --------------------------------------------------------------------------------
+
+    def client(self, session: str | Path | Any | None = None, **kwargs: Any) -> TelegramClient:
+        """A real TelegramClient pointed at this sandbox (not connected); closed by `stop`."""
+        kwargs.setdefault("flood_sleep_threshold", 0)
+        kwargs.setdefault("receive_updates", True)
+        chosen = StringSession() if session is None else session
+        client = make_client(
+            chosen,
+            API_ID,
+            API_HASH,
+            server=self.address,
+            server_key=self.public_key_path,
+            dc_id=self.dc_id,
+            **kwargs,
+        )
+        self._clients.append(client)
+        return client
+
+    async def login(
+        self, account: Account, session: str | Path | Any | None = None, **kwargs: Any
+    ) -> TelegramClient:
+        """A connected, logged-in TelegramClient for a sandbox user or bot."""
+        client = self.client(session, **kwargs)
+        if account.bot_token is not None:
+            await client.start(bot_token=account.bot_token)
+        else:
+            assert account.phone is not None
+            await client.start(
+                phone=account.phone,
+                code_callback=lambda: account.login_code,
+                password=account.password,
+            )
+        return client
+
+
+def _forward_header(
+    source: Channel | None, post_id: int | None, when: datetime
+) -> types.MessageFwdHeader | None:
+    if source is None:
+        return None
+    return types.MessageFwdHeader(
+        date=when, from_id=types.PeerChannel(source.id), channel_post=post_id
+    )

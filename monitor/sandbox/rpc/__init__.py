@@ -1,0 +1,1 @@
+"""RPC handlers, one module per Telegram namespace; each exposes `HANDLERS` (request type -> handler)."""

@@ -1,0 +1,180 @@
+"""messages.* writing handlers: send, edit, delete, send media, inline-button callbacks (waits for bots' answers)."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from telethon.tl import functions, types
+
+from monitor.sandbox import media, tl_objects
+from monitor.sandbox.rpc.call import Call, Handler, RpcError
+from monitor.sandbox.rpc.upload import assemble
+from monitor.sandbox.world import Account, World, copy_message
+
+CALLBACK_TIMEOUT_S = 10.0
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+
+
+def _recipient(call: Call, peer: Any) -> tuple[Account, Account]:
+    me = call.me()
+    target = tl_objects.input_peer(call.world, peer, me)
+    if not isinstance(target, Account):
+        raise RpcError(403, "CHAT_WRITE_FORBIDDEN")
+    return me, target
+
+
+def _updates(call: Call, me: Account, updates: list[Any]) -> types.Updates:
+    messages = [u.message for u in updates if hasattr(u, "message")]
+    users, chats = tl_objects.entities_of(call.world, messages, me.id)
+    return types.Updates(updates=updates, users=users, chats=chats, date=datetime.now(UTC), seq=0)
+
+
+def _send(call: Call, request: Any, text: str, message_media: Any = None) -> types.Updates:
+    me, target = _recipient(call, request.peer)
+    message = types.Message(
+        id=0,
+        peer_id=types.PeerUser(target.id),
+        date=datetime.now(UTC),
+        message=text,
+        entities=request.entities or None,
+        reply_markup=request.reply_markup,
+        media=message_media,
+    )
+    mine = call.world.send_private(me, target, message, origin_key=call.auth_key_id)
+    new = next(
+        e.update for e in reversed(me.mailbox.log) if getattr(e.update, "message", None) is mine
+    )
+    return _updates(call, me, [types.UpdateMessageID(id=mine.id, random_id=request.random_id), new])
+
+
+def send_message(call: Call, request: Any) -> types.Updates:
+    if not request.message.strip():
+        raise RpcError(400, "MESSAGE_EMPTY")
+    if len(request.message) > MAX_TEXT:
+        raise RpcError(400, "MESSAGE_TOO_LONG")
+    return _send(call, request, request.message)
+
+
+def send_media(call: Call, request: Any) -> types.Updates:
+    if len(request.message) > MAX_CAPTION:
+        raise RpcError(400, "MEDIA_CAPTION_TOO_LONG")
+    uploaded = request.media
+    now = datetime.now(UTC)
+    if isinstance(uploaded, types.InputMediaUploadedPhoto):
+        data = assemble(call, uploaded.file)
+        item: Any = media.photo(data, now, call.dc_id)
+    elif isinstance(uploaded, types.InputMediaUploadedDocument):
+        data = assemble(call, uploaded.file)
+        item = media.document(data, uploaded.mime_type, list(uploaded.attributes), now, call.dc_id)
+    else:
+        raise RpcError(400, "MEDIA_INVALID")
+    call.world.files[item.id] = data
+    return _send(call, request, request.message, media.message_media(item))
+
+
+def edit_message(call: Call, request: Any) -> types.Updates:
+    me, _ = _recipient(call, request.peer)
+    old = me.mailbox.messages.get(request.id)
+    if old is None:
+        raise RpcError(400, "MESSAGE_ID_INVALID")
+    if not old.out:
+        raise RpcError(403, "MESSAGE_AUTHOR_REQUIRED")
+    if (
+        request.message is not None
+        and request.message == old.message
+        and request.reply_markup == old.reply_markup
+    ):
+        raise RpcError(400, "MESSAGE_NOT_MODIFIED")
+    edited = _edited(old, request)
+    update = call.world.edit_private(me, edited, origin_key=call.auth_key_id)
+    other = call.world.copies.get((me.id, old.id))
+    if other is not None:
+        owner = call.world.accounts[other[0]]
+        theirs = owner.mailbox.messages.get(other[1])
+        if theirs is not None:
+            edited_theirs = _edited(theirs, request)
+            call.world.edit_private(owner, edited_theirs)
+    return _updates(call, me, [update])
+
+
+def _edited(old: Any, request: Any) -> Any:
+    edited = copy_message(old)
+    if request.message is not None:
+        edited.message = request.message
+        edited.entities = request.entities or None
+    edited.reply_markup = request.reply_markup  # omitted: Telegram removes the inline keyboard
+    edited.edit_date = datetime.now(UTC)
+    return edited
+
+
+def delete_messages(call: Call, request: Any) -> types.messages.AffectedMessages:
+    me = call.me()
+    counterparts = [call.world.copies.get((me.id, i)) for i in request.id]
+    update = call.world.delete_private(me, request.id, origin_key=call.auth_key_id)
+    if request.revoke:
+        for other in filter(None, counterparts):
+            call.world.delete_private(call.world.accounts[other[0]], [other[1]])
+    if update is None:
+        return types.messages.AffectedMessages(pts=me.mailbox.pts, pts_count=0)
+    return types.messages.AffectedMessages(pts=update.pts, pts_count=update.pts_count)
+
+
+async def get_bot_callback_answer(call: Call, request: Any) -> types.messages.BotCallbackAnswer:
+    """The user's side of pressing an inline button: waits for the bot's setBotCallbackAnswer."""
+    me, bot = _recipient(call, request.peer)
+    reply = await press_button(call.world, me, bot, request.msg_id, request.data)
+    return types.messages.BotCallbackAnswer(
+        cache_time=reply.cache_time, alert=reply.alert, message=reply.message, url=reply.url
+    )
+
+
+async def press_button(
+    world: World, user: Account, bot: Account, msg_id: int, data: bytes | None
+) -> Any:
+    """Push updateBotCallbackQuery to `bot` and wait for its messages.setBotCallbackAnswer request."""
+    link = world.copies.get((user.id, msg_id))
+    if not bot.is_bot or link is None or link[0] != bot.id:
+        raise RpcError(400, "MESSAGE_ID_INVALID")
+    query_id = secrets.randbits(63)
+    answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    world.callbacks[query_id] = answer
+    update = types.UpdateBotCallbackQuery(
+        query_id=query_id,
+        user_id=user.id,
+        peer=types.PeerUser(user.id),
+        msg_id=link[1],
+        chat_instance=user.id ^ bot.id,
+        data=data,
+    )
+    world.push(bot.id, update, None)
+    try:
+        return await asyncio.wait_for(answer, CALLBACK_TIMEOUT_S)
+    except TimeoutError:
+        raise RpcError(400, "BOT_RESPONSE_TIMEOUT") from None
+    finally:
+        world.callbacks.pop(query_id, None)
+
+
+def set_bot_callback_answer(call: Call, request: Any) -> bool:
+    if not call.me().is_bot:
+        raise RpcError(400, "USER_BOT_REQUIRED")
+    pending = call.world.callbacks.get(request.query_id)
+    if pending is None:
+        raise RpcError(400, "QUERY_ID_INVALID")
+    if not pending.done():
+        pending.set_result(request)
+    return True
+
+
+HANDLERS: dict[type, Handler] = {
+    functions.messages.SendMessageRequest: send_message,
+    functions.messages.SendMediaRequest: send_media,
+    functions.messages.EditMessageRequest: edit_message,
+    functions.messages.DeleteMessagesRequest: delete_messages,
+    functions.messages.GetBotCallbackAnswerRequest: get_bot_callback_answer,
+    functions.messages.SetBotCallbackAnswerRequest: set_bot_callback_answer,
+}

@@ -1,0 +1,123 @@
+"""Telethon messages to domain posts, albums merged into one post (pure; Telethon types stop here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from telethon.tl import types
+
+from monitor.domain import Post
+
+_MEDIA_KINDS: tuple[tuple[type[Any], str], ...] = (
+    (types.MessageMediaPhoto, "photo"),
+    (types.MessageMediaDocument, "document"),
+    (types.MessageMediaPoll, "poll"),
+    (types.MessageMediaGeo, "geo"),
+    (types.MessageMediaGeoLive, "geo"),
+    (types.MessageMediaVenue, "venue"),
+    (types.MessageMediaContact, "contact"),
+)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def media_kind(message: Any) -> str | None:
+    """photo, video, voice, document, poll ... or None (a link preview is not media)."""
+    media = getattr(message, "media", None)
+    if media is None or isinstance(media, types.MessageMediaWebPage):
+        return None
+    for cls, kind in _MEDIA_KINDS:
+        if isinstance(media, cls):
+            if kind == "document":
+                return _document_kind(media)
+            return kind
+    return type(media).__name__.removeprefix("MessageMedia").lower()
+
+
+def _document_kind(media: Any) -> str:
+    mime = getattr(getattr(media, "document", None), "mime_type", "") or ""
+    if mime.startswith("video/"):
+        return "video"
+    if mime.startswith("audio/ogg"):
+        return "voice"
+    if mime.startswith("audio/"):
+        return "audio"
+    return "document"
+
+
+def forwarded_from(message: Any) -> str | None:
+    """Who a forwarded post came from: a name, or `channel:<id>` / `user:<id>`."""
+    header = getattr(message, "fwd_from", None)
+    if header is None:
+        return None
+    if header.from_name:
+        return str(header.from_name)
+    peer = header.from_id
+    if isinstance(peer, types.PeerChannel):
+        return f"channel:{peer.channel_id}"
+    if isinstance(peer, types.PeerUser):
+        return f"user:{peer.user_id}"
+    return "hidden"
+
+
+def is_post(message: Any) -> bool:
+    """A real post (not a service message such as 'channel photo changed' or an empty slot)."""
+    return isinstance(message, types.Message)
+
+
+def post_from_message(channel_telegram_id: int, message: Any) -> Post:
+    date = _aware(message.date)
+    assert date is not None
+    return Post(
+        channel_telegram_id=channel_telegram_id,
+        message_id=message.id,
+        date=date,
+        text=message.message or "",
+        views=message.views,
+        forwards=message.forwards,
+        forwarded_from=forwarded_from(message),
+        media_kind=media_kind(message),
+        grouped_id=message.grouped_id,
+        edit_date=_aware(message.edit_date),
+    )
+
+
+def posts_from_messages(channel_telegram_id: int, messages: Iterable[Any]) -> list[Post]:
+    """Posts in ascending id order; the parts of an album become one post (its first id)."""
+    posts = sorted(
+        (post_from_message(channel_telegram_id, m) for m in messages if is_post(m)),
+        key=lambda p: p.message_id,
+    )
+    return merge_albums(posts)
+
+
+def merge_albums(posts: list[Post]) -> list[Post]:
+    merged: list[Post] = []
+    albums: dict[int, int] = {}  # grouped_id -> index in merged
+    for post in posts:
+        if post.grouped_id is None or post.grouped_id not in albums:
+            if post.grouped_id is not None:
+                albums[post.grouped_id] = len(merged)
+            merged.append(post)
+            continue
+        index = albums[post.grouped_id]
+        first = merged[index]
+        merged[index] = Post(
+            channel_telegram_id=first.channel_telegram_id,
+            message_id=first.message_id,
+            date=first.date,
+            text=first.text or post.text,
+            views=max(first.views or 0, post.views or 0) or None,
+            forwards=max(first.forwards or 0, post.forwards or 0) or None,
+            forwarded_from=first.forwarded_from or post.forwarded_from,
+            media_kind="album",
+            grouped_id=first.grouped_id,
+            edit_date=max((d for d in (first.edit_date, post.edit_date) if d), default=None),
+        )
+    return merged

@@ -1,0 +1,61 @@
+"""The polling policy: token bucket, adaptive interval, due channels."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from monitor.domain import Channel
+from monitor.polling import IntervalPolicy, TokenBucket, due_channels
+from tests.conftest import NOW
+
+
+def test_bucket_spends_its_capacity_then_refills_at_its_rate() -> None:
+    bucket = TokenBucket(rate=2.0, capacity=3, now=0.0)
+    assert [bucket.try_take(0.0) for _ in range(4)] == [True, True, True, False]
+    assert bucket.wait_time(0.0) == pytest.approx(0.5)
+    assert bucket.try_take(0.5)
+    assert not bucket.try_take(0.5)
+    assert bucket.available(100.0) == 3  # never above capacity
+
+
+def test_bucket_rejects_nonsense() -> None:
+    with pytest.raises(ValueError, match="rate > 0"):
+        TokenBucket(rate=0, capacity=1, now=0)
+
+
+@pytest.mark.parametrize(
+    ("current", "new_posts", "expected"),
+    [(300, 0, 450), (300, 1, 300), (300, 5, 150), (100, 9, 60), (3000, 0, 3600)],
+)
+def test_interval_adapts_to_activity_within_bounds(
+    current: int, new_posts: int, expected: int
+) -> None:
+    assert (
+        IntervalPolicy(minimum_s=60, maximum_s=3600).next_interval(current, new_posts) == expected
+    )
+
+
+def test_jitter_stays_within_its_fraction() -> None:
+    policy = IntervalPolicy(minimum_s=60, maximum_s=3600, jitter=0.1)
+    assert policy.jittered(300, 0.0) == timedelta(seconds=270)
+    assert policy.jittered(300, 0.5) == timedelta(seconds=300)
+    assert policy.jittered(300, 0.999999) < timedelta(seconds=330)
+
+
+def _channel(tid: int, **kw: object) -> Channel:
+    return Channel(telegram_id=tid, title=f"c{tid}", **kw)  # type: ignore[arg-type]
+
+
+def test_due_channels_skip_disabled_waiting_and_fresh_ones_most_overdue_first() -> None:
+    channels = [
+        _channel(1),  # never polled: due
+        _channel(2, last_polled_at=NOW - timedelta(seconds=100), poll_interval_s=300),  # not yet
+        _channel(3, last_polled_at=NOW - timedelta(seconds=400), poll_interval_s=300),  # due
+        _channel(4, last_polled_at=NOW - timedelta(seconds=900), poll_interval_s=300),  # due, older
+        _channel(5, enabled=False),
+        _channel(6, flood_wait_until=NOW + timedelta(minutes=5)),
+        _channel(7, flood_wait_until=NOW - timedelta(minutes=5)),  # wait over: due
+    ]
+    assert [c.telegram_id for c in due_channels(channels, NOW)] == [1, 7, 4, 3]
