@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli import database, matcher, reader, sandbox, settings
+from monitor.cli import (
+    archive,
+    browse,
+    database,
+    digests,
+    matcher,
+    reader,
+    sandbox,
+    settings,
+    telegram_export,
+)
 from monitor.cli.context import CliState
 
 app = typer.Typer(
@@ -31,7 +41,17 @@ def root(
     ctx.obj = CliState(env_file=env_file)
 
 
-for module in (settings, database, reader, matcher, sandbox):
+for module in (
+    settings,
+    database,
+    reader,
+    matcher,
+    sandbox,
+    archive,
+    telegram_export,
+    digests,
+    browse,
+):
     module.register(app)
 
 
