@@ -11,6 +11,7 @@ from monitor.cli import (
     archive,
     browse,
     database,
+    demo,
     digests,
     matcher,
     reader,
@@ -51,6 +52,7 @@ for module in (
     telegram_export,
     digests,
     browse,
+    demo,
 ):
     module.register(app)
 
