@@ -7,7 +7,7 @@ pts, and hands it to `push` for delivery to connected clients.
 
 from __future__ import annotations
 
-import secrets
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -115,7 +115,7 @@ class World:
     def add_account(self, first_name: str, **fields: Any) -> Account:
         account_id = fields.pop("account_id", None) or self._next_user_id
         self._next_user_id = max(self._next_user_id, account_id) + 1
-        account = Account(account_id, secrets.randbits(63), first_name, **fields)
+        account = Account(account_id, access_hash_for("user", account_id), first_name, **fields)
         self.accounts[account.id] = account
         return account
 
@@ -125,7 +125,12 @@ class World:
         channel_id = channel_id or self._next_channel_id
         self._next_channel_id = max(self._next_channel_id, channel_id) + 1
         channel = Channel(
-            channel_id, secrets.randbits(63), title, username, datetime.now(UTC), about
+            channel_id,
+            access_hash_for("channel", channel_id),
+            title,
+            username,
+            datetime.now(UTC),
+            about,
         )
         self.channels[channel.id] = channel
         return channel
@@ -247,6 +252,12 @@ class World:
         )
         self.push(owner.id, update, origin_key)
         return update
+
+
+def access_hash_for(kind: str, entity_id: int) -> int:
+    """Stable across restarts, so that a client's stored (id, access_hash) keeps working."""
+    digest = hashlib.sha256(f"sandbox:{kind}:{entity_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
 
 
 def copy_message(message: Any) -> Any:
