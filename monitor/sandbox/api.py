@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -48,6 +49,7 @@ class Sandbox:
         )
         self._key_dir = key_dir
         self._key_path: Path | None = None
+        self._temp_dir: tempfile.TemporaryDirectory[str] | None = None
         self._clients: list[TelegramClient] = []
 
     async def __aenter__(self) -> Sandbox:
@@ -70,6 +72,8 @@ class Sandbox:
             if client.is_connected():
                 await client.disconnect()
         await self.server.stop()
+        if self._temp_dir is not None:
+            self._temp_dir.cleanup()
 
     @property
     def address(self) -> tuple[str, int]:
@@ -81,11 +85,12 @@ class Sandbox:
 
     @property
     def public_key_path(self) -> Path:
-        """A PEM file of the server's public key (written on first use)."""
+        """A PEM file of the server's public key (written on first use, in key_dir or a temp dir)."""
         if self._key_path is None:
-            import tempfile
-
-            directory = self._key_dir or Path(tempfile.mkdtemp(prefix="sandbox-key-"))
+            directory = self._key_dir
+            if directory is None:
+                self._temp_dir = tempfile.TemporaryDirectory(prefix="sandbox-key-")
+                directory = Path(self._temp_dir.name)
             self._key_path = directory / "server_key.pub.pem"
             self._key_path.write_bytes(self.server_key.public_pem)
         return self._key_path
