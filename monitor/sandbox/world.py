@@ -207,28 +207,48 @@ class World:
     # --- private chats -------------------------------------------------------------------
 
     def send_private(
-        self, sender: Account, recipient: Account, message: Any, origin_key: int | None = None
+        self,
+        sender: Account,
+        recipient: Account,
+        message: Any,
+        origin_key: int | None = None,
+        reply_to: int | None = None,
     ) -> Any:
         """Store the sender's copy (returned) and the recipient's copy, each in its own mailbox.
 
         The sender's connection that sent it (`origin_key`) gets the update in its RPC result
-        instead of a push, as Telegram does.
+        instead of a push, as Telegram does. `reply_to` is the sender's id of the replied message.
         """
-        mine = self._deliver(sender, message, peer=recipient.id, out=True, origin_key=origin_key)
+        mine = self._deliver(
+            sender, message, peer=recipient.id, out=True, origin_key=origin_key, reply_to=reply_to
+        )
         self.sent.append((sender.id, mine))
         if recipient.id != sender.id:
-            theirs = self._deliver(recipient, message, peer=sender.id, out=False)
+            link = self.copies.get((sender.id, reply_to)) if reply_to else None
+            their_reply = link[1] if link and link[0] == recipient.id else None
+            theirs = self._deliver(
+                recipient, message, peer=sender.id, out=False, reply_to=their_reply
+            )
             self.copies[(sender.id, mine.id)] = (recipient.id, theirs.id)
             self.copies[(recipient.id, theirs.id)] = (sender.id, mine.id)
         return mine
 
     def _deliver(
-        self, owner: Account, template: Any, *, peer: int, out: bool, origin_key: int | None = None
+        self,
+        owner: Account,
+        template: Any,
+        *,
+        peer: int,
+        out: bool,
+        origin_key: int | None = None,
+        reply_to: int | None = None,
     ) -> Any:
         message = copy_message(template)
         message.id = owner.mailbox.take_id()
         message.peer_id = types.PeerUser(peer)
         message.out = out
+        if reply_to is not None:
+            message.reply_to = types.MessageReplyHeader(reply_to_msg_id=reply_to)
         owner.mailbox.messages[message.id] = message
         update = owner.mailbox.record(1, lambda pts, n: types.UpdateNewMessage(message, pts, n))
         self.push(owner.id, update, origin_key)

@@ -51,7 +51,7 @@ async def test_bot_answers_start_with_buttons_and_handles_a_press(sandbox: Sandb
     bot_client = await sandbox.login(bot)
 
     async def on_start(event: Any) -> None:
-        await event.respond(
+        await event.reply(
             "Выберите:", buttons=[[Button.inline("Да", b"yes"), Button.inline("Нет", b"no")]]
         )
 
@@ -65,9 +65,10 @@ async def test_bot_answers_start_with_buttons_and_handles_a_press(sandbox: Sandb
     user_client = await sandbox.login(alice)
     replies = collect(user_client, events.NewMessage(incoming=True), lambda e: e.message)
     edits = collect(user_client, events.MessageEdited, lambda e: e.raw_text)
-    await user_client.send_message("draft_alert_bot", "/start")
+    start = await user_client.send_message("draft_alert_bot", "/start")
     reply = await asyncio.wait_for(replies.get(), 5)
     assert reply.raw_text == "Выберите:"
+    assert reply.reply_to_msg_id == start.id
     answer = await reply.click(text="Да")
     assert answer.message == "нажато yes"
     assert await asyncio.wait_for(edits.get(), 5) == "Спасибо"

@@ -69,7 +69,7 @@ async def test_a_crash_inside_a_handler_is_an_internal_error_and_the_connection_
     sandbox: Sandbox, caplog: pytest.LogCaptureFixture
 ) -> None:
     sandbox.create_channel("news_ru", "Новости")
-    client = await sandbox.login(sandbox.create_user("+79990000001"), request_retries=1)
+    client = await sandbox.login(sandbox.create_user("+79990000001"), request_retries=0)
     connections_before = set(sandbox.server.connections)
     get_me_before = sandbox.calls("users.getUsers")
     sandbox.crash("contacts.resolveUsername", times=None)

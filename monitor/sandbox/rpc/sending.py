@@ -44,7 +44,11 @@ def _send(call: Call, request: Any, text: str, message_media: Any = None) -> typ
         reply_markup=request.reply_markup,
         media=message_media,
     )
-    mine = call.world.send_private(me, target, message, origin_key=call.auth_key_id)
+    reply = request.reply_to
+    reply_to = reply.reply_to_msg_id if isinstance(reply, types.InputReplyToMessage) else None
+    mine = call.world.send_private(
+        me, target, message, origin_key=call.auth_key_id, reply_to=reply_to
+    )
     new = next(
         e.update for e in reversed(me.mailbox.log) if getattr(e.update, "message", None) is mine
     )
