@@ -262,11 +262,29 @@ class Sandbox:
         message: str = "INTERNAL",
         *,
         code: int = 400,
-        channel: str | int | None = None,
+        channel: Channel | str | None = None,
+        peer: Account | int | None = None,
         times: int | None = 1,
     ) -> Fault:
-        """Answer `method` with rpc_error(code, message), `times` times (None: until removed)."""
-        return self._fault(Fault(method, "error", code, message, channel=channel, times=times))
+        """Answer `method` with rpc_error(code, message), `times` times (None: until removed).
+
+        Only for calls about `channel` (a Channel or its username) or `peer` (an account or id)
+        when given.
+        """
+        target: str | int | None = None
+        if isinstance(channel, Channel):
+            target = channel.id
+        elif isinstance(channel, str):
+            target = channel.lower().lstrip("@")
+        elif isinstance(peer, Account):
+            target = peer.id
+        elif peer is not None:
+            target = peer
+        return self._fault(Fault(method, "error", code, message, peer=target, times=times))
+
+    def block(self, user: Account, bot: Account) -> None:
+        """`user` blocks `bot`: the bot's sends to the user fail with USER_IS_BLOCKED."""
+        user.blocked.add(bot.id)
 
     def delay(self, method: str, seconds: float, *, times: int | None = 1) -> Fault:
         return self._fault(Fault(method, "delay", delay_s=seconds, times=times))

@@ -68,6 +68,7 @@ class Account:
     bot_token: str | None = None
     mailbox: Timeline = field(default_factory=Timeline)
     bot_commands: list[Any] = field(default_factory=list)
+    blocked: set[int] = field(default_factory=set)
 
     @property
     def is_bot(self) -> bool:

@@ -100,3 +100,21 @@ async def test_delay_and_dropped_connection_recover(sandbox: Sandbox) -> None:
     sandbox.drop("messages.getHistory")
     assert [m.raw_text for m in await client.get_messages("news_ru", limit=5)] == ["пост"]
     assert sandbox.calls("messages.getHistory") >= 3
+
+
+async def test_blocked_bot_and_per_user_faults(sandbox: Sandbox) -> None:
+    bot = sandbox.create_bot("draft_alert_bot")
+    alice = sandbox.create_user("+79990000001")
+    bob = sandbox.create_user("+79990000002")
+    client = await sandbox.login(bot)
+    await _meet(sandbox, client, alice, bot)
+    await _meet(sandbox, client, bob, bot)
+    sandbox.block(alice, bot)
+    with pytest.raises(errors.UserIsBlockedError):
+        await client.send_message(alice.id, "алерт")
+    sandbox.fail("messages.sendMessage", "PEER_ID_INVALID", peer=bob)
+    with pytest.raises(errors.PeerIdInvalidError):
+        await client.send_message(bob.id, "алерт")
+    await client.send_message(bob.id, "алерт")
+    assert [m.text for m in sandbox.received_by(bob, bot)] == ["алерт"]
+    assert sandbox.received_by(alice, bot) == []

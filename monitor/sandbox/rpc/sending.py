@@ -24,6 +24,8 @@ def _recipient(call: Call, peer: Any) -> tuple[Account, Account]:
     target = tl_objects.input_peer(call.world, peer, me)
     if not isinstance(target, Account):
         raise RpcError(403, "CHAT_WRITE_FORBIDDEN")
+    if me.id in target.blocked:
+        raise RpcError(400, "USER_IS_BLOCKED")
     return me, target
 
 
