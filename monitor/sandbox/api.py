@@ -203,12 +203,14 @@ class Sandbox:
         if photo is not None:
             item: Any = media.photo(photo, when, self.dc_id)
             self.world.files[item.id] = photo
+            self.world.media[item.id] = item
         elif document is not None:
             data, mime, name = document
             item = media.document(
                 data, mime, [types.DocumentAttributeFilename(name)], when, self.dc_id
             )
             self.world.files[item.id] = data
+            self.world.media[item.id] = item
         else:
             return None
         return media.message_media(item)

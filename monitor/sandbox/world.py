@@ -104,6 +104,7 @@ class World:
         self.push: Push = push or (lambda account_id, update, skip_key: None)
         self.uploads: dict[tuple[int, int], dict[int, bytes]] = {}  # (account, file id) -> parts
         self.files: dict[int, bytes] = {}  # photo or document id -> content
+        self.media: dict[int, Any] = {}  # photo or document id -> types.Photo / types.Document
         self.sent: list[
             tuple[int, Any]
         ] = []  # (sender account, its copy as sent), every private send

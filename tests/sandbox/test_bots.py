@@ -115,7 +115,10 @@ async def test_bot_sends_a_png_photo_and_a_document(sandbox: Sandbox) -> None:
     )
     assert isinstance(photo_msg.media, types.MessageMediaPhoto)
     assert (photo_msg.media.photo.sizes[0].w, photo_msg.media.photo.sizes[0].h) == (3, 2)
-    photo, document = sandbox.sent_by(bot, alice)
+    again = await client.send_file(alice.id, photo_msg.media.photo)  # reuse, no new upload
+    assert again.media.photo.id == photo_msg.media.photo.id
+    photo, document, reused = sandbox.sent_by(bot, alice)
+    assert reused.media_bytes == png
     assert (photo.media, photo.media_bytes, photo.text) == ("photo", png, "График за неделю")
     assert (document.media, document.media_bytes) == ("document", b"id,text\n1,x\n")
 

@@ -68,18 +68,30 @@ def send_message(call: Call, request: Any) -> types.Updates:
 def send_media(call: Call, request: Any) -> types.Updates:
     if len(request.message) > MAX_CAPTION:
         raise RpcError(400, "MEDIA_CAPTION_TOO_LONG")
-    uploaded = request.media
+    return _send(
+        call, request, request.message, media.message_media(_media_item(call, request.media))
+    )
+
+
+def _media_item(call: Call, wanted: Any) -> Any:
+    """A new photo or document from uploaded parts, or one already sent (by id)."""
     now = datetime.now(UTC)
-    if isinstance(uploaded, types.InputMediaUploadedPhoto):
-        data = assemble(call, uploaded.file)
+    if isinstance(wanted, types.InputMediaUploadedPhoto):
+        data = assemble(call, wanted.file)
         item: Any = media.photo(data, now, call.dc_id)
-    elif isinstance(uploaded, types.InputMediaUploadedDocument):
-        data = assemble(call, uploaded.file)
-        item = media.document(data, uploaded.mime_type, list(uploaded.attributes), now, call.dc_id)
+    elif isinstance(wanted, types.InputMediaUploadedDocument):
+        data = assemble(call, wanted.file)
+        item = media.document(data, wanted.mime_type, list(wanted.attributes), now, call.dc_id)
+    elif isinstance(wanted, types.InputMediaPhoto | types.InputMediaDocument):
+        item = call.world.media.get(getattr(wanted.id, "id", 0))
+        if item is None or item.access_hash != wanted.id.access_hash:
+            raise RpcError(400, "MEDIA_INVALID")
+        return item
     else:
         raise RpcError(400, "MEDIA_INVALID")
     call.world.files[item.id] = data
-    return _send(call, request, request.message, media.message_media(item))
+    call.world.media[item.id] = item
+    return item
 
 
 def edit_message(call: Call, request: Any) -> types.Updates:
