@@ -16,7 +16,7 @@ from telethon.extensions import markdown
 from telethon.sessions import StringSession
 from telethon.tl import types
 
-from monitor.sandbox import media
+from monitor.sandbox import media, tl_objects
 from monitor.sandbox.crypto import ServerKey, generate_server_key
 from monitor.sandbox.rpc.sending import press_button
 from monitor.sandbox.rules import Fault, Rules, Scope
@@ -166,8 +166,8 @@ class Sandbox:
             views=views if views is not None else 0,
             forwards=forwards,
             grouped_id=grouped_id,
-            fwd_from=_forward_header(forwarded_from, forwarded_post_id, when),
-            media=self._media(photo, document, when),
+            fwd_from=tl_objects.forward_header(forwarded_from, forwarded_post_id, when),
+            media=media.attach(self.world, when, self.dc_id, photo=photo, document=document),
         )
         return int(self.world.post(channel, message).id)
 
@@ -196,24 +196,6 @@ class Sandbox:
 
     def delete_posts(self, channel: Channel, message_ids: list[int]) -> None:
         self.world.delete_posts(channel, message_ids)
-
-    def _media(
-        self, photo: bytes | None, document: tuple[bytes, str, str] | None, when: datetime
-    ) -> Any:
-        if photo is not None:
-            item: Any = media.photo(photo, when, self.dc_id)
-            self.world.files[item.id] = photo
-            self.world.media[item.id] = item
-        elif document is not None:
-            data, mime, name = document
-            item = media.document(
-                data, mime, [types.DocumentAttributeFilename(name)], when, self.dc_id
-            )
-            self.world.files[item.id] = data
-            self.world.media[item.id] = item
-        else:
-            return None
-        return media.message_media(item)
 
     # --- private chats and bots ------------------------------------------------------------
 
@@ -369,13 +351,3 @@ class Sandbox:
                 password=account.password,
             )
         return client
-
-
-def _forward_header(
-    source: Channel | None, post_id: int | None, when: datetime
-) -> types.MessageFwdHeader | None:
-    if source is None:
-        return None
-    return types.MessageFwdHeader(
-        date=when, from_id=types.PeerChannel(source.id), channel_post=post_id
-    )

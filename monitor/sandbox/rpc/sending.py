@@ -78,10 +78,10 @@ def _media_item(call: Call, wanted: Any) -> Any:
     now = datetime.now(UTC)
     if isinstance(wanted, types.InputMediaUploadedPhoto):
         data = assemble(call, wanted.file)
-        item: Any = media.photo(data, now, call.dc_id)
+        item: Any = media.new_photo(data, now, call.dc_id)
     elif isinstance(wanted, types.InputMediaUploadedDocument):
         data = assemble(call, wanted.file)
-        item = media.document(data, wanted.mime_type, list(wanted.attributes), now, call.dc_id)
+        item = media.new_document(data, wanted.mime_type, list(wanted.attributes), now, call.dc_id)
     elif isinstance(wanted, types.InputMediaPhoto | types.InputMediaDocument):
         item = call.world.media.get(getattr(wanted.id, "id", 0))
         if item is None or item.access_hash != wanted.id.access_hash:
@@ -89,9 +89,7 @@ def _media_item(call: Call, wanted: Any) -> Any:
         return item
     else:
         raise RpcError(400, "MEDIA_INVALID")
-    call.world.files[item.id] = data
-    call.world.media[item.id] = item
-    return item
+    return media.remember(call.world, data, item)
 
 
 def edit_message(call: Call, request: Any) -> types.Updates:
