@@ -54,6 +54,11 @@ def write(tmp_path: Path, text: str) -> Path:
             7,
             "used twice",
         ),
+        (
+            GOOD_RULE + '\n[[rule]]\nid = "t.two"\ncategory = "summons"\nmatch = "/a*/"\n',
+            10,
+            "empty string",
+        ),
         (GOOD_RULE + 'mathc = "опечатка"\n', 2, "unknown key 'mathc'"),
         (
             GOOD_RULE + '\n[[rule]]\nid = "Bad Id"\ncategory = "summons"\nmatch = "x"\n',
