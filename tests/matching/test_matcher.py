@@ -171,3 +171,19 @@ def matcher_for_hypothesis(matcher: Matcher) -> Matcher:
 )
 def test_compile_expression(expression: str, text: str, matched: bool) -> None:
     assert bool(compile_expression(expression).find_hits(text)) is matched
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(max_size=80),
+    st.text(max_size=80),
+    st.sampled_from(["повестку", "ТЦК", "мобилизация", "повістки"]),
+)
+def test_any_text_around_a_keyword_gives_valid_spans(
+    matcher_for_hypothesis: Matcher, before: str, after: str, word: str
+) -> None:
+    text = f"{before} {word} {after}"
+    for hit in matcher_for_hypothesis.find_hits(text):
+        for span in hit.spans:
+            assert 0 <= span.start < span.end <= len(text)
+            assert text[span.start : span.end] == span.surface
