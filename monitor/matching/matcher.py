@@ -20,6 +20,9 @@ Occ = tuple[int, int, int]
 Match = tuple[Occ, ...]
 _UK_LETTERS = "іїєґ"
 _RU_LETTERS = "ыэъ"
+# Short posts may lack those letters; these frequent words belong to one language only.
+_UK_WORDS = frozenset("та що як це від він вона але або чи й із зі ще тут яка який які".split())
+_RU_WORDS = frozenset("что как это от он она но или ли еще здесь какой какая какие и".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,9 +211,13 @@ class _Post:
 
 
 def _script(s: str) -> str:
-    """ "uk" or "ru" by the letters only one of them uses; "" when the letters do not tell."""
+    """ "uk" or "ru" by the letters only one of them uses, then by function words; "" if neither tells."""
     uk = sum(s.count(c) for c in _UK_LETTERS)
     ru = sum(s.count(c) for c in _RU_LETTERS)
+    if uk == ru:
+        words = s.split()
+        uk = sum(1 for w in words if w in _UK_WORDS)
+        ru = sum(1 for w in words if w in _RU_WORDS)
     return "uk" if uk > ru else "ru" if ru > uk else ""
 
 

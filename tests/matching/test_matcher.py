@@ -187,3 +187,16 @@ def test_any_text_around_a_keyword_gives_valid_spans(
         for span in hit.spans:
             assert 0 <= span.start < span.end <= len(text)
             assert text[span.start : span.end] == span.surface
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        ("Весняний призов розпочався", True),  # no і/ї/є/ґ, no ы/э/ъ: a tie lets it count
+        ("Призов та мобілізація", True),
+        ("Получите 100 призов и скидки", False),  # the Russian function word decides
+        ("Розыгрыш призов", False),
+    ],
+)
+def test_prizov_without_telling_letters(matcher: Matcher, text: str, matched: bool) -> None:
+    assert ("conscription" in {h.category for h in matcher.find_hits(text)}) is matched
