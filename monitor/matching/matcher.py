@@ -21,8 +21,47 @@ Match = tuple[Occ, ...]
 _UK_LETTERS = "іїєґ"
 _RU_LETTERS = "ыэъ"
 # Short posts may lack those letters; these frequent words belong to one language only.
-_UK_WORDS = frozenset("та що як це від він вона але або чи й із зі ще тут яка який які".split())
-_RU_WORDS = frozenset("что как это от он она но или ли еще здесь какой какая какие и".split())
+_UK_WORDS = frozenset(
+    [
+        "та",
+        "що",
+        "як",
+        "це",
+        "від",
+        "він",
+        "вона",
+        "але",
+        "або",
+        "чи",
+        "й",
+        "із",
+        "зі",
+        "ще",
+        "тут",
+        "яка",
+        "який",
+        "які",
+    ]
+)
+_RU_WORDS = frozenset(
+    [
+        "что",
+        "как",
+        "это",
+        "от",
+        "он",
+        "она",
+        "но",
+        "или",
+        "ли",
+        "еще",
+        "здесь",
+        "какой",
+        "какая",
+        "какие",
+        "и",
+    ]
+)
 
 
 @dataclass(frozen=True, slots=True)
