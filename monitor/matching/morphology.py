@@ -96,7 +96,9 @@ def expand(word: str) -> Expansion:
                 if _is_other_word(form, other, lemma_set):
                     homographs[form] = lang
     all_forms = frozenset(set().union(*forms_by_lang.values()) | {word})
-    return Expansion(word, all_forms, homographs, known)
+    # "повестку" is reported as the lemma «повестка» it was taken for.
+    others = lemma_set - {word}
+    return Expansion(min(others) if others else word, all_forms, homographs, known)
 
 
 def _is_other_word(form: str, lang: str, lemma_set: set[str]) -> bool:
