@@ -246,18 +246,20 @@ class Sandbox:
         message: str = "INTERNAL",
         *,
         code: int = 400,
-        channel: Channel | str | None = None,
+        channel: Channel | str | int | None = None,
         peer: Account | int | None = None,
         times: int | None = 1,
     ) -> Fault:
         """Answer `method` with rpc_error(code, message), `times` times (None: until removed).
 
-        Only for calls about `channel` (a Channel or its username) or `peer` (an account or id)
-        when given.
+        Only for calls about `channel` (a Channel, its id or its username) or `peer` (an account
+        or id) when given.
         """
         target: str | int | None = None
         if isinstance(channel, Channel):
             target = channel.id
+        elif isinstance(channel, int):
+            target = channel
         elif isinstance(channel, str):
             target = channel.lower().lstrip("@")
         elif isinstance(peer, Account):
