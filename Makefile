@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: test lint typecheck pytest demo bench venv clean
+.PHONY: test lint typecheck pytest demo bench bench-reader bench-search venv clean
 
 venv: $(STAMP)
 
@@ -32,6 +32,14 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/matcher.py
+
+bench-reader: $(STAMP)
+	$(PY) bench/reader.py
+
+# Search at 1,000,000 posts (minutes); `make bench-search POSTS=50000` for a quick run.
+POSTS ?= 1000000
+bench-search: $(STAMP)
+	$(PY) bench/search.py --posts $(POSTS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 from monitor.config import load_settings
 from monitor.store.engine import make_engine
-from monitor.store.schema import Base
+from monitor.store.schema import Base, is_migrated_object
 
 config = context.config
 if config.config_file_name is not None:
@@ -34,6 +34,7 @@ def _configure(connection: Connection | None = None, url: str | None = None) -> 
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_object=is_migrated_object,
         literal_binds=connection is None,
     )
 

@@ -58,6 +58,7 @@ class OperatorEvents(Protocol):
 
     async def flood_wait(self, channel: Channel, seconds: int) -> None: ...
     async def source_unavailable(self, channel: Channel, reason: str) -> None: ...
+    async def session_dead(self, reason: str) -> None: ...
 
 
 class LoggedEvents:
@@ -66,6 +67,9 @@ class LoggedEvents:
 
     async def source_unavailable(self, channel: Channel, reason: str) -> None:
         logger.warning("channel unavailable channel=%s reason=%s", channel.label, reason)
+
+    async def session_dead(self, reason: str) -> None:
+        logger.error("reader session dead: %s", reason)
 
 
 class Collector:
@@ -143,6 +147,11 @@ class Collector:
             return 0
         result = await self._ingest.save(channel.telegram_id, posts, now=now)
         return len(result.new_posts)
+
+    async def join(self, channel: Channel) -> None:
+        """Join for live updates; polling goes on regardless (events can be late or missed)."""
+        await self.reader.join(channel)
+        await self._channels.set_joined(channel.telegram_id, True)
 
     async def remove(self, ref: ChannelRef) -> Channel:
         """Stop watching; the archive keeps the channel's posts."""

@@ -38,7 +38,7 @@ class Settings:
     poll_interval_s: int = 300
     poll_min_interval_s: int = 60
     poll_max_interval_s: int = 3600
-    poll_requests_per_minute: int = 20
+    poll_requests_per_minute: int = 60
     backfill_days: int = 7
     backfill_limit: int = 500
     recheck_hours: int = 48
@@ -186,9 +186,9 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "DATABASE_URL": ("database_url", _database_url),
     "DEFAULT_TIMEZONE": ("timezone", _timezone),
     "LOG_LEVEL": ("log_level", _log_level),
-    "POLL_INTERVAL": ("poll_interval_s", _int(10, 86400)),
-    "POLL_MIN_INTERVAL": ("poll_min_interval_s", _int(5, 86400)),
-    "POLL_MAX_INTERVAL": ("poll_max_interval_s", _int(10, 7 * 86400)),
+    "POLL_INTERVAL": ("poll_interval_s", _int(1, 86400)),
+    "POLL_MIN_INTERVAL": ("poll_min_interval_s", _int(1, 86400)),
+    "POLL_MAX_INTERVAL": ("poll_max_interval_s", _int(1, 7 * 86400)),
     "POLL_REQUESTS_PER_MINUTE": ("poll_requests_per_minute", _int(1, 600)),
     "BACKFILL_DAYS": ("backfill_days", _int(0, 3650)),
     "BACKFILL_LIMIT": ("backfill_limit", _int(0, 1_000_000)),

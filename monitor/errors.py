@@ -137,3 +137,7 @@ class TelegramError(DraftwatchError):
         self.what = what
         self.error = error
         super().__init__(f"Telegram error on {what}: {error}")
+
+
+class LoginError(DraftwatchError):
+    """Logging in failed; the message says why and what to do."""

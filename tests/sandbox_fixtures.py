@@ -20,6 +20,9 @@ def sandbox_server_key() -> ServerKey:
 async def sandbox(
     sandbox_server_key: ServerKey, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Sandbox]:
-    """A running local Telegram on a free port, empty world."""
+    """A running local Telegram on a free port, empty world; fails if a client called a method it lacks."""
     async with Sandbox(sandbox_server_key, key_dir=tmp_path_factory.mktemp("sandbox-key")) as tg:
         yield tg
+        assert not tg.rules.unsupported, (
+            f"methods the sandbox does not implement: {dict(tg.rules.unsupported)}"
+        )

@@ -13,8 +13,7 @@ from alembic import op
 import monitor.store.schema
 
 revision: str = "0003"
-# TODO(lead): the search branch adds 0002; until it is merged this points at 0001.
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,7 +7,19 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli import bot, database, matcher, settings
+from monitor.cli import (
+    archive,
+    bot,
+    browse,
+    database,
+    demo,
+    digests,
+    matcher,
+    reader,
+    sandbox,
+    settings,
+    telegram_export,
+)
 from monitor.cli.context import CliState
 
 app = typer.Typer(
@@ -31,7 +43,19 @@ def root(
     ctx.obj = CliState(env_file=env_file)
 
 
-for module in (settings, database, matcher, bot):
+for module in (
+    settings,
+    database,
+    reader,
+    matcher,
+    sandbox,
+    archive,
+    telegram_export,
+    digests,
+    browse,
+    demo,
+    bot,
+):
     module.register(app)
 
 

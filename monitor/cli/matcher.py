@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from collections.abc import Iterable, Iterator
@@ -24,7 +25,7 @@ from monitor.matching import (
     load_pack,
 )
 from monitor.matching.expression import Word, walk
-from monitor.matching.morphology import expand
+from monitor.matching.morphology import expand, homonyms
 
 PackOption = Annotated[
     list[Path] | None,
@@ -58,15 +59,17 @@ def hits_table(rows: Iterable[tuple[str, str, list[Hit]]], title: str = "Hits") 
     """A Rich table of posts and their hits: (label, text, hits) per row; the demo prints this."""
     table = Table(title=title, show_lines=True, expand=True)
     table.add_column("post", no_wrap=True)
-    table.add_column("text (matched words highlighted)", ratio=3)
-    table.add_column("rules", ratio=1)
+    table.add_column("text (matched words highlighted)", ratio=4)
+    table.add_column("categories", no_wrap=True)
+    table.add_column("rules", ratio=2)
     table.add_column("tags", ratio=1)
     for label, text, hits in rows:
         if not hits:
             continue
-        rules = Text("\n".join(f"{h.rule_id} [{h.category}]" for h in hits))
+        categories = Text("\n".join(dict.fromkeys(h.category for h in hits)))
+        rules = Text("\n".join(h.rule_id for h in hits))
         tags = Text(", ".join(dict.fromkeys(t for h in hits for t in h.tags)))
-        table.add_row(label, highlight(text, hits), rules, tags)
+        table.add_row(label, highlight(text, hits), categories, rules, tags)
     return table
 
 
@@ -95,7 +98,7 @@ def match(
     With --jsonl, one JSON line is written per input line, in order:
     {"id", "matched", "rules", "categories", "spans": [[start, end, "surface"], ...]}.
     A malformed input line gets a line with "error" naming its line number; the rest are
-    still processed and the exit status is 1.
+    still processed and the exit status is 1 (a blank line is reported but not fatal).
 
     Example: python bot.py match "Пришла повестка из военкомата"
     """
@@ -136,20 +139,20 @@ def _print_hits(matcher: Matcher, text: str, show_explanation: bool) -> None:
 def _match_jsonl(matcher: Matcher, source: str) -> int:
     failures = 0
     out = sys.stdout
+    for stream in (sys.stdin, sys.stdout):
+        # Posts are UTF-8 whatever the locale says (a C locale would otherwise mean ASCII).
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(encoding="utf-8", errors="replace")
     with _open(source) as lines:
         for number, raw in enumerate(lines, start=1):
-            record, problem = _parse_line(raw, number)
+            record, problem = _parse_line(raw.lstrip("\ufeff") if number == 1 else raw, number)
             if problem is not None:
-                failures += 1
+                # A blank line is reported but does not fail the run; anything else does.
+                failures += 0 if problem.endswith("empty line") else 1
                 typer.echo(problem, err=True)
-                out.write(
-                    json.dumps({**_result(record, []), "error": problem}, ensure_ascii=False) + "\n"
-                )
+                out.write(_dump({**_result(record, []), "error": problem}))
                 continue
-            out.write(
-                json.dumps(_result(record, matcher.find_hits(record["text"])), ensure_ascii=False)
-                + "\n"
-            )
+            out.write(_dump(_result(record, matcher.find_hits(record["text"]))))
     out.flush()
     return failures
 
@@ -177,7 +180,18 @@ class _Stdin:
         return None
 
 
+def _dump(result: dict[str, Any]) -> str:
+    line = json.dumps(result, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates in the input text: escape them
+        line = json.dumps(result)
+    return line + "\n"
+
+
 def _parse_line(raw: str, number: int) -> tuple[dict[str, Any], str | None]:
+    if not raw.strip():
+        return {}, f"line {number}: empty line"
     try:
         record = json.loads(raw)
     except json.JSONDecodeError as e:
@@ -201,10 +215,16 @@ def _result(record: dict[str, Any], hits: list[Hit]) -> dict[str, Any]:
 
 
 @patterns_app.command("check")
-def check(file: Annotated[Path, typer.Argument(help="The pack file to validate.")]) -> None:
+def check(
+    file: Annotated[Path, typer.Argument(help="The pack file to validate.")],
+    show_homonyms: Annotated[
+        bool, typer.Option("--homonyms", help="List forms that are also forms of other lemmas.")
+    ] = False,
+) -> None:
     """Validate a pack file: syntax, ids, categories, expressions, regexes; point at the bad line.
 
-    Words no dictionary knows are listed: their forms are predicted, so check them.
+    Words no dictionary knows are listed: their forms are predicted, so check them. With
+    --homonyms, forms that also belong to another lemma are listed for review.
 
     Example: python bot.py patterns check monitor/patterns/ru.toml
     """
@@ -217,6 +237,10 @@ def check(file: Annotated[Path, typer.Argument(help="The pack file to validate."
     typer.echo(f"{file}: OK, {len(pack.rules)} rule(s), {len(pack.tags)} tag(s)")
     for word in unknown_words(pack):
         typer.echo(f"  note: {word!r} is in no dictionary; its forms are predicted")
+    if show_homonyms:
+        for word in lemma_words(pack):
+            for form, others in homonyms(word).items():
+                typer.echo(f"  homonym: {form!r} of {word!r} is also {', '.join(others)}")
 
 
 @patterns_app.command("list")
@@ -234,15 +258,20 @@ def list_rules(pack: PackOption = None) -> None:
     Console().print(table)
 
 
-def unknown_words(pack: Pack) -> list[str]:
-    """Lemma words of a pack that neither dictionary knows."""
+def lemma_words(pack: Pack) -> list[str]:
+    """Every lemma word of a pack, in order of appearance."""
     words: dict[str, None] = {}
     for rule in (*pack.rules, *pack.tags):
         for node in (rule.query.positive, *rule.query.minus):
             for item in walk(node):
-                if isinstance(item, Word) and item.kind == "lemma" and not expand(item.text).known:
+                if isinstance(item, Word) and item.kind == "lemma":
                     words[item.text] = None
     return list(words)
+
+
+def unknown_words(pack: Pack) -> list[str]:
+    """Lemma words of a pack that neither dictionary knows."""
+    return [word for word in lemma_words(pack) if not expand(word).known]
 
 
 def register(app: typer.Typer) -> None:

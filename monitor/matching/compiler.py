@@ -15,43 +15,23 @@ from typing import Any
 import ahocorasick
 import re2
 
+from monitor.errors import PatternError
 from monitor.matching.expression import And, Near, Node, Phrase, Regex, Word
 from monitor.matching.morphology import expand
 from monitor.matching.packs import Rule, regex_options
 
+MAX_ATOMS = 20_000  # distinct words per matcher: each costs a dictionary expansion at compile time
 ANCHOR_MIN_LENGTH = 3  # shorter words ("в", "по") are too common to wake the full scan
 # Frequent news words that make poor anchors: a phrase or NEAR is anchored on its other side
 # when it has one (measured on the bundled posts: "статья" alone woke 7% of them).
-_COMMON = frozenset(
-    [
-        "статья",
-        "стаття",
-        "военный",
-        "военно",
-        "служба",
-        "служба",
-        "пункт",
-        "военнослужащий",
-        "срочный",
-        "осенний",
-        "весенний",
-        "категория",
-        "призывать",
-        "призвать",
-        "территориальный",
-        "альтернативный",
-        "сборный",
-        "год",
-        "день",
-        "освобождение",
-        "звільнення",
-        "резерв",
-        "контракт",
-        "рейд",
-        "військовий",
-        "державний",
-    ]
-)
+_COMMON_WORDS = """
+статья стаття военный военно служба пункт военнослужащий срочный осенний весенний категория
+призывать призвать территориальный альтернативный сборный год день освобождение звільнення
+резерв контракт рейд військовий державний мужчина сотрудник работник чоловік працівник
+обязательный обязанность забрать забирать армия армія билет проверять перевіряти учет облік
+встать отправка документ сво улица вулиця дані
+"""
+_COMMON = frozenset(_COMMON_WORDS.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +79,10 @@ class Compiler:
         self.out = Compiled()
         self._atom_ids: dict[tuple[str, str], int] = {}
         self._regex_ids: dict[str, int] = {}
+        self._source = "patterns"
 
     def compile(self, rules: list[Rule], tags: list[Rule]) -> Compiled:
+        self._source = rules[0].source if rules else "patterns"
         self.out.rules = [self._rule(r) for r in rules]
         self.out.tags = [self._rule(r) for r in tags]
         self.out.always = tuple(i for i, r in enumerate(self.out.rules) if r.anchors is None)
@@ -137,6 +119,10 @@ class Compiler:
         key = (word.kind, word.text)
         if key in self._atom_ids:
             return self._atom_ids[key]
+        if len(self.out.atoms) >= MAX_ATOMS:
+            raise PatternError(
+                self._source, f"more than {MAX_ATOMS} distinct words; split the pack"
+            )
         if word.kind == "lemma":
             exp = expand(word.text)
             atom = Atom(

@@ -131,8 +131,6 @@ def _lex(text: str) -> list[_Tok]:
         if m is None or m.end() == pos:
             raise ExpressionError(f"cannot read {text[pos : pos + 10]!r}", pos + 1)
         kind = m.lastgroup or ""
-        if kind == "phrase" and m.group("body") is not None and m.group("gap") is None:
-            kind = "phrase"
         if kind != "space":
             out.append((kind, m.group(), pos + 1, m))
         pos = m.end()

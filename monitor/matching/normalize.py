@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ import re2
 # Characters dropped inside words: zero-width, soft hyphen, BOM, combining stress marks.
 _DELETABLE = "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\ufeff\u0300\u0301"
 _DELETABLE_RE = re.compile(f"[{_DELETABLE}]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 # Compatibility characters common in posts, folded one-for-one before the NFKC check so that
 # the check passes and no offset map is needed (NFKC would turn "…" into three characters).
@@ -68,6 +70,7 @@ _HOMOGLYPHS = str.maketrans(
         "6": "б",
     }
 )
+_LOOKALIKE_LETTERS = frozenset("abcehikmoptxy")
 _CYRILLIC = "а-яіїєґ"
 _MIXED_WORD_RE = re.compile(f"[^\\W_]*(?:[{_CYRILLIC}][a-z0-9]|[a-z0-9][{_CYRILLIC}])[^\\W_]*")
 _CYRILLIC_RE = re.compile(f"[{_CYRILLIC}]")
@@ -81,16 +84,14 @@ def _re2(pattern: str) -> Any:
 
 # Cheap detectors (RE2, a DFA: 3x faster than re here) that decide whether a slow step runs.
 _MIXED_SEEN = _re2(f"[{_CYRILLIC}][a-z0-9]|[a-z0-9][{_CYRILLIC}]")
-_SPACED_SEEN = _re2(
-    r"(?:^|[^\pL\pN])\pL[ .\-·\s]{1,2}\pL[ .\-·\s]{1,2}\pL[ .\-·\s]{1,2}\pL(?:[^\pL\pN]|$)"
-)
+_SPACED_SEEN = _re2(r"(?:^|[^\pL\pN])\pL[ .\-·\s]{1,2}\pL[ .\-·\s]{1,2}\pL(?:[^\pL\pN]|$)")
 
-# Four or more single letters spread out with spaces, dots or dashes: "п о в е с т к а".
+# Three or more single letters spread out with spaces, dots or dashes: "п о в е с т к а".
 _SPACED_RE = re.compile(
-    r"(?<![^\W_])(?:[^\W\d_](?:[ .\-·]{1,2}|\s))(?:[^\W\d_](?:[ .\-·]{1,2}|\s)){2,}"
+    r"(?<![^\W_])(?:[^\W\d_](?:[ .\-·]{1,2}|\s))(?:[^\W\d_](?:[ .\-·]{1,2}|\s)){1,}"
     r"[^\W\d_](?![^\W_])"
 )
-_SEPARATOR_RE = re.compile(r"[^\w]|_")
+_CELL_RE = re.compile(r"([^\W\d_])((?:[ .\-·]{1,2}|\s)?)")
 
 # [text](url) as Telethon renders links: the url is blanked, the text stays in place.
 _LINK_RE = re.compile(r"\[([^\[\]\n]*)\]\(([^()\s]*)\)")
@@ -120,6 +121,8 @@ class Normalized:
 def normalize(text: str) -> Normalized:
     """Fold a post's text to the form patterns are compiled in, with a map to the original."""
     s, idx = text, None
+    if _SURROGATE_RE.search(s):  # lone surrogates from broken JSON: RE2 cannot encode them
+        s = _SURROGATE_RE.sub("\ufffd", s)
     for old, new in _PRE_FOLD:
         if old in s:
             s = s.replace(old, new)
@@ -172,9 +175,18 @@ def _nfkc(s: str) -> tuple[str, list[int]]:
 
 
 def _delete(s: str, idx: list[int] | None, pattern: re.Pattern[str]) -> tuple[str, list[int]]:
+    """Drop every match of `pattern`, slicing the kept runs (emoji joiners make this common)."""
     pos = _positions(s, idx)
-    keep = [i for i, c in enumerate(s) if not pattern.fullmatch(c)]
-    return "".join(s[i] for i in keep), [pos[i] for i in keep]
+    pieces: list[str] = []
+    kept: list[int] = []
+    last = 0
+    for m in pattern.finditer(s):
+        pieces.append(s[last : m.start()])
+        kept.extend(pos[last : m.start()])
+        last = m.end()
+    pieces.append(s[last:])
+    kept.extend(pos[last:])
+    return "".join(pieces), kept
 
 
 def _split_hashtags(s: str, idx: list[int] | None) -> tuple[str, list[int]]:
@@ -220,18 +232,34 @@ def _blank_link(m: re.Match[str]) -> str:
 
 
 def _collapse_spaced(s: str, idx: list[int] | None) -> tuple[str, list[int]]:
+    """Join spread-out letters; a gap unlike the run's usual one stays a word break."""
     pos = _positions(s, idx)
-    drop: set[int] = set()
+    pieces: list[str] = []
+    kept: list[int] = []
+    last = 0
     for m in _SPACED_RE.finditer(s):
-        drop.update(m.start() + i for i, c in enumerate(m.group()) if _SEPARATOR_RE.match(c))
-    keep = [i for i in range(len(s)) if i not in drop]
-    return "".join(s[i] for i in keep), [pos[i] for i in keep]
+        pieces.append(s[last : m.start()])
+        kept.extend(pos[last : m.start()])
+        cells = list(_CELL_RE.finditer(s, m.start(), m.end()))
+        usual = Counter(c.group(2) for c in cells[:-1]).most_common(1)[0][0]
+        for i, cell in enumerate(cells):
+            pieces.append(cell.group(1))
+            kept.append(pos[cell.start(1)])
+            if i < len(cells) - 1 and cell.group(2) != usual:
+                pieces.append(" ")
+                kept.append(pos[cell.start(2)])
+        last = m.end()
+    pieces.append(s[last:])
+    kept.extend(pos[last:])
+    return "".join(pieces), kept
 
 
 def _fold_homoglyphs(m: re.Match[str]) -> str:
     word = m.group()
     cyrillic = len(_CYRILLIC_RE.findall(word))
-    if cyrillic < 2 or cyrillic * 2 <= len(word):
+    # Fold a mostly-Cyrillic word, or a Cyrillic word whose every Latin letter has a look-alike.
+    all_lookalikes = all(c in _LOOKALIKE_LETTERS for c in word if "a" <= c <= "z")
+    if cyrillic < 2 or (cyrillic * 2 <= len(word) and not all_lookalikes):
         return word
     # Digits count as letters only inside a word: "п0вестка", not "мобилизация2024".
     head = len(word) - len(word.lstrip("0123456789"))

@@ -210,9 +210,8 @@ def _entry(
 ) -> Rule:
     if not isinstance(entry, dict):
         raise PatternError(source, f"a [[{kind}]] must be a table", line)
-    _no_unknown_keys(
-        entry, _RULE_KEYS if kind == "rule" else _TAG_KEYS, f"[[{kind}]]", source, line
-    )
+    keys = _RULE_KEYS if kind == "rule" else _TAG_KEYS
+    _no_unknown_keys(entry, keys, f"[[{kind}]]", source, line)
     rule_id = entry.get("id")
     if not isinstance(rule_id, str) or not _ID_RE.fullmatch(rule_id):
         raise PatternError(
@@ -228,37 +227,38 @@ def _entry(
             f"rule {rule_id}: unknown category {category!r} (known: {known})",
             locate.text("category", line),
         )
-    matches = _strings(
-        entry.get("match"), f"{kind} {rule_id}: match", source, locate.text("match", line)
-    )
-    if not matches:
-        raise PatternError(
-            source, f"{kind} {rule_id} is empty: give at least one expression in match", line
-        )
-    excludes = _strings(
-        entry.get("exclude", []), f"{kind} {rule_id}: exclude", source, locate.text("exclude", line)
-    )
-    positive: list[Node] = []
-    minus: list[Node] = []
-    for expr in matches:
-        query = _parse(expr, f"{kind} {rule_id}", source, locate.text(expr, line))
-        positive.append(query.positive)
-        minus.extend(query.minus)
-    for expr in excludes:
-        query = _parse(expr, f"{kind} {rule_id}: exclude", source, locate.text(expr, line))
-        minus.append(query.positive)
-        minus.extend(query.minus)
-    tags = _strings(entry.get("tags", []), f"{kind} {rule_id}: tags", source, line)
-    node = positive[0] if len(positive) == 1 else Or(tuple(positive))
     return Rule(
         id=rule_id,
         category=str(category),
         description=str(entry.get("description", "")),
-        query=Query(node, tuple(minus)),
-        tags=tuple(tags),
+        query=_query(entry, f"{kind} {rule_id}", source, line, locate),
+        tags=tuple(_strings(entry.get("tags", []), f"{kind} {rule_id}: tags", source, line)),
         source=source,
         line=line,
     )
+
+
+def _query(
+    entry: dict[str, Any], what: str, source: str, line: int | None, locate: _Locator
+) -> Query:
+    """The rule's match expressions (OR-ed) and exclusions as one query."""
+    match_line = locate.text("match", line)
+    exclude_line = locate.text("exclude", line) if "exclude" in entry else line
+    matches = _strings(entry.get("match", []), f"{what}: match", source, match_line)
+    if not matches:
+        raise PatternError(source, f"{what} is empty: give at least one expression in match", line)
+    excludes = _strings(entry.get("exclude", []), f"{what}: exclude", source, exclude_line)
+    positive: list[Node] = []
+    minus: list[Node] = []
+    for expr in matches:
+        query = _parse(expr, what, source, locate.text(expr, match_line))
+        positive.append(query.positive)
+        minus.extend(query.minus)
+    for expr in excludes:
+        query = _parse(expr, f"{what}: exclude", source, locate.text(expr, exclude_line))
+        minus.extend((query.positive, *query.minus))
+    node = positive[0] if len(positive) == 1 else Or(tuple(positive))
+    return Query(node, tuple(minus))
 
 
 def _strings(value: Any, what: str, source: str, line: int | None) -> list[str]:
@@ -292,13 +292,19 @@ def check_regex(pattern: str, what: str, source: str, line: int | None) -> None:
     if len(pattern) > MAX_REGEX:
         raise PatternError(source, f"{what}a regex is longer than {MAX_REGEX} characters", line)
     try:
-        re2.compile(pattern, regex_options())
+        compiled = re2.compile(pattern, regex_options())
     except re2.error as e:
         raise PatternError(
             source,
             f"{what}regex /{pattern}/ is not valid RE2 (no backreferences or lookaround): {e}",
             line,
         ) from e
+    if compiled.search("") is not None:
+        raise PatternError(
+            source,
+            f"{what}regex /{pattern}/ matches the empty string, so it would match every post",
+            line,
+        )
 
 
 def all_rules(packs: Iterable[Pack]) -> list[Rule]:

@@ -46,8 +46,8 @@ def unwrap(request: Any) -> Any:
     return request
 
 
-def channel_keys(world: World, request: Any) -> tuple[str | int, ...]:
-    """Ids and usernames of the channel a request is about, for per-channel faults and limits."""
+def peer_keys(world: World, request: Any) -> tuple[str | int, ...]:
+    """Ids (and usernames) of the channel or user a request is about, for per-peer faults and limits."""
     if isinstance(getattr(request, "username", None), str):
         return (request.username.lower(),)
     for name in ("peer", "channel"):
@@ -86,6 +86,7 @@ class Dispatcher:
             handler = self.handlers.get(type(request))
             if handler is None:
                 logger.info("sandbox has no handler method=%s", method)
+                self.rules.unsupported[method] += 1
                 raise RpcError(400, "METHOD_NOT_SUPPORTED_BY_SANDBOX")
             result = handler(call, request)
             if inspect.isawaitable(result):
@@ -100,9 +101,11 @@ class Dispatcher:
             return 500, "INTERNAL"
 
     async def _apply_rules(self, call: Call, request: Any) -> None:
-        keys = channel_keys(self.world, request)
+        keys = peer_keys(self.world, request)
         fault = self.rules.take_fault(call.method, keys)
         if fault is not None:
+            if fault.kind == "crash":
+                raise RuntimeError(f"injected crash in {call.method}")
             if fault.kind == "drop":
                 raise DropConnectionError(call.method)
             if fault.kind == "delay":

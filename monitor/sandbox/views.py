@@ -42,12 +42,13 @@ class SentMessage:
 def buttons_of(markup: Any) -> tuple[tuple[Button, ...], ...]:
     if not isinstance(markup, types.ReplyInlineMarkup):
         return ()
-    return tuple(
-        tuple(
-            Button(b.text, getattr(b, "data", None), getattr(b, "url", None)) for b in row.buttons
-        )
-        for row in markup.rows
-    )
+    return tuple(tuple(_button(b) for b in row.buttons) for row in markup.rows)
+
+
+def _button(button: Any) -> Button:
+    # Layer 229 nests the action: KeyboardInlineButton(text, type=InlineButtonTypeCallback(data)).
+    action = getattr(button, "type", button)
+    return Button(button.text, getattr(action, "data", None), getattr(action, "url", None))
 
 
 def media_of(message: Any, files: dict[int, bytes]) -> tuple[str | None, bytes | None]:

@@ -51,6 +51,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
+FTS_TABLE = "posts_fts"  # FTS5 virtual table (migration 0002), SQLite only; not in the metadata
+
+
+def is_migrated_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic include_object: leave out the FTS5 table and its shadow tables (no model)."""
+    return not (type_ == "table" and name is not None and name.startswith(FTS_TABLE))
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -114,6 +124,7 @@ class HitRow(Base):
     __table_args__ = (
         UniqueConstraint("post_id", "rule_id"),
         Index("ix_hits_category", "category"),
+        Index("ix_hits_category_post_id", "category", "post_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

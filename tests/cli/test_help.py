@@ -39,3 +39,18 @@ def test_every_command_has_help_with_an_example(path: tuple[str, ...]) -> None:
     result = runner.invoke(app, [*path, "--help"])
     assert result.exit_code == 0, result.output
     assert "Example:" in result.output, f"`{' '.join(path)} --help` shows no example"
+
+
+def test_the_console_script_is_the_same_cli() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).with_name("draftwatch")
+    assert script.exists(), "the `draftwatch` console script is not installed: pip install -e ."
+    result = subprocess.run(
+        [str(script), "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0
+    assert "check-config" in result.stdout
+    assert "channels" in result.stdout

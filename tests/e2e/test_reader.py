@@ -200,3 +200,59 @@ async def test_more_than_a_page_of_new_posts_is_read_in_order_with_one_call_per_
     assert sandbox.calls("messages.getHistory") - before == 3
     stored = await reader.channels.get_channel(channel.id)  # type: ignore[attr-defined]
     assert stored.last_seen_id == ids[-1]
+
+
+async def _until(condition: object, seconds: float = 5.0) -> None:
+    """Wait for an async condition (a live update is in flight), failing after `seconds`."""
+    import asyncio
+
+    assert callable(condition)
+    for _ in range(int(seconds / 0.02)):
+        if await condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+async def test_live_updates_store_new_edited_and_deleted_posts_without_polling(
+    sandbox: Sandbox, reader: ReaderStack
+) -> None:
+    from monitor.telegram.live import LiveFeed
+
+    (channel,) = await _watch(reader, sandbox, 1, "live")
+    assert reader.collector is not None
+    assert reader.client is not None
+    stored = await reader.channels.get_channel(channel.id)  # type: ignore[attr-defined]
+    await reader.collector.reader.join(stored)
+    feed = LiveFeed(reader.client, reader.collector.on_live_post, reader.collector.on_live_deletion)
+    feed.attach()
+    calls = sandbox.calls("messages.getHistory")
+
+    first = sandbox.post(channel, "Обычный пост")  # type: ignore[arg-type]
+
+    async def stored_first() -> bool:
+        return await reader.posts.find_post(channel.id, first) is not None  # type: ignore[attr-defined]
+
+    await _until(stored_first)
+    sandbox.edit_post(channel, first, f"Обычный пост. {SUMMONS}")  # type: ignore[arg-type]
+
+    async def edited() -> bool:
+        post = await reader.posts.find_post(channel.id, first)  # type: ignore[attr-defined]
+        return post is not None and post.text.endswith(SUMMONS)
+
+    await _until(edited)
+    sandbox.delete_posts(channel, [first])  # type: ignore[arg-type]
+
+    async def deleted() -> bool:
+        post = await reader.posts.find_post(channel.id, first)  # type: ignore[attr-defined]
+        return post is not None and post.deleted_at is not None
+
+    await _until(deleted)
+    assert sandbox.calls("messages.getHistory") == calls  # all of it came live
+    post = await reader.posts.find_post(channel.id, first)  # type: ignore[attr-defined]
+    assert post is not None
+    assert len(await reader.posts.list_versions(post.id or 0)) == 2
+    assert [h.rule_id for h in await reader.posts.list_hits(post.id or 0)] == ["summons.test"]
+    # The poll that follows finds the same post already stored: nothing twice.
+    await reader.collector.poll_one(await reader.channels.get_channel(channel.id))  # type: ignore[attr-defined]
+    assert await reader.posts.count_posts(channel.id) == 1  # type: ignore[attr-defined]

@@ -28,18 +28,29 @@ def _split(entries: list[LogEntry]) -> tuple[list[Any], list[Any]]:
 
 
 def get_difference(call: Call, request: Any) -> Any:
+    """The account's missed updates, plus updateChannelTooLong for member channels that changed.
+
+    Channel posts are never in the account difference; updateChannelTooLong makes Telethon
+    fetch each changed channel's own difference, as with Telegram after being offline.
+    """
     me = call.me()
     now = datetime.now(UTC)
     entries = me.mailbox.since(request.pts)
-    if not entries:
+    changed = [
+        types.UpdateChannelTooLong(channel_id=c.id, pts=c.timeline.pts)
+        for c in call.world.channels.values()
+        if me.id in c.members and c.timeline.log and c.timeline.log[-1].date > request.date
+    ]
+    if not entries and not changed:
         return types.updates.DifferenceEmpty(date=now, seq=0)
     new_messages, others = _split(entries)
     users, chats = tl_objects.entities_of(call.world, new_messages, me.id)
+    chats += [tl_objects.channel(call.world.channels[u.channel_id], me.id) for u in changed]
     state = types.updates.State(pts=me.mailbox.pts, qts=0, date=now, seq=0, unread_count=0)
     return types.updates.Difference(
         new_messages=new_messages,
         new_encrypted_messages=[],
-        other_updates=others,
+        other_updates=others + changed,
         chats=chats,
         users=users,
         state=state,

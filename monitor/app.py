@@ -1,0 +1,252 @@
+"""Owns lifetimes: archive, matcher, reader client, live feed, scheduler; stop on signal; health (does I/O)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from telethon import TelegramClient
+
+from monitor.clock import Clock
+from monitor.collector import Collector, CycleReport, LoggedEvents, OperatorEvents, PollConfig
+from monitor.config import Settings
+from monitor.errors import SessionDeadError
+from monitor.ingest import Ingest
+from monitor.lemmas import default_lemmatizer
+from monitor.lockfile import ProcessLock
+from monitor.matching import compile_matcher, load_default_packs
+from monitor.polling import IntervalPolicy
+from monitor.scheduler import Scheduler
+from monitor.store import migrate
+from monitor.store.channels import ChannelRepo
+from monitor.store.engine import Database
+from monitor.store.posts import HitFinder, PostRepo, SaveHook
+from monitor.store.search import SearchRepo
+from monitor.telegram.connect import make_client_from_settings
+from monitor.telegram.live import LiveFeed
+from monitor.telegram.login import private_session_path
+from monitor.telegram.reader import ChannelReader
+
+logger = logging.getLogger(__name__)
+
+POLL_TICK_S = 5  # how often the poll job looks for due channels
+WATCHDOG_EVERY_S = 60
+WATCHDOG_QUIET_S = 15 * 60  # no successful request for this long: probe, then reconnect
+
+
+def poll_config(settings: Settings) -> PollConfig:
+    return PollConfig(
+        requests_per_minute=settings.poll_requests_per_minute,
+        policy=IntervalPolicy(
+            minimum_s=settings.poll_min_interval_s, maximum_s=settings.poll_max_interval_s
+        ),
+        initial_interval_s=settings.poll_interval_s,
+        backfill_days=settings.backfill_days,
+        backfill_limit=settings.backfill_limit,
+        recheck_hours=settings.recheck_hours,
+    )
+
+
+def status_path(settings: Settings) -> Path:
+    return settings.reader_session.parent / "status.json"
+
+
+def lock_path(session: Path) -> Path:
+    return session.with_name(session.name + ".lock")
+
+
+@dataclass
+class Health:
+    """What `python bot.py status` shows of a running service."""
+
+    pid: int
+    started_at: str
+    state: str = "starting"
+    account: str = ""
+    last_cycle_at: str | None = None
+    last_cycle: dict[str, int] = field(default_factory=dict)
+    live_updates: int = 0
+    reconnects: int = 0
+    error: str | None = None
+
+
+class ReaderService:
+    """The reader account's client, its collector and live feed, for one process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        db: Database,
+        *,
+        find_hits: HitFinder,
+        hooks: tuple[SaveHook, ...] = (),
+        events: OperatorEvents | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.db = db
+        self._find_hits = find_hits
+        self._hooks = hooks
+        self.events = events or LoggedEvents()
+        self._lock = ProcessLock(lock_path(private_session_path(settings.reader_session)))
+        self.client: TelegramClient | None = None
+        self.collector: Collector | None = None
+        self.live: LiveFeed | None = None
+        self.health = Health(pid=os.getpid(), started_at=clock.now().isoformat())
+
+    async def start(self) -> Collector:
+        """Lock the session, connect, check the login, attach the live feed."""
+        self._lock.acquire()
+        session = private_session_path(self.settings.reader_session)
+        client = make_client_from_settings(
+            self.settings, str(session), flood_sleep_threshold=0, entity_cache_limit=2000
+        )
+        await client.connect()
+        if not await client.is_user_authorized():
+            await client.disconnect()
+            self._lock.release()
+            raise SessionDeadError(str(session), "not logged in")
+        self.client = client
+        posts = PostRepo(self.db)
+        reader = ChannelReader(client, session_name=str(session))
+        self.health.account = await reader.check_alive()
+        self.collector = Collector(
+            reader,
+            ChannelRepo(self.db),
+            posts,
+            Ingest(posts, self._find_hits, self._hooks),
+            poll_config(self.settings),
+            self.clock,
+            events=self.events,
+        )
+        self.live = LiveFeed(client, self.collector.on_live_post, self.collector.on_live_deletion)
+        self.live.attach()
+        self.health.state = "running"
+        return self.collector
+
+    async def stop(self) -> None:
+        if self.live is not None:
+            self.live.detach()
+        if self.client is not None:
+            await self.client.disconnect()
+        self._lock.release()
+        if self.health.state == "running":
+            self.health.state = "stopped"
+
+    async def poll(self) -> CycleReport:
+        assert self.collector is not None
+        report = await self.collector.poll_cycle()
+        self.health.last_cycle_at = self.clock.now().isoformat()
+        self.health.last_cycle = asdict(report)
+        self.health.live_updates = self.live.received if self.live else 0
+        return report
+
+    async def recheck(self) -> int:
+        assert self.collector is not None
+        return await self.collector.recheck()
+
+    async def watchdog(self) -> None:
+        """Reconnect when nothing has succeeded for too long (Telethon #4521: silent stalls)."""
+        assert self.collector is not None
+        assert self.client is not None
+        quiet = self.clock.monotonic() - self.collector.last_success
+        if quiet < WATCHDOG_QUIET_S:
+            return
+        logger.warning("watchdog: nothing succeeded for %d s, reconnecting", quiet)
+        await self.client.disconnect()
+        await self.client.connect()
+        self.health.reconnects += 1
+        await self.collector.reader.check_alive()
+        self.collector.last_success = self.clock.monotonic()
+
+
+def save_hooks(db: Database) -> tuple[SaveHook, ...]:
+    """What runs inside every post-saving transaction: the search index (and the alert outbox)."""
+    return (SearchRepo(db, default_lemmatizer()).index_hook(),)
+
+
+def default_hit_finder() -> HitFinder:
+    """The default Russian and Ukrainian packs, compiled once."""
+    matcher = compile_matcher(load_default_packs())
+    return matcher.find_hits
+
+
+def write_health(path: Path, health: Health) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(asdict(health), ensure_ascii=False, indent=2), encoding="utf-8")
+    temporary.replace(path)
+
+
+def read_health(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+async def run_service(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
+    """`python bot.py run`: everything in one process until `stop` is set or the session dies."""
+    db = Database.open(settings.database_url)
+    try:
+        await migrate.ensure_current(db.reader)
+        service = ReaderService(
+            settings, clock, db, find_hits=default_hit_finder(), hooks=save_hooks(db)
+        )
+        await service.start()
+        try:
+            await _schedule_and_wait(service, settings, stop)
+        finally:
+            await service.stop()
+            write_health(status_path(settings), service.health)
+    finally:
+        await db.close()
+
+
+async def _schedule_and_wait(
+    service: ReaderService, settings: Settings, stop: asyncio.Event
+) -> None:
+    dead: list[SessionDeadError] = []
+
+    def fatal(job: Any) -> Any:
+        async def run() -> None:
+            try:
+                await job()
+            except SessionDeadError as e:
+                dead.append(e)
+                service.health.state = "session dead"
+                service.health.error = str(e)
+                await service.events.session_dead(str(e))
+                stop.set()
+
+        return run
+
+    async def health() -> None:
+        write_health(status_path(settings), service.health)
+
+    scheduler = Scheduler()
+    now: datetime = service.clock.now()
+    scheduler.every("poll", POLL_TICK_S, fatal(service.poll), first_at=now)
+    scheduler.every("recheck", max(600, settings.poll_max_interval_s), fatal(service.recheck))
+    scheduler.every("watchdog", WATCHDOG_EVERY_S, fatal(service.watchdog))
+    scheduler.every("health", POLL_TICK_S, health, first_at=now)
+    scheduler.start()
+    logger.info(
+        "draftwatch running account=%s jobs=%s",
+        service.health.account,
+        ",".join(scheduler.job_names()),
+    )
+    try:
+        await stop.wait()
+    finally:
+        scheduler.shutdown()
+    if dead:
+        raise dead[0]

@@ -1,0 +1,37 @@
+"""The digest chart: hits per day per category as a PNG, drawn with matplotlib's Agg (pure bytes out).
+
+Uses Figure and the Agg canvas directly, never pyplot: no global backend state, safe in threads.
+"""
+
+from __future__ import annotations
+
+import io
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from monitor.digest import Digest
+
+
+def render_chart(digest: Digest) -> bytes:
+    """A stacked bar chart of posts with hits per local day, one colour per category."""
+    figure = Figure(figsize=(8, 4.5), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    labels = [d.strftime("%a %d.%m") for d in digest.days]
+    bottom = [0] * len(labels)
+    for category, counts in digest.daily:
+        axes.bar(labels, counts, bottom=bottom, label=category)
+        bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
+    axes.set_title(f"Posts with hits per day, {digest.week} ({digest.timezone})")
+    axes.set_ylabel("posts")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if digest.daily:
+        axes.legend(loc="upper left", fontsize="small")
+    else:
+        axes.text(0.5, 0.5, "no hits this week", ha="center", va="center", transform=axes.transAxes)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

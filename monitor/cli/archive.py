@@ -1,0 +1,220 @@
+"""CLI: `search`, `export` and `reindex` over the archive (Rich tables and progress; does I/O)."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TextIO, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
+
+from monitor.cli.context import settings_or_exit
+from monitor.config import Settings
+from monitor.errors import DraftwatchError, ImportFileError, QueryError, SchemaOutdatedError
+from monitor.lemmas import default_lemmatizer
+from monitor.query import SearchPage, SearchResult, Sort, parse_query
+from monitor.render.search import RECORD_FIELDS, result_record
+from monitor.render.text import truncate
+from monitor.store import migrate
+from monitor.store.engine import Database
+from monitor.store.search import SearchRepo
+
+T = TypeVar("T")
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    CSV = "csv"
+    JSONL = "jsonl"
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    JSONL = "jsonl"
+
+
+QUERY_HELP = (
+    'Words, "phrases", -excluded, a OR b, channel:, category:, since:/until: YYYY-MM-DD, '
+    "hit:yes|no, deleted:yes|no|any, edited:yes|no (docs/search.md)."
+)
+
+
+@asynccontextmanager
+async def open_archive(settings: Settings) -> AsyncIterator[Database]:
+    """The archive, checked to be at the schema this code needs."""
+    db = Database.open(settings.database_url)
+    try:
+        await migrate.ensure_current(db.reader)
+        yield db
+    finally:
+        await db.close()
+
+
+def run_or_exit(work: Coroutine[Any, Any, T]) -> T:
+    """Run a command's coroutine; a DraftwatchError is shown as a message, exit status 2."""
+    try:
+        return asyncio.run(work)
+    except QueryError as e:
+        typer.echo(f"Cannot search for {e.query!r}: {e.problem}", err=True)
+    except ImportFileError as e:
+        typer.echo(f"Cannot import {e.path}: {e.where}: {e.problem}", err=True)
+    except SchemaOutdatedError as e:
+        typer.echo(str(e), err=True)
+    except DraftwatchError as e:
+        typer.echo(str(e), err=True)
+    raise typer.Exit(2)
+
+
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help=QUERY_HELP)],
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="Results to show.")] = 20,
+    offset: Annotated[int, typer.Option(min=0, help="Results to skip (paging).")] = 0,
+    sort: Annotated[Sort, typer.Option(help="Best match first, or newest first.")] = Sort.RELEVANCE,
+    output: Annotated[OutputFormat, typer.Option("--format", help="How to print.")] = (
+        OutputFormat.TABLE
+    ),
+) -> None:
+    """Search the archive; inflected forms in Russian and Ukrainian are found too.
+
+    Example: python bot.py search 'повестка -учения channel:@mash since:2024-11-01'
+    """
+    settings = settings_or_exit(ctx)
+
+    async def work() -> SearchPage:
+        async with open_archive(settings) as db:
+            repo = SearchRepo(db, default_lemmatizer())
+            return await repo.search(parse_query(query), sort=sort, limit=limit, offset=offset)
+
+    page = run_or_exit(work())
+    if output is OutputFormat.TABLE:
+        Console().print(_table(page))
+        return
+    write = _record_writer(output.value, typer.get_text_stream("stdout"))
+    for result in page.results:
+        write(result)
+
+
+def export(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="The file to write.")],
+    query: Annotated[str, typer.Argument(help=QUERY_HELP)] = "",
+    output: Annotated[ExportFormat, typer.Option("--format", help="File format.")] = (
+        ExportFormat.CSV
+    ),
+) -> None:
+    """Export every post matching a query (newest first) to CSV or JSON lines, streaming.
+
+    Example: python bot.py export 'hit:yes since:2024-11-01' --format jsonl --out hits.jsonl
+    """
+    settings = settings_or_exit(ctx)
+    written = run_or_exit(_export(settings, query, output, out))
+    typer.echo(f"{written} posts written to {out}")
+
+
+async def _export(settings: Settings, query: str, output: ExportFormat, out: Path) -> int:
+    parsed = parse_query(query)
+    async with open_archive(settings) as db:
+        repo = SearchRepo(db, default_lemmatizer())
+        total = await repo.count(parsed)
+        written = 0
+        with out.open("w", encoding="utf-8", newline="") as fh, progress_bar() as progress:
+            task = progress.add_task("exporting", total=total)
+            write = _record_writer(output.value, fh)
+            async for result in repo.stream(parsed):
+                write(result)
+                written += 1
+                progress.advance(task)
+        return written
+
+
+def reindex(ctx: typer.Context) -> None:
+    """Rebuild the search index from every stored post (after an upgrade or a lemma change).
+
+    Example: python bot.py reindex
+    """
+    settings = settings_or_exit(ctx)
+
+    async def work() -> int:
+        async with open_archive(settings) as db:
+            return await SearchRepo(db, default_lemmatizer()).rebuild_index()
+
+    typer.echo(f"{run_or_exit(work())} posts indexed")
+
+
+def progress_bar() -> Progress:
+    """A Rich progress bar on stderr: done/total and the time left."""
+    return Progress(
+        *Progress.get_default_columns()[:1],
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+    )
+
+
+def _record_writer(fmt: str, fh: TextIO) -> Callable[[SearchResult], None]:
+    if fmt == "jsonl":
+
+        def write_json(result: SearchResult) -> None:
+            fh.write(json.dumps(result_record(result), ensure_ascii=False) + "\n")
+
+        return write_json
+    writer = csv.DictWriter(fh, fieldnames=RECORD_FIELDS)
+    writer.writeheader()
+
+    def write_csv(result: SearchResult) -> None:
+        writer.writerow(result_record(result))
+
+    return write_csv
+
+
+def _table(page: SearchPage) -> Table | Text:
+    if not page.results:
+        return Text(f"Nothing found for {page.query.text!r}.")
+    table = Table(
+        title=f"{page.query.text!r}: results {page.offset + 1}–{page.offset + len(page.results)}"
+    )
+    for name in ("#", "date", "channel", "text", "categories", "link"):
+        table.add_column(name, overflow="fold")
+    for i, result in enumerate(page.results, start=page.offset + 1):
+        table.add_row(
+            str(i),
+            result.post.date.strftime("%Y-%m-%d %H:%M"),
+            result.channel.label,
+            _snippet_text(result),
+            ", ".join(result.categories),
+            result.link,
+        )
+    if page.has_more:
+        table.caption = f"more: --offset {page.offset + len(page.results)}"
+    return table
+
+
+def _snippet_text(result: SearchResult, width: int = 160) -> Text:
+    """The post's text around the first match, matched words in bold (Rich, not HTML)."""
+    text = result.post.text
+    first = min((s for s, _ in result.spans), default=0)
+    start = max(0, first - width // 3)
+    body = Text(("…" if start else "") + truncate(text[start:], width))
+    shift = (1 if start else 0) - start
+    for s, e in result.spans:
+        body.stylize("bold", s + shift, e + shift)
+    if result.post.deleted_at:
+        body.append(" (deleted)", style="italic")
+    return body
+
+
+def register(app: typer.Typer) -> None:
+    app.command("search")(search)
+    app.command("export")(export)
+    app.command("reindex")(reindex)

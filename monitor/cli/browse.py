@@ -1,0 +1,71 @@
+"""CLI: `browse` serves the archive in Datasette, read-only, with search and facets (does I/O)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from monitor.browse import datasette_command, datasette_metadata
+from monitor.cli.archive import open_archive, run_or_exit
+from monitor.cli.context import settings_or_exit
+from monitor.config import Settings
+from monitor.store.engine import sqlite_path
+from monitor.store.snapshot import checkpoint
+
+MISSING = (
+    "The archive browser needs Datasette, an optional extra: "
+    "run `.venv/bin/pip install -e '.[browse]'` and try again."
+)
+
+
+def datasette_installed() -> bool:
+    return importlib.util.find_spec("datasette") is not None
+
+
+def browse(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8001,
+    print_command: Annotated[
+        bool, typer.Option("--print-command", help="Show the Datasette command, do not run it.")
+    ] = False,
+) -> None:
+    """Browse the archive in Datasette (read-only): facets by channel, category and day, search.
+
+    Example: python bot.py browse --port 8001
+    """
+    if not datasette_installed():
+        typer.echo(MISSING, err=True)
+        raise typer.Exit(2)
+    settings = settings_or_exit(ctx)
+    path = sqlite_path(settings.database_url)
+    if path is None or not path.exists():
+        typer.echo(
+            f"browse needs the SQLite archive file; {settings.database_url} is not one", err=True
+        )
+        raise typer.Exit(2)
+    run_or_exit(_checkpoint(settings))
+    with tempfile.TemporaryDirectory(prefix="draftwatch-browse-") as folder:
+        metadata = Path(folder) / "metadata.json"
+        metadata.write_text(json.dumps(datasette_metadata(path.stem), ensure_ascii=False))
+        command = datasette_command(path, metadata, host=host, port=port)
+        if print_command:
+            typer.echo(" ".join(command))
+            return
+        typer.echo(f"Serving {path} read-only at http://{host}:{port}/ (Ctrl-C stops)")
+        raise typer.Exit(subprocess.call(command))
+
+
+async def _checkpoint(settings: Settings) -> None:
+    async with open_archive(settings) as db:
+        await checkpoint(db)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("browse")(browse)

@@ -1,0 +1,79 @@
+"""CLI: `digest --preview` writes a week's digest (text, HTML, chart PNG) to a folder (does I/O)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from monitor.chart import render_chart
+from monitor.cli.archive import open_archive, run_or_exit
+from monitor.cli.context import settings_or_exit
+from monitor.config import Settings
+from monitor.digest import Digest, IsoWeek, build_digest, last_complete_week
+from monitor.render.digest import digest_messages, digest_plain
+from monitor.store.digests import DigestRepo
+
+
+def digest(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="Folder for digest.txt, .html, chart.png.")],
+    preview: Annotated[
+        bool, typer.Option("--preview", help="Write the digest to files (nothing is sent).")
+    ] = False,
+    week: Annotated[
+        str | None, typer.Option("--week", help="ISO week, e.g. 2024-W48; default: last week.")
+    ] = None,
+    subscriber: Annotated[
+        int | None,
+        typer.Option("--subscriber", help="Telegram user id: use this subscriber's timezone."),
+    ] = None,
+) -> None:
+    """Preview a weekly digest: by category and channel with changes, top posts, chart.
+
+    Example: python bot.py digest --preview --week 2024-W48 --out digest-preview
+    """
+    if not preview:
+        typer.echo(
+            "The bot sends digests; this command only previews them: add --preview.", err=True
+        )
+        raise typer.Exit(2)
+    settings = settings_or_exit(ctx)
+    now = datetime.now(UTC)
+    try:
+        chosen = IsoWeek.parse(week) if week else None
+    except ValueError as e:
+        typer.echo(f"--week: {e}", err=True)
+        raise typer.Exit(2) from e
+    built = run_or_exit(_build(settings, chosen, subscriber, now))
+    out.mkdir(parents=True, exist_ok=True)
+    messages = digest_messages(built)
+    (out / "digest.txt").write_text(digest_plain(built) + "\n", encoding="utf-8")
+    (out / "digest.html").write_text(
+        "\n<!-- next message -->\n".join(messages) + "\n", encoding="utf-8"
+    )
+    (out / "chart.png").write_bytes(render_chart(built))
+    typer.echo(
+        f"digest {built.week} ({built.timezone}): {built.posts.count} posts with hits, "
+        f"{len(messages)} message(s); written to {out}/digest.txt, digest.html, chart.png"
+    )
+
+
+async def _build(
+    settings: Settings, week: IsoWeek | None, subscriber: int | None, now: datetime
+) -> Digest:
+    async with open_archive(settings) as db:
+        repo = DigestRepo(db)
+        timezone = settings.timezone
+        if subscriber is not None:
+            _, timezone = await repo.get_subscriber_timezone(subscriber)
+        chosen = week or last_complete_week(now, timezone)
+        start, end = chosen.bounds(timezone)
+        data = await repo.gather(start=start, end=end)
+        return build_digest(data, start=start, end=end, timezone=timezone)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("digest")(digest)

@@ -1,0 +1,295 @@
+"""CLI: login, channels add|remove|list, run and status for the reader account (does I/O)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from functools import partial
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+from rich.table import Table
+
+from monitor.app import (
+    ReaderService,
+    default_hit_finder,
+    lock_path,
+    read_health,
+    run_service,
+    save_hooks,
+    status_path,
+)
+from monitor.channel_ref import parse_channel_ref
+from monitor.cli.context import settings_or_exit
+from monitor.clock import SystemClock
+from monitor.config import Settings
+from monitor.domain import Channel
+from monitor.errors import DraftwatchError
+from monitor.lockfile import holder_pid
+from monitor.store import migrate
+from monitor.store.channels import ChannelRepo
+from monitor.store.engine import Database
+from monitor.telegram.connect import make_client_from_settings
+from monitor.telegram.login import login_user, private_session_path
+
+T = TypeVar("T")
+channels_app = typer.Typer(help="The channels draftwatch watches.", no_args_is_help=True)
+console = Console()
+
+
+def _fail(error: DraftwatchError) -> typer.Exit:
+    typer.echo(f"error: {error}", err=True)
+    return typer.Exit(1)
+
+
+def login(
+    ctx: typer.Context,
+    phone: Annotated[
+        str | None, typer.Option(help="The reader account's phone, with country code.")
+    ] = None,
+) -> None:
+    """Log the reader account in (phone, code, 2FA password); the session file is created 0600.
+
+    Example: python bot.py login --phone +380501234567
+    """
+    settings = settings_or_exit(ctx)
+    session = private_session_path(settings.reader_session)
+    if holder_pid(lock_path(session)):
+        raise _fail(DraftwatchError(f"{session} is in use by a running draftwatch: stop it first"))
+
+    async def go() -> str:
+        client = make_client_from_settings(settings, str(session))
+        try:
+            return await login_user(
+                client,
+                phone or typer.prompt("Phone number (with country code)"),
+                lambda: typer.prompt("Login code (sent to your Telegram app)"),
+                lambda: typer.prompt("2FA password", hide_input=True),
+                lambda message: typer.echo(message, err=True),
+            )
+        finally:
+            await client.disconnect()
+
+    try:
+        name = asyncio.run(go())
+    except DraftwatchError as e:
+        raise _fail(e) from e
+    typer.echo(f"logged in as {name}; session saved to {session} (mode 0600)")
+
+
+async def _with_reader(settings: Settings, work: Callable[[ReaderService], Awaitable[T]]) -> T:
+    """Run `work(service)` with the reader connected and the archive open."""
+    db = Database.open(settings.database_url)
+    try:
+        await migrate.ensure_current(db.reader)
+        service = ReaderService(
+            settings, SystemClock(), db, find_hits=default_hit_finder(), hooks=save_hooks(db)
+        )
+        await service.start()
+        try:
+            return await work(service)
+        finally:
+            await service.stop()
+    finally:
+        await db.close()
+
+
+@channels_app.command("add")
+def channels_add(
+    ctx: typer.Context,
+    channels: Annotated[
+        list[str], typer.Argument(help="@username, t.me link or numeric id; several allowed.")
+    ],
+    join: Annotated[
+        bool, typer.Option(help="Also join, for live updates (about 500 at most per account).")
+    ] = False,
+    backfill: Annotated[
+        bool, typer.Option(help="Read back BACKFILL_DAYS / BACKFILL_LIMIT of history.")
+    ] = True,
+) -> None:
+    """Watch channels: each username is resolved once, then read by its stored id and access hash.
+
+    Example: python bot.py channels add @melitopol_news https://t.me/crimea_24 --join
+    """
+    settings = settings_or_exit(ctx)
+    refs = []
+    for text in channels:
+        try:
+            refs.append(parse_channel_ref(text))
+        except DraftwatchError as e:
+            raise _fail(e) from e
+
+    async def work(service: ReaderService) -> int:
+        assert service.collector is not None
+        failures = 0
+        for ref in refs:
+            try:
+                with Progress(
+                    TextColumn(f"{ref} backfill"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    console=console,
+                ) as bar:
+                    task = bar.add_task("backfill", total=settings.backfill_limit)
+                    channel, stored = await service.collector.add(
+                        ref,
+                        backfill=backfill,
+                        progress=partial(_advance, bar, task),
+                    )
+                if join:
+                    await service.collector.join(channel)
+                console.print(
+                    f"watching {channel.label} «{channel.title}»: {stored} posts read back"
+                )
+            except DraftwatchError as e:
+                failures += 1
+                typer.echo(f"error: {ref}: {e}", err=True)
+        return failures
+
+    try:
+        failures = asyncio.run(_with_reader(settings, work))
+    except DraftwatchError as e:
+        raise _fail(e) from e
+    if failures:
+        raise typer.Exit(1)
+
+
+@channels_app.command("remove")
+def channels_remove(
+    ctx: typer.Context,
+    channel: Annotated[str, typer.Argument(help="@username or numeric id of a watched channel.")],
+) -> None:
+    """Stop watching a channel; its posts stay in the archive.
+
+    Example: python bot.py channels remove @melitopol_news
+    """
+    settings = settings_or_exit(ctx)
+
+    async def go() -> str:
+        db = Database.open(settings.database_url)
+        try:
+            repo = ChannelRepo(db)
+            ref = parse_channel_ref(channel)
+            found = await repo.get_channel(ref.username or ref.channel_id or 0)
+            await repo.disable_channel(found.telegram_id)
+            return found.label
+        finally:
+            await db.close()
+
+    try:
+        label = asyncio.run(go())
+    except DraftwatchError as e:
+        raise _fail(e) from e
+    typer.echo(f"stopped watching {label}; its posts stay in the archive")
+
+
+@channels_app.command("list")
+def channels_list(ctx: typer.Context) -> None:
+    """Each channel's last post, lag, poll interval, flood wait and last error.
+
+    Example: python bot.py channels list
+    """
+    settings = settings_or_exit(ctx)
+
+    async def go() -> list[Channel]:
+        db = Database.open(settings.database_url)
+        try:
+            return list(await ChannelRepo(db).list_channels())
+        finally:
+            await db.close()
+
+    now = datetime.now(UTC)
+    table = Table("channel", "title", "last post", "lag", "interval", "flood wait", "last error")
+    for channel in asyncio.run(go()):
+        lag = _ago(now, channel.last_post_at)
+        wait = (
+            _ago(channel.flood_wait_until, now)
+            if channel.flood_wait_until and channel.flood_wait_until > now
+            else ""
+        )
+        state = "" if channel.enabled else " (removed)"
+        table.add_row(
+            channel.label + state,
+            channel.title,
+            str(channel.last_seen_id or "—"),
+            lag,
+            f"{channel.poll_interval_s} s",
+            wait,
+            channel.last_error or "",
+        )
+    console.print(table)
+
+
+def _advance(bar: Progress, task: TaskID, done: int) -> None:
+    bar.update(task, completed=done)
+
+
+def _ago(later: datetime | None, earlier: datetime | None) -> str:
+    if later is None or earlier is None:
+        return "—"
+    seconds = int((later - earlier).total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def run(ctx: typer.Context) -> None:
+    """Run draftwatch: reader, live updates and scheduler in one process, until SIGINT or SIGTERM.
+
+    Example: python bot.py run
+    """
+    settings = settings_or_exit(ctx)
+
+    async def go() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await run_service(settings, SystemClock(), stop)
+
+    try:
+        asyncio.run(go())
+    except DraftwatchError as e:
+        raise _fail(e) from e
+    typer.echo("stopped")
+
+
+def status(ctx: typer.Context) -> None:
+    """Is the service running, how did its last poll cycle go, which channels are in trouble.
+
+    Example: python bot.py status
+    """
+    settings = settings_or_exit(ctx)
+    session = private_session_path(settings.reader_session)
+    pid = holder_pid(lock_path(session))
+    health = read_health(status_path(settings)) or {}
+    state = (
+        f"running (pid {pid})"
+        if pid
+        else f"not running (last state: {health.get('state', 'never started')})"
+    )
+    console.print(f"draftwatch: {state}")
+    for key in (
+        "account",
+        "started_at",
+        "last_cycle_at",
+        "last_cycle",
+        "live_updates",
+        "reconnects",
+        "error",
+    ):
+        if health.get(key):
+            console.print(f"  {key.replace('_', ' ')}: {health[key]}")
+    channels_list(ctx)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("login")(login)
+    app.add_typer(channels_app, name="channels")
+    app.command("run")(run)
+    app.command("status")(status)

@@ -1,0 +1,171 @@
+"""The standalone sandbox: a world from feeds, a connection file for outsiders, auth keys kept across restarts (file I/O)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import signal
+from base64 import urlsafe_b64encode
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from telethon.crypto import AuthKey
+
+from monitor.sandbox import feeds
+from monitor.sandbox.api import API_HASH, API_ID, Sandbox
+from monitor.sandbox.crypto import load_or_create_key, public_key_path
+from monitor.sandbox.world import Account
+
+logger = logging.getLogger(__name__)
+
+TEST_PHONE = "+79990000000"
+TEST_CODE = "12345"
+
+
+@dataclass(frozen=True, slots=True)
+class StandaloneConfig:
+    """What `python bot.py sandbox` was asked for."""
+
+    state_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 0
+    dc_id: int = 2
+    feed_files: tuple[Path, ...] = ()
+    bots: tuple[str, ...] = ("draftwatch_bot",)
+    replay_speed: float = 0.0  # 0: every post is history at start
+    history_posts: int = 50  # with replay: posts per channel loaded at once before the replay
+    user_password: str | None = None
+
+
+def bot_token(server_secret: bytes, bot_id: int, username: str) -> str:
+    """A token that stays the same across restarts with the same state dir."""
+    digest = hashlib.sha256(server_secret + username.encode()).digest()
+    return f"{bot_id}:{urlsafe_b64encode(digest).decode().rstrip('=')[:35]}"
+
+
+def build_world(
+    tg: Sandbox, config: StandaloneConfig
+) -> tuple[Account, list[Account], list[tuple[Any, Any]]]:
+    """The test user, the bots and (channel, feed) pairs, created in a fixed order so ids are stable."""
+    user = tg.create_user(
+        TEST_PHONE,
+        first_name="Sandbox",
+        username="sandbox_user",
+        code=TEST_CODE,
+        password=config.user_password,
+    )
+    secret = tg.server_key.private.d.to_bytes(256, "big")
+    bots = []
+    for index, username in enumerate(config.bots):
+        bot_id = 7_000_000_001 + index
+        bots.append(tg.create_bot(username, token=bot_token(secret, bot_id, username)))
+    fed = []
+    for path in config.feed_files:
+        feed = feeds.load_feed(path)
+        fed.append((feeds.create_channel(tg.world, feed), feed))
+    return user, bots, fed
+
+
+def connection_info(
+    tg: Sandbox,
+    config: StandaloneConfig,
+    user: Account,
+    bots: list[Account],
+    fed: list[tuple[Any, Any]],
+) -> dict[str, Any]:
+    return {
+        "host": tg.address[0],
+        "port": tg.address[1],
+        "dc_id": tg.dc_id,
+        "server_key": str(public_key_path(config.state_dir).resolve()),
+        "api_id": API_ID,
+        "api_hash": API_HASH,
+        "user": {
+            "phone": user.phone,
+            "code": user.login_code,
+            "password": user.password,
+            "id": user.id,
+        },
+        "bots": [{"username": b.username, "token": b.bot_token, "id": b.id} for b in bots],
+        "channels": [{"username": c.username, "title": c.title, "id": c.id} for c, _ in fed],
+    }
+
+
+def save_auth_keys(tg: Sandbox, path: Path) -> None:
+    keys = {
+        str(key_id): {"key": key.key.hex(), "account_id": tg.world.authorizations.get(key_id)}
+        for key_id, key in tg.server.auth_keys.items()
+    }
+    path.write_text(json.dumps(keys), encoding="utf-8")
+    path.chmod(0o600)
+
+
+def load_auth_keys(tg: Sandbox, path: Path) -> None:
+    """Clients keep their sessions across a restart of the standalone server."""
+    if not path.exists():
+        return
+    for key_id, saved in json.loads(path.read_text(encoding="utf-8")).items():
+        key = AuthKey(bytes.fromhex(saved["key"]))
+        tg.server.auth_keys[int(key_id)] = key
+        if saved["account_id"] in tg.world.accounts:
+            tg.world.authorizations[int(key_id)] = saved["account_id"]
+
+
+async def run(config: StandaloneConfig, *, ready: asyncio.Event | None = None) -> None:
+    """Serve until SIGINT or SIGTERM; writes `connection.json` once listening."""
+    key = load_or_create_key(config.state_dir)
+    keys_path = config.state_dir / "auth_keys.json"
+    async with Sandbox(
+        key, host=config.host, port=config.port, dc_id=config.dc_id, key_dir=config.state_dir
+    ) as tg:
+        user, bots, fed = build_world(tg, config)
+        load_auth_keys(tg, keys_path)
+        replays = _start_feeds(tg, fed, config)
+        info = connection_info(tg, config, user, bots, fed)
+        (config.state_dir / "connection.json").write_text(
+            json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        logger.info(
+            "sandbox ready host=%s port=%d channels=%d", tg.address[0], tg.address[1], len(fed)
+        )
+        if ready is not None:
+            ready.set()
+        try:
+            await _until_signalled()
+        finally:
+            for task in replays:
+                task.cancel()
+            save_auth_keys(tg, keys_path)
+
+
+def _start_feeds(
+    tg: Sandbox, fed: list[tuple[Any, Any]], config: StandaloneConfig
+) -> list[asyncio.Task[None]]:
+    tasks = []
+    for channel, feed in fed:
+        if config.replay_speed <= 0:
+            feeds.load_history(tg.world, channel, feed.posts)
+            continue
+        split = min(config.history_posts, len(feed.posts))
+        feeds.load_history(tg.world, channel, feed.posts[:split])
+        tasks.append(
+            asyncio.create_task(
+                feeds.replay(tg.world, channel, feed.posts[split:], speed=config.replay_speed)
+            )
+        )
+    return tasks
+
+
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,245 @@
+"""Archive search: the FTS5 index of post lemmas, kept in step on save, and queries over it (does I/O).
+
+The index (`posts_fts`, migration 0002) maps posts.id to the lemma tokens of the post's current
+text; a SaveHook re-indexes inside the saving transaction, so an insert or an edit and its index
+entry commit together. Deleted posts stay indexed; the `deleted:` filter decides if they show.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Integer, Select, and_, column, func, or_, select, table, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from monitor.domain import Hit
+from monitor.errors import QueryError
+from monitor.query import (
+    Deleted,
+    Filters,
+    FtsPlan,
+    Lemmatizer,
+    Query,
+    SearchPage,
+    SearchResult,
+    Sort,
+    compile_fts,
+    highlight_spans,
+)
+from monitor.store.channels import channel_from_row
+from monitor.store.engine import Database
+from monitor.store.posts import SavedPost, SaveHook
+from monitor.store.rows import hit_from_row, post_from_row
+from monitor.store.schema import FTS_TABLE, ChannelRow, HitRow, PostRow
+
+logger = logging.getLogger(__name__)
+
+_fts = table(FTS_TABLE, column("rowid", Integer), column("terms"))
+_MATCH = f"{FTS_TABLE} MATCH :match"
+_SQLITE = "sqlite"
+
+
+class SearchRepo:
+    """Search the archive with parsed queries; results are domain values."""
+
+    def __init__(self, db: Database, lemmatizer: Lemmatizer) -> None:
+        self._db = db
+        self._lemmatizer = lemmatizer
+
+    def index_hook(self) -> SaveHook:
+        """The SaveHook that keeps the index in step with inserted and edited posts."""
+        index_terms = self._lemmatizer.index_terms
+
+        async def index_post(session: AsyncSession, saved: SavedPost) -> None:
+            await _index(session, [(saved.post_id, saved.post.text)], index_terms)
+
+        return index_post
+
+    def plan(self, query: Query) -> FtsPlan:
+        return compile_fts(
+            query,
+            index_terms=self._lemmatizer.index_terms,
+            query_terms=self._lemmatizer.query_terms,
+        )
+
+    async def search(
+        self, query: Query, *, sort: Sort = Sort.RELEVANCE, limit: int = 10, offset: int = 0
+    ) -> SearchPage:
+        """One page of posts matching the query, best first or newest first."""
+        plan = self.plan(query)
+        async with self._db.read() as session:
+            stmt = _ids(plan, query, session)
+            ranked = plan.match is not None and sort is Sort.RELEVANCE
+            order = [text(f"bm25({FTS_TABLE})")] if ranked else [PostRow.date.desc()]
+            stmt = stmt.order_by(*order, PostRow.id.desc()).limit(limit + 1).offset(offset)
+            ids = list(await _run(session, query, stmt))
+            results = await self._results(session, ids[:limit], plan)
+        return SearchPage(query, tuple(results), offset, limit, has_more=len(ids) > limit)
+
+    async def count(self, query: Query) -> int:
+        """How many posts match (for progress bars and the bot's page count)."""
+        plan = self.plan(query)
+        async with self._db.read() as session:
+            stmt = select(func.count()).select_from(_ids(plan, query, session).subquery())
+            return int((await _run(session, query, stmt)).one())
+
+    async def stream(self, query: Query, *, batch: int = 500) -> AsyncIterator[SearchResult]:
+        """Every matching post, newest first, `batch` at a time (constant memory, for export)."""
+        plan = self.plan(query)
+        after: tuple[datetime, int] | None = None
+        while True:
+            async with self._db.read() as session:
+                stmt = _ids(plan, query, session)
+                if after is not None:
+                    stmt = stmt.where(
+                        or_(
+                            PostRow.date < after[0],
+                            and_(PostRow.date == after[0], PostRow.id < after[1]),
+                        )
+                    )
+                stmt = stmt.order_by(PostRow.date.desc(), PostRow.id.desc()).limit(batch)
+                ids = list(await _run(session, query, stmt))
+                results = await self._results(session, ids, plan)
+            for result in results:
+                yield result
+            if len(ids) < batch:
+                return
+            after = (results[-1].post.date, ids[-1])
+
+    async def rebuild_index(self, *, batch: int = 2000) -> int:
+        """Index every stored post again (after migration 0002 or a lemmatizer change)."""
+        done, last_id = 0, 0
+        while True:
+            async with self._db.write.begin() as session:
+                if not _is_sqlite(session):
+                    return 0
+                if last_id == 0:
+                    await session.execute(text(f"DELETE FROM {FTS_TABLE}"))
+                rows = (
+                    await session.execute(
+                        select(PostRow.id, PostRow.text)
+                        .where(PostRow.id > last_id)
+                        .order_by(PostRow.id)
+                        .limit(batch)
+                    )
+                ).all()
+                await _index(session, [(r.id, r.text) for r in rows], self._lemmatizer.index_terms)
+            done += len(rows)
+            if len(rows) < batch:
+                return done
+            last_id = rows[-1].id
+
+    async def _results(
+        self, session: AsyncSession, ids: Sequence[int], plan: FtsPlan
+    ) -> list[SearchResult]:
+        if not ids:
+            return []
+        rows = (
+            await session.execute(
+                select(PostRow, ChannelRow)
+                .join(ChannelRow, ChannelRow.id == PostRow.channel_id)
+                .where(PostRow.id.in_(ids))
+            )
+        ).all()
+        by_id = {post.id: (post, channel) for post, channel in rows}
+        hits = await _hits(session, ids)
+        results = []
+        for post_id in ids:
+            post_row, channel_row = by_id[post_id]
+            post = post_from_row(post_row, channel_row.telegram_id)
+            spans = highlight_spans(post.text, plan.highlight, self._lemmatizer.index_terms)
+            results.append(
+                SearchResult(post, channel_from_row(channel_row), hits.get(post_id, ()), spans)
+            )
+        return results
+
+
+async def _index(session: AsyncSession, posts: Sequence[tuple[int, str]], index_terms: Any) -> None:
+    if not posts or not _is_sqlite(session):
+        return
+    # REPLACE: one statement both for a new post and for an edited one (FTS5 supports it).
+    await session.execute(
+        text(f"INSERT OR REPLACE INTO {FTS_TABLE}(rowid, terms) VALUES (:id, :terms)"),
+        [{"id": post_id, "terms": " ".join(index_terms(body))} for post_id, body in posts],
+    )
+
+
+async def _hits(session: AsyncSession, ids: Sequence[int]) -> dict[int, tuple[Hit, ...]]:
+    rows = await session.scalars(
+        select(HitRow).where(HitRow.post_id.in_(ids)).order_by(HitRow.post_id, HitRow.id)
+    )
+    found: dict[int, list[Hit]] = {}
+    for row in rows:
+        found.setdefault(row.post_id, []).append(hit_from_row(row))
+    return {post_id: tuple(hits) for post_id, hits in found.items()}
+
+
+async def _run(session: AsyncSession, query: Query, stmt: Select[Any]) -> Any:
+    """Run a search statement; an FTS5 complaint becomes a QueryError, never an SQL error."""
+    try:
+        return await session.scalars(stmt)
+    except OperationalError as e:
+        if "fts5" not in str(e).lower():
+            raise
+        logger.warning("fts5 rejected query=%r error=%s", query.text, e.orig)
+        raise QueryError(query.text, "this query cannot be searched; try simpler words") from e
+
+
+def _is_sqlite(session: AsyncSession) -> bool:
+    return session.bind is None or session.bind.dialect.name == _SQLITE
+
+
+def _ids(plan: FtsPlan, query: Query, session: AsyncSession) -> Select[Any]:
+    """The ids of matching posts, as a statement to order and limit."""
+    stmt = select(PostRow.id).join(ChannelRow, ChannelRow.id == PostRow.channel_id)
+    if not _is_sqlite(session):
+        if plan.match or plan.exclude:
+            raise QueryError(query.text, "word search needs the SQLite archive; use filters only")
+    else:
+        if plan.match:
+            stmt = stmt.join(_fts, _fts.c.rowid == PostRow.id).where(
+                text(_MATCH).bindparams(match=plan.match)
+            )
+        if plan.exclude:
+            excluded = select(_fts.c.rowid).where(text(_MATCH).bindparams(match=plan.exclude))
+            stmt = stmt.where(PostRow.id.not_in(excluded))
+    return stmt.where(*_filter_conditions(query.filters))
+
+
+def _filter_conditions(filters: Filters) -> list[Any]:
+    conditions: list[Any] = []
+    if filters.channels:
+        conditions.append(or_(*(_channel_is(c) for c in filters.channels)))
+    if filters.categories:
+        conditions.append(_has_hit(HitRow.category.in_(filters.categories)))
+    if filters.since:
+        conditions.append(PostRow.date >= datetime.combine(filters.since, time(), UTC))
+    if filters.until:
+        end = datetime.combine(filters.until + timedelta(days=1), time(), UTC)
+        conditions.append(PostRow.date < end)
+    if filters.hit is not None:
+        conditions.append(_has_hit() if filters.hit else ~_has_hit())
+    if filters.deleted is Deleted.NO:
+        conditions.append(PostRow.deleted_at.is_(None))
+    elif filters.deleted is Deleted.YES:
+        conditions.append(PostRow.deleted_at.is_not(None))
+    if filters.edited is not None:
+        edited = PostRow.edit_date.is_not(None)
+        conditions.append(edited if filters.edited else ~edited)
+    return conditions
+
+
+def _channel_is(name: str) -> Any:
+    options = [func.lower(ChannelRow.username) == name.lower(), ChannelRow.title == name]
+    if name.isdigit():
+        options.append(ChannelRow.telegram_id == int(name))
+    return or_(*options)
+
+
+def _has_hit(*conditions: Any) -> Any:
+    # Uncorrelated on purpose: SQLite builds the set of post ids once, not a lookup per post.
+    return PostRow.id.in_(select(HitRow.post_id).where(*conditions))

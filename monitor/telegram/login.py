@@ -1,0 +1,89 @@
+"""Logging the reader account in: phone, code, 2FA password, with clear errors; private session files (does I/O)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from telethon import TelegramClient, errors
+
+from monitor.errors import LoginError, RateLimitedError
+
+ATTEMPTS = 3
+
+
+def private_session_path(path: Path) -> Path:
+    """The session file Telethon will use (it appends .session), created 0600 before Telethon opens it."""
+    target = path if path.name.endswith(".session") else path.with_name(path.name + ".session")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(target, os.O_RDWR | os.O_CREAT, 0o600))
+    target.chmod(0o600)
+    return target
+
+
+async def login_user(
+    client: TelegramClient,
+    phone: str,
+    ask_code: Callable[[], str],
+    ask_password: Callable[[], str],
+    tell: Callable[[str], None],
+) -> str:
+    """Log the client in (a no-op when the session is already logged in); returns the account's name."""
+    await client.connect()
+    if not await client.is_user_authorized():
+        await _send_code(client, phone)
+        if await _enter_code(client, phone, ask_code, tell):
+            await _enter_password(client, ask_password, tell)
+    me = await client.get_me()
+    return str(me.username or me.first_name or me.id)
+
+
+async def _send_code(client: TelegramClient, phone: str) -> None:
+    try:
+        await client.send_code_request(phone)
+    except errors.PhoneNumberInvalidError as e:
+        raise LoginError(
+            f"{phone} is not a valid phone number: write it with the country code, e.g. +380..."
+        ) from e
+    except errors.PhoneNumberBannedError as e:
+        raise LoginError(f"Telegram has banned {phone}: use another account for the reader") from e
+    except errors.ApiIdInvalidError as e:
+        raise LoginError(
+            "TELEGRAM_API_ID / TELEGRAM_API_HASH are not valid: copy them again from my.telegram.org"
+        ) from e
+    except errors.FloodWaitError as e:
+        raise RateLimitedError(int(e.seconds), "auth.sendCode") from e
+
+
+async def _enter_code(
+    client: TelegramClient, phone: str, ask_code: Callable[[], str], tell: Callable[[str], None]
+) -> bool:
+    """Sign in with the code; True when the account also needs its 2FA password."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            await client.sign_in(phone, ask_code().strip())
+            return False
+        except errors.SessionPasswordNeededError:
+            return True
+        except errors.PhoneCodeInvalidError:
+            tell(
+                f"That code is wrong ({attempt} of {ATTEMPTS}); check the Telegram app and try again."
+            )
+        except errors.PhoneCodeExpiredError as e:
+            raise LoginError("the login code expired: run `python bot.py login` again") from e
+    raise LoginError(f"the code was wrong {ATTEMPTS} times: run `python bot.py login` again")
+
+
+async def _enter_password(
+    client: TelegramClient, ask_password: Callable[[], str], tell: Callable[[str], None]
+) -> None:
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            await client.sign_in(password=ask_password())
+            return
+        except errors.PasswordHashInvalidError:
+            tell(f"That 2FA password is wrong ({attempt} of {ATTEMPTS}).")
+    raise LoginError(
+        f"the 2FA password was wrong {ATTEMPTS} times: run `python bot.py login` again"
+    )

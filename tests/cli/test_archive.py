@@ -1,0 +1,75 @@
+"""CLI search, export and reindex: what the user sees on the terminal and in the file."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from monitor.cli import app
+from monitor.store.engine import Database
+from tests.search_archive import seed
+
+runner = CliRunner()
+
+
+async def _seed(url: str) -> None:
+    db = Database.open(url)
+    try:
+        await seed(db)
+    finally:
+        await db.close()
+
+
+@pytest.fixture
+def archive(db_url: str, clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    asyncio.run(_seed(db_url))
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    return clean_env
+
+
+def test_search_prints_a_table_of_matches(archive: Path) -> None:
+    result = runner.invoke(app, ["search", "повістки", "--sort", "date"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "https://t.me/dvizh_mel/2" in result.output
+    assert "https://t.me/zp_online/3" in result.output
+    assert "Погода" not in result.output
+    assert result.output.index("dvizh_mel/2") < result.output.index("dvizh_mel/1")
+
+
+def test_search_as_jsonl(archive: Path) -> None:
+    result = runner.invoke(app, ["search", "облава", "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert [(r["channel"], r["message_id"], r["categories"]) for r in records] == [
+        ("@zp_online", 4, "raid")
+    ]
+
+
+def test_a_malformed_query_gets_a_friendly_message(archive: Path) -> None:
+    result = runner.invoke(app, ["search", 'повестка "вручают'])
+    assert result.exit_code == 2
+    assert 'a "phrase" is missing its closing quote' in result.output
+    assert "Traceback" not in result.output
+
+
+def test_export_streams_every_match_to_csv(archive: Path, tmp_path: Path) -> None:
+    out = tmp_path / "hits.csv"
+    result = runner.invoke(app, ["export", "hit:yes", "--format", "csv", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "5 posts written" in result.output
+    with out.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [int(r["message_id"]) for r in rows] == [2, 1, 3, 4, 5]
+    assert rows[0]["text"].endswith("Явка обязательна.")
+    assert rows[0]["edited"].startswith("2024-11-23")
+
+
+def test_reindex_reports_the_posts_indexed(archive: Path) -> None:
+    result = runner.invoke(app, ["reindex"])
+    assert result.exit_code == 0, result.output
+    assert "7 posts indexed" in result.output

@@ -1,0 +1,243 @@
+"""Archive search: inflected forms in both languages, every filter, edits, paging, hostile input."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from monitor.domain import Post
+from monitor.errors import QueryError
+from monitor.query import SearchPage, Sort, parse_query
+from monitor.store.engine import Database
+from monitor.store.search import SearchRepo
+from tests.search_archive import LEMMATIZER, NOW, RU, UA, find_hits, seed
+
+
+async def _ids(repo: SearchRepo, query: str, sort: Sort = Sort.DATE, limit: int = 50) -> list[int]:
+    page = await repo.search(parse_query(query), sort=sort, limit=limit)
+    return [r.post.message_id for r in page.results]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("повестка", [2, 1, 3, 5]),
+        ("повестку", [2, 1, 3, 5]),
+        ("повістки", [2, 1, 3, 5]),
+        ("Повестками", [2, 1, 3, 5]),
+        ("военкомат", [2, 4]),
+        ("військкомати", [2, 4]),
+        ("облава", [4]),
+        ("Мелітополь", [4]),
+        ("мелитополь", [1]),
+    ],
+)
+async def test_finds_inflected_forms_across_russian_and_ukrainian(
+    database: Database, query: str, expected: list[int]
+) -> None:
+    seeded = await seed(database)
+    assert await _ids(seeded.search, query) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ('"вручают повестку"', [2]),
+        ('"повестку вручают"', []),
+        ("повестка -учения", [2, 1, 3]),
+        ('повестка -"гражданской обороне"', [2, 1, 3]),
+        ("облава OR погода", [6, 4]),
+        ("повестки OR облава супермаркет", [1]),
+        ("повестка channel:@dvizh_mel", [2, 1, 5]),
+        ("повестка channel:DVIZH_MEL", [2, 1, 5]),
+        ("channel:1002", [6, 3, 4]),
+        ('channel:"Запоріжжя онлайн"', [6, 3, 4]),
+        ("category:raid", [4]),
+        ("category:summons -мелитополь", [2, 3, 5]),
+        ("повестка since:2024-11-18 until:2024-11-20", [1, 3]),
+        ("since:2024-11-21", [2, 6]),
+        ("until:2024-11-05", [5]),
+        ("hit:no", [6]),
+        ("hit:yes channel:zp_online", [3, 4]),
+        ("повестка deleted:yes", [7]),
+        ("повестка deleted:any", [2, 1, 3, 7, 5]),
+        ("edited:yes", [2]),
+        ("повестка edited:no", [1, 3, 5]),
+        ("-повестка", [6, 4]),
+        ("явка", [2]),
+    ],
+)
+async def test_every_operator_and_filter(
+    database: Database, query: str, expected: list[int]
+) -> None:
+    seeded = await seed(database)
+    assert await _ids(seeded.search, query) == expected
+
+
+async def test_relevance_ranks_the_post_repeating_the_word_first(database: Database) -> None:
+    seeded = await seed(database)
+    posts = seeded.posts
+    text = "Облава, ещё облава и снова облава: после облавы у рынка задержали троих."
+    # bm25 needs the word to be rarer than in half the posts: add unrelated ones.
+    filler = [
+        Post(UA.telegram_id, 100 + i, datetime(2024, 10, 1, tzinfo=UTC), f"Новости спорта {i}")
+        for i in range(10)
+    ]
+    await posts.save_posts(
+        UA.telegram_id,
+        [Post(UA.telegram_id, 50, datetime(2024, 11, 1, tzinfo=UTC), text), *filler],
+        now=NOW,
+        hooks=[seeded.search.index_hook()],
+    )
+    assert await _ids(seeded.search, "облава", Sort.RELEVANCE) == [50, 4]
+    assert await _ids(seeded.search, "облава", Sort.DATE) == [4, 50]
+
+
+async def test_an_edit_replaces_the_indexed_text(database: Database) -> None:
+    seeded = await seed(database)
+    await seeded.posts.save_posts(
+        UA.telegram_id,
+        [Post(UA.telegram_id, 6, datetime(2024, 11, 21, 12, tzinfo=UTC), "Облава на ринку.")],
+        now=NOW,
+        find_hits=find_hits,
+        hooks=[seeded.search.index_hook()],
+    )
+    assert await _ids(seeded.search, "облава") == [6, 4]
+    assert await _ids(seeded.search, "дощ") == []
+    assert await _ids(seeded.search, "облава edited:yes") == [6]
+
+
+async def test_a_result_carries_channel_hits_link_and_bold_spans(database: Database) -> None:
+    seeded = await seed(database)
+    query = parse_query("повестка channel:dvizh_mel since:2024-11-20")
+    page = await seeded.search.search(query, sort=Sort.DATE)
+    result = page.results[-1]
+    assert result.post.message_id == 1
+    assert result.channel.username == RU.username
+    assert result.link == "https://t.me/dvizh_mel/1"
+    assert result.categories == ("summons",)
+    assert [result.post.text[s:e] for s, e in result.spans] == ["повестки"]
+
+
+async def test_pages_and_counts(database: Database) -> None:
+    seeded = await seed(database)
+    query = parse_query("повестка")
+    first = await seeded.search.search(query, sort=Sort.DATE, limit=3)
+    second = await seeded.search.search(query, sort=Sort.DATE, limit=3, offset=3)
+    assert [r.post.message_id for r in first.results] == [2, 1, 3]
+    assert first.has_more
+    assert [r.post.message_id for r in second.results] == [5]
+    assert not second.has_more
+    assert await seeded.search.count(query) == 4
+
+
+async def test_stream_yields_every_match_newest_first_in_batches(database: Database) -> None:
+    seeded = await seed(database)
+    streamed = [r.post.message_id async for r in seeded.search.stream(parse_query(""), batch=2)]
+    assert streamed == [2, 6, 1, 3, 4, 5]
+
+
+async def test_rebuild_index_indexes_posts_saved_without_the_hook(database: Database) -> None:
+    seeded = await seed(database)
+    await seeded.posts.save_posts(
+        RU.telegram_id,
+        [Post(RU.telegram_id, 60, datetime(2024, 11, 24, tzinfo=UTC), "Новая облава на рынке")],
+        now=NOW,
+    )
+    assert await _ids(seeded.search, "облава") == [4]
+    assert await seeded.search.rebuild_index(batch=3) == 8
+    assert await _ids(seeded.search, "облава") == [60, 4]
+    assert await _ids(seeded.search, "повестка") == [2, 1, 3, 5]
+
+
+async def test_a_query_with_only_punctuation_is_refused_kindly(database: Database) -> None:
+    seeded = await seed(database)
+    with pytest.raises(QueryError, match="none of the words can be searched"):
+        await seeded.search.search(parse_query("?!"))
+
+
+HOSTILE = st.one_of(
+    st.text(max_size=80),
+    st.lists(
+        st.sampled_from(
+            [
+                '"',
+                "-",
+                "OR",
+                "AND",
+                "NOT",
+                "NEAR(",
+                ")",
+                "(",
+                "*",
+                "^",
+                ":",
+                "channel:",
+                "since:",
+                "deleted:",
+                "category:x",
+                "повестка",
+                "повістки",
+                "'",
+                ";",
+                "--",
+                "\x00",
+                "🙂",
+                "rowid",
+                "posts_fts",
+                "MATCH",
+                "{",
+                "}",
+                "+",
+                "\\",
+                "%",
+                "_",
+                "ё",
+                "ʼ",
+            ]
+        ),
+        max_size=12,
+    ).map(" ".join),
+    st.lists(st.sampled_from(['"', "-", "OR", "повестка", "*", "NEAR"]), max_size=10).map("".join),
+)
+
+
+def test_hostile_queries_get_a_result_or_a_friendly_error(db_url: str) -> None:
+    loop = asyncio.new_event_loop()
+    db = Database.open(db_url)
+    try:
+        seeded = loop.run_until_complete(seed(db))
+        _hostile(loop, seeded.search)
+    finally:
+        loop.run_until_complete(db.close())
+        loop.close()
+
+
+def _hostile(loop: asyncio.AbstractEventLoop, repo: SearchRepo) -> None:
+    @settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(HOSTILE)
+    def check(text: str) -> None:
+        outcome = loop.run_until_complete(_outcome(repo, text))
+        if isinstance(outcome, QueryError):
+            assert outcome.query == text
+            assert "fts5" not in str(outcome).lower()
+            assert "syntax error" not in str(outcome).lower()
+        else:
+            assert isinstance(outcome, SearchPage)
+
+    check()
+
+
+async def _outcome(repo: SearchRepo, text: str) -> SearchPage | QueryError:
+    try:
+        return await repo.search(parse_query(text), limit=3)
+    except QueryError as e:
+        return e
+
+
+def test_lemmatizer_is_the_stand_in() -> None:
+    assert LEMMATIZER.query_terms("повістки") == ["повістка", "повестка"]
