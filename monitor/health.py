@@ -1,5 +1,6 @@
-"""Operator health messages to the admins: a channel silent far beyond its rhythm, a long flood
-wait, a dead reader session; repeats of one notice are held back (I/O through a notify callable)."""
+"""Operator health messages to the admins: a channel silent far beyond its rhythm or gone, a long
+flood wait, a dead reader session; repeats of one notice are held back (I/O through a notify
+callable). ReaderEvents adapts it to the Collector's OperatorEvents."""
 
 from __future__ import annotations
 
@@ -94,6 +95,14 @@ class HealthNotifier:
             f"({seconds} s) on {escape(what)}. Alerts may be late until then.",
         )
 
+    async def source_unavailable(self, channel: Channel, reason: str) -> bool:
+        """A watched channel cannot be read any more (private, deleted, renamed)."""
+        return await self._tell(
+            f"unavailable:{channel.telegram_id}",
+            f"🚫 {escape(channel.title)} ({escape(channel.label)}) cannot be read: "
+            f"{escape(reason)}. /removechannel it, or find where it moved.",
+        )
+
     async def session_dead(self, session: str, reason: str) -> bool:
         """The reader's session died: nothing is read until someone logs in again."""
         return await self._tell(
@@ -115,3 +124,20 @@ class HealthNotifier:
                 logger.exception("health notice not sent admin=%d subject=%s", admin, subject)
         logger.warning("health notice subject=%s", subject)
         return True
+
+
+class ReaderEvents:
+    """The Collector's OperatorEvents, told to the admins through a HealthNotifier."""
+
+    def __init__(self, notifier: HealthNotifier, *, session: str = "reader") -> None:
+        self._notifier = notifier
+        self._session = session
+
+    async def flood_wait(self, channel: Channel, seconds: int) -> None:
+        await self._notifier.flood_wait(seconds, f"reading {channel.label}")
+
+    async def source_unavailable(self, channel: Channel, reason: str) -> None:
+        await self._notifier.source_unavailable(channel, reason)
+
+    async def session_dead(self, reason: str) -> None:
+        await self._notifier.session_dead(self._session, reason)

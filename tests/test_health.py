@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from monitor.collector import OperatorEvents
 from monitor.domain import Channel
-from monitor.health import HealthNotifier, silence, usual_gap
+from monitor.health import HealthNotifier, ReaderEvents, silence, usual_gap
 from tests.conftest import NOW
 from tests.fake_bot import JumpingClock
 
@@ -73,3 +74,16 @@ async def test_a_dead_session_says_how_to_fix_it(
 ) -> None:
     await health.session_dead("reader", "AuthKeyDuplicatedError")
     assert "python bot.py login" in told[0][1]
+
+
+async def test_reader_events_reach_the_admins(
+    health: HealthNotifier, told: list[tuple[int, str]]
+) -> None:
+    events: OperatorEvents = ReaderEvents(health)
+    await events.flood_wait(CHANNEL, 5000)
+    await events.source_unavailable(CHANNEL, "ChannelPrivateError")
+    await events.session_dead("AUTH_KEY_UNREGISTERED")
+    texts = [html for chat, html in told if chat == 1]
+    assert "on reading @melitopol_news" in texts[0]
+    assert "cannot be read: ChannelPrivateError" in texts[1]
+    assert "session reader stopped working (AUTH_KEY_UNREGISTERED)" in texts[2]

@@ -15,13 +15,14 @@ from telethon import TelegramClient, events, functions, types
 
 from monitor.alerts import DeliveryConfig, DeliveryWorker
 from monitor.clock import Clock
+from monitor.collector import OperatorEvents
 from monitor.commands import HELP
 from monitor.config import Settings
 from monitor.conversation import Caller, ChannelControl, Conversation, Reply
 from monitor.delivery import make_expression_hits
 from monitor.errors import ConfigError, ConfigProblem, DraftwatchError
 from monitor.handlers import Stores
-from monitor.health import HealthNotifier
+from monitor.health import HealthNotifier, ReaderEvents
 from monitor.matching import Matcher
 from monitor.ratelimit import SendLimiter
 from monitor.store.channels import ChannelRepo
@@ -141,6 +142,10 @@ class BotRuntime:
 
     async def stop(self) -> None:
         await self.client.disconnect()
+
+    def reader_events(self) -> OperatorEvents:
+        """OperatorEvents for the reader's Collector: flood waits, lost channels, dead session."""
+        return ReaderEvents(self.health)
 
 
 async def start_bot(
