@@ -7,7 +7,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +19,18 @@ from monitor.clock import SystemClock
 from monitor.collector import Collector
 from monitor.config import Settings
 from monitor.delivery import make_expression_hits
-from monitor.domain import Channel
+from monitor.domain import Channel, SubscriberStatus, SubscriptionKind
 from monitor.ingest import Ingest
 from monitor.matching import Matcher
 from monitor.sandbox.api import Sandbox
 from monitor.sandbox.world import Account
+from monitor.sandbox.world import Channel as SandboxChannel
 from monitor.store.channels import ChannelRepo
 from monitor.store.deliveries import DeliveryRepo
 from monitor.store.engine import Database
 from monitor.store.outbox import make_outbox_hook
 from monitor.store.posts import PostRepo
+from monitor.store.subscribers import SubscriberRepo
 from monitor.telegram.bot import BotRuntime, start_bot
 from monitor.telegram.reader import ChannelReader
 from monitor.telegram.sender import bot_client_options
@@ -105,6 +107,47 @@ class BotStack:
     def deliveries(self) -> DeliveryRepo:
         return DeliveryRepo(self.database)
 
+    async def analysts(self, count: int, *subscriptions: str) -> list[Analyst]:
+        """Approved analysts with real clients, each subscribed (category names), known to the bot."""
+        repo = SubscriberRepo(self.database)
+        out = []
+        for n in range(count):
+            name = f"Analyst{n}"
+            account = self.sandbox.create_user(
+                f"+38063{n:07d}", first_name=name, username=f"a{n}_x"
+            )
+            sub = await repo.register(
+                account.id, username=account.username, display_name=name, is_admin=False,
+                timezone="Europe/Kyiv", now=datetime.now(UTC),
+            )  # fmt: skip
+            assert sub.id is not None
+            await repo.set_status(account.id, SubscriberStatus.APPROVED)
+            for category in subscriptions:
+                await repo.save_subscription(
+                    sub.id, SubscriptionKind.CATEGORY, category, [], now=datetime.now(UTC)
+                )
+            analyst = await Analyst.login(self.sandbox, "", name, account=account)
+            await analyst.say("/start")
+            out.append(analyst)
+        for analyst in out:
+            await eventually(lambda a=analyst: bool(a.inbox), what="welcome")  # type: ignore[misc]
+        return out
+
+    async def watch(self, username: str, title: str) -> SandboxChannel:
+        channel = self.sandbox.create_channel(username, title)
+        await self.collector.add(parse_channel_ref(f"@{username}"))
+        return channel
+
+    async def read(self, channel: SandboxChannel, message_id: int) -> None:
+        """Poll until the reader has stored this post (a channel is polled when it is due)."""
+        posts = PostRepo(self.database)
+        for _ in range(100):
+            await self.collector.poll_cycle()
+            if await posts.find_post(channel.id, message_id) is not None:
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"post {message_id} of @{channel.username} was never stored")
+
     async def stop(self) -> None:
         self.task.cancel()
         await self.runtime.stop()
@@ -118,6 +161,7 @@ async def start_stack(
     tmp_path: Path,
     *,
     delivery: DeliveryConfig | None = None,
+    flood_wait_alert_s: int = 3600,
 ) -> BotStack:
     bot_account = sandbox.create_bot(BOT_USERNAME)
     admin = sandbox.create_user("+380500000001", first_name="Admin", username="admin_user")
@@ -132,7 +176,9 @@ async def start_stack(
     bot_client = await sandbox.login(
         bot_account, str(tmp_path / "bot.session"), **bot_client_options()
     )
-    settings = Settings(admin_ids=(admin.id,), timezone="Europe/Kyiv")
+    settings = Settings(
+        admin_ids=(admin.id,), timezone="Europe/Kyiv", flood_wait_alert_s=flood_wait_alert_s
+    )
     runtime = await start_bot(
         settings,
         database,
