@@ -85,26 +85,10 @@ class DeliveryRepo:
             for subscriber_id, alerts in due.items():
                 if planned_messages >= max_messages:
                     break
-                planned: dict[int, list[int]] = defaultdict(list)
-                unplanned: list[tuple[int, float]] = []
-                for alert_id, random_id, created_at in alerts:
-                    if random_id is not None:
-                        planned[random_id].append(alert_id)
-                    else:
-                        unplanned.append((alert_id, (now - created_at).total_seconds()))
-                fresh = plan_groups(
-                    unplanned,
-                    recent_messages=recent.get(subscriber_id, 0) + len(planned),
-                    policy=policy,
+                groups[subscriber_id] = await _plan_subscriber(
+                    session, alerts, recent.get(subscriber_id, 0), policy, now
                 )
-                for group in fresh:
-                    random_id = new_random_id()
-                    await session.execute(
-                        update(AlertRow).where(AlertRow.id.in_(group)).values(random_id=random_id)
-                    )
-                    planned[random_id] = group
-                groups[subscriber_id] = list(planned.values())
-                planned_messages += len(planned)
+                planned_messages += len(groups[subscriber_id])
             per_chat = await _load_deliveries(session, groups)
         return interleave(per_chat)
 
@@ -198,6 +182,31 @@ class DeliveryRepo:
                 update(AlertRow).where(AlertRow.random_id == random_id, *where).values(**values)  # type: ignore[arg-type]
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def _plan_subscriber(
+    session: AsyncSession,
+    alerts: Sequence[tuple[int, int | None, datetime]],
+    recent: int,
+    policy: BurstPolicy,
+    now: datetime,
+) -> list[list[int]]:
+    """One subscriber's messages: earlier plans kept, new alerts grouped and given random_ids."""
+    planned: dict[int, list[int]] = defaultdict(list)
+    unplanned: list[tuple[int, float]] = []
+    for alert_id, random_id, created_at in alerts:
+        if random_id is not None:
+            planned[random_id].append(alert_id)
+        else:
+            unplanned.append((alert_id, (now - created_at).total_seconds()))
+    fresh = plan_groups(unplanned, recent_messages=recent + len(planned), policy=policy)
+    for group in fresh:
+        random_id = new_random_id()
+        await session.execute(
+            update(AlertRow).where(AlertRow.id.in_(group)).values(random_id=random_id)
+        )
+        planned[random_id] = group
+    return list(planned.values())
 
 
 async def _drop_pending(session: AsyncSession, subscriber_id: int) -> int:

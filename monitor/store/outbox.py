@@ -26,6 +26,7 @@ from monitor.store.schema import (
 from monitor.store.subscribers import subscription_from_row
 
 STORY_WINDOW = timedelta(days=1)  # copies of a story within this window fold into one alert
+_LIVE = (AlertStatus.PENDING.value, AlertStatus.SENT.value)
 
 
 def make_outbox_hook(
@@ -41,26 +42,7 @@ def make_outbox_hook(
     """
 
     async def hook(session: AsyncSession, saved: SavedPost) -> None:
-        subscriptions = await _active_subscriptions(session)
-        has_expressions = expression_hits is not None and any(
-            s.kind.value == "expression" for s in subscriptions
-        )
-        if not subscriptions or not (saved.new_hits or has_expressions):
-            return
-        channel_row = await session.get(ChannelRow, saved.channel_id)
-        assert channel_row is not None  # the post was just saved under it
-        previous = None if saved.is_new else await _text_of(session, saved, saved.version - 1)
-
-        def newly_matches(expression: str) -> bool:
-            if expression_hits is None or not expression_hits(expression, saved.post.text):
-                return False
-            return previous is None or not expression_hits(expression, previous)
-
-        wanted = select_recipients(
-            subscriptions, saved.new_hits, channel_from_row(channel_row), newly_matches
-        )
-        for subscriber_id in await _already_told(session, saved.post_id, list(wanted)):
-            wanted.pop(subscriber_id, None)
+        wanted = await _recipients(session, saved, expression_hits)
         if not wanted:
             return
         now = await _seen_at(session, saved)
@@ -70,6 +52,33 @@ def make_outbox_hook(
         await _insert_alerts(session, saved, wanted, now)
 
     return hook
+
+
+async def _recipients(
+    session: AsyncSession, saved: SavedPost, expression_hits: ExpressionHits | None
+) -> dict[int, list[str]]:
+    """Subscriber id -> rule ids, for subscribers the post newly matches and not yet told."""
+    subscriptions = await _active_subscriptions(session)
+    has_expressions = expression_hits is not None and any(
+        s.kind.value == "expression" for s in subscriptions
+    )
+    if not subscriptions or not (saved.new_hits or has_expressions):
+        return {}
+    channel_row = await session.get(ChannelRow, saved.channel_id)
+    assert channel_row is not None  # the post was just saved under it
+    previous = None if saved.is_new else await _text_of(session, saved, saved.version - 1)
+
+    def newly_matches(expression: str) -> bool:
+        if expression_hits is None or not expression_hits(expression, saved.post.text):
+            return False
+        return previous is None or not expression_hits(expression, previous)
+
+    wanted = select_recipients(
+        subscriptions, saved.new_hits, channel_from_row(channel_row), newly_matches
+    )
+    for subscriber_id in await _already_told(session, saved.post_id, list(wanted)):
+        wanted.pop(subscriber_id, None)
+    return wanted
 
 
 async def _active_subscriptions(session: AsyncSession) -> list[Subscription]:
@@ -126,24 +135,7 @@ async def _fold_into_stories(
     now: datetime,
 ) -> set[int]:
     """Record the post as a sighting of each subscriber's recent alert for the same story."""
-    live = [AlertStatus.PENDING.value, AlertStatus.SENT.value]
-    recent = (
-        await session.execute(
-            select(PostRow.id, PostRow.text)
-            .where(
-                PostRow.id.in_(
-                    select(AlertRow.post_id).where(
-                        AlertRow.created_at >= since,
-                        AlertRow.subscriber_id.in_(list(wanted)),
-                        AlertRow.status.in_(live),
-                    )
-                ),
-                PostRow.id != saved.post_id,
-            )
-            .order_by(PostRow.id)
-        )
-    ).all()
-    similar = [post_id for post_id, text in recent if same_story(text, saved.post.text)]
+    similar = await _same_story_posts(session, list(wanted), saved, since)
     if not similar:
         return set()
     rows = await session.execute(
@@ -151,7 +143,7 @@ async def _fold_into_stories(
         .where(
             AlertRow.post_id.in_(similar),
             AlertRow.subscriber_id.in_(list(wanted)),
-            AlertRow.status.in_(live),
+            AlertRow.status.in_(_LIVE),
         )
         .order_by(AlertRow.id)
     )
@@ -167,6 +159,27 @@ async def _fold_into_stories(
     if sent:
         await session.execute(update(AlertRow).where(AlertRow.id.in_(sent)).values(stale=True))
     return set(story)
+
+
+async def _same_story_posts(
+    session: AsyncSession, subscriber_ids: Sequence[int], saved: SavedPost, since: datetime
+) -> list[int]:
+    """Posts these subscribers were alerted about since `since` that tell the same story."""
+    recent = await session.execute(
+        select(PostRow.id, PostRow.text)
+        .where(
+            PostRow.id.in_(
+                select(AlertRow.post_id).where(
+                    AlertRow.created_at >= since,
+                    AlertRow.subscriber_id.in_(subscriber_ids),
+                    AlertRow.status.in_(_LIVE),
+                )
+            ),
+            PostRow.id != saved.post_id,
+        )
+        .order_by(PostRow.id)
+    )
+    return [post_id for post_id, text in recent.all() if same_story(text, saved.post.text)]
 
 
 async def _insert_alerts(

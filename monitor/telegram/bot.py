@@ -162,15 +162,35 @@ async def start_bot(
 
     Raises ConfigError when BOT_SESSION belongs to a user account: never share the reader's.
     """
-    if client is None:
-        client = make_client_from_settings(settings, settings.bot_session, **bot_client_options())
-        await client.start(bot_token=settings.bot_token)
+    client = client or await _logged_in(settings)
     me = await client.get_me()
     if not getattr(me, "bot", False):
         await client.disconnect()
         raise ConfigError(
             [ConfigProblem("BOT_SESSION", "belongs to a user account: give the bot its own file")]
         )
+    runtime = _wire(settings, db, matcher, clock, client, channel_control, delivery)
+    runtime.desk.install()
+    await runtime.desk.publish_commands()
+    logger.info("bot started id=%s username=%s", me.id, me.username)
+    return runtime
+
+
+async def _logged_in(settings: Settings) -> TelegramClient:
+    client = make_client_from_settings(settings, settings.bot_session, **bot_client_options())
+    await client.start(bot_token=settings.bot_token)
+    return client
+
+
+def _wire(
+    settings: Settings,
+    db: Database,
+    matcher: Matcher,
+    clock: Clock,
+    client: TelegramClient,
+    channel_control: ChannelControl | None,
+    delivery: DeliveryConfig | None,
+) -> BotRuntime:
     config = delivery or DeliveryConfig()
     limiter = SendLimiter(
         clock, overall_per_s=config.overall_per_s, per_chat_per_s=config.per_chat_per_s
@@ -197,7 +217,4 @@ async def start_bot(
         expression_hits=make_expression_hits(),
         on_flood_wait=health.flood_wait,
     )
-    desk.install()
-    await desk.publish_commands()
-    logger.info("bot started id=%s username=%s", me.id, me.username)
     return BotRuntime(client, desk, worker, health)
