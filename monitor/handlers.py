@@ -114,7 +114,7 @@ async def _mute(s: Stores, me: Subscriber, cmd: c.Mute, now: datetime, _: Collec
     until = now + cmd.duration
     await s.subscribers.set_muted_until(me.telegram_user_id, until)
     when = escape(local_time(until, me.timezone))
-    return f"🔕 Muted until {when}. Alerts wait and come together afterwards (/mute off)."
+    return f"🔕 Muted until {when}. Alerts wait until then (/mute off ends it now)."
 
 
 async def _timezone(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 
 import pytest
 
@@ -215,3 +216,19 @@ async def test_a_late_copy_edits_the_sent_alert(
     [(chat, message_id, html)] = sender.edits
     assert (chat, message_id) == (1, sender.sent[0].message_id)
     assert "Also in 1 channel" in html
+
+
+async def test_a_muted_subscriber_gets_the_held_alerts_after_the_mute(
+    world: OutboxWorld, sender: RecordingSender, clock: JumpingClock
+) -> None:
+    await world.subscriber(1, category("summons"))
+    await world.subscribers.set_muted_until(1, clock.now() + timedelta(hours=1))
+    for n, text in enumerate(STORIES[:7], 1):
+        await world.post(KHERSON, n, text)
+    w = worker(world, sender, clock)
+    await drain(w, clock)
+    assert sender.sent == []
+    clock.advance(3600)
+    await drain(w, clock)
+    [batch] = sender.to(1)
+    assert batch.html.startswith("📦 <b>7 draft notices</b>")
