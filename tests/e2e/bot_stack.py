@@ -32,6 +32,7 @@ from monitor.store.outbox import make_outbox_hook
 from monitor.store.posts import PostRepo
 from monitor.store.subscribers import SubscriberRepo
 from monitor.telegram.bot import BotRuntime, start_bot
+from monitor.telegram.live import LiveFeed
 from monitor.telegram.reader import ChannelReader
 from monitor.telegram.sender import bot_client_options
 from tests.e2e.conftest import FAST
@@ -133,9 +134,11 @@ class BotStack:
             await eventually(lambda a=analyst: bool(a.inbox), what="welcome")  # type: ignore[misc]
         return out
 
-    async def watch(self, username: str, title: str) -> SandboxChannel:
+    async def watch(self, username: str, title: str, *, join: bool = False) -> SandboxChannel:
         channel = self.sandbox.create_channel(username, title)
-        await self.collector.add(parse_channel_ref(f"@{username}"))
+        watched, _ = await self.collector.add(parse_channel_ref(f"@{username}"))
+        if join:  # its posts then arrive live, without waiting for a poll
+            await self.collector.reader.join(watched)
         return channel
 
     async def read(self, channel: SandboxChannel, message_id: int) -> None:
@@ -173,6 +176,7 @@ async def start_stack(
     collector = Collector(
         ChannelReader(reader_client), ChannelRepo(database), posts, ingest, FAST, clock
     )
+    LiveFeed(reader_client, collector.on_live_post, collector.on_live_deletion).attach()
     bot_client = await sandbox.login(
         bot_account, str(tmp_path / "bot.session"), **bot_client_options()
     )

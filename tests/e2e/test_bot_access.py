@@ -94,3 +94,16 @@ async def test_a_stranger_gets_nothing_but_the_acknowledgement(
         await stranger.say(command)
     await asyncio.sleep(1.5)
     assert stranger.inbox == []
+
+
+async def test_in_a_joined_channel_the_alert_arrives_within_2_s_without_a_poll(
+    sandbox: Sandbox, stack: BotStack
+) -> None:
+    [analyst] = await stack.analysts(1, "summons")
+    channel = await stack.watch("melitopol_live", "Мелитополь live", join=True)
+    before = len(analyst.inbox)
+    posted = time.monotonic()
+    sandbox.post(channel, SUMMONS)  # no poll_cycle: the live feed alone
+    took = await eventually(lambda: len(analyst.inbox) > before, within=5, what="live alert")
+    assert time.monotonic() - posted < 2.0, took
+    assert "Мелитополь live" in analyst.inbox[before][1]
