@@ -26,6 +26,9 @@ from monitor.store.schema import (
 from monitor.store.subscribers import subscription_from_row
 
 STORY_WINDOW = timedelta(days=1)  # copies of a story within this window fold into one alert
+# Telegram dates posts to the second, by its own clock: a post made as the channel was being
+# added is not history.
+HISTORY_TOLERANCE = timedelta(seconds=1)
 _LIVE = (AlertStatus.PENDING.value, AlertStatus.SENT.value)
 
 
@@ -35,6 +38,7 @@ def make_outbox_hook(
     """A SaveHook for PostRepo.save_posts: one pending alert per (subscriber, post) that newly
     matches one of the subscriber's subscriptions, written in the post's own transaction.
 
+    Posts dated before their channel was added (the backfill) are history and alert nobody.
     A new post alerts for all its hits; an edit alerts only for hits (or keyword expressions)
     the previous text did not have, and only subscribers not yet alerted about the post — marked
     edited. A post whose story a subscriber was alerted about within `story_window` becomes a
@@ -66,6 +70,8 @@ async def _recipients(
         return {}
     channel_row = await session.get(ChannelRow, saved.channel_id)
     assert channel_row is not None  # the post was just saved under it
+    if saved.post.date < channel_row.added_at.replace(microsecond=0) - HISTORY_TOLERANCE:
+        return {}  # history read back when the channel was added: archived, never alerted
     previous = None if saved.is_new else await _text_of(session, saved, saved.version - 1)
 
     def newly_matches(expression: str) -> bool:
