@@ -20,8 +20,7 @@ from rich.text import Text
 from monitor.cli.context import settings_or_exit
 from monitor.config import Settings
 from monitor.errors import DraftwatchError, ImportFileError, QueryError, SchemaOutdatedError
-from monitor.lemmas import default_lemmatizer
-from monitor.query import SearchPage, SearchResult, Sort, parse_query
+from monitor.query import SearchPage, SearchResult, Sort, default_lemmatizer, parse_query
 from monitor.render.search import RECORD_FIELDS, result_record
 from monitor.render.text import truncate
 from monitor.store import migrate

@@ -29,6 +29,7 @@ from monitor.query import (
     Sort,
     compile_fts,
     highlight_spans,
+    lemma_terms,
 )
 from monitor.store.channels import channel_from_row
 from monitor.store.engine import Database
@@ -60,11 +61,7 @@ class SearchRepo:
         return index_post
 
     def plan(self, query: Query) -> FtsPlan:
-        return compile_fts(
-            query,
-            index_terms=self._lemmatizer.index_terms,
-            query_terms=self._lemmatizer.query_terms,
-        )
+        return compile_fts(query, query_terms=self._lemmatizer.query_terms)
 
     async def search(
         self, query: Query, *, sort: Sort = Sort.RELEVANCE, limit: int = 10, offset: int = 0
@@ -164,7 +161,10 @@ async def _index(session: AsyncSession, posts: Sequence[tuple[int, str]], index_
     # REPLACE: one statement both for a new post and for an edited one (FTS5 supports it).
     await session.execute(
         text(f"INSERT OR REPLACE INTO {FTS_TABLE}(rowid, terms) VALUES (:id, :terms)"),
-        [{"id": post_id, "terms": " ".join(index_terms(body))} for post_id, body in posts],
+        [
+            {"id": post_id, "terms": " ".join(lemma_terms(index_terms, body))}
+            for post_id, body in posts
+        ],
     )
 
 

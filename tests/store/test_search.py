@@ -47,7 +47,8 @@ async def test_finds_inflected_forms_across_russian_and_ukrainian(
     ("query", "expected"),
     [
         ('"вручают повестку"', [2]),
-        ('"повестку вручают"', []),
+        ('"повестку вручают"', [2]),  # a phrase: its words near each other, any order
+        ('"раздают супермаркет"', []),  # both in post 1, but six words apart
         ("повестка -учения", [2, 1, 3]),
         ('повестка -"гражданской обороне"', [2, 1, 3]),
         ("облава OR погода", [6, 4]),
@@ -239,5 +240,22 @@ async def _outcome(repo: SearchRepo, text: str) -> SearchPage | QueryError:
         return e
 
 
-def test_lemmatizer_is_the_stand_in() -> None:
-    assert LEMMATIZER.query_terms("повістки") == ["повістка", "повестка"]
+def test_search_uses_the_matchers_lemmas() -> None:
+    assert LEMMATIZER.query_terms("повістки") == ["повестка"]
+    assert set(LEMMATIZER.index_terms("повістки")) == {"повістка", "повестка"}
+
+
+async def test_a_post_with_letters_the_lemmatizer_rejects_is_still_stored_and_found(
+    database: Database,
+) -> None:
+    seeded = await seed(database)
+    body = "Повестки раздают у школы 𗀀 сегодня"  # U+17000 breaks pymorphy3's unicodedata.name()
+    await seeded.posts.save_posts(
+        UA.telegram_id,
+        [Post(UA.telegram_id, 70, datetime(2024, 11, 24, 12, tzinfo=UTC), body)],
+        now=NOW,
+        hooks=[seeded.search.index_hook()],
+    )
+    assert (await _ids(seeded.search, "школа"))[0] == 70
+    with pytest.raises(QueryError, match="none of the words can be searched"):
+        await _ids(seeded.search, "𗀀")
