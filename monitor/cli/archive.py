@@ -204,6 +204,9 @@ def _snippet_text(result: SearchResult, width: int = 160) -> Text:
     text = result.post.text
     first = min((s for s, _ in result.spans), default=0)
     start = max(0, first - width // 3)
+    if start > 0:  # begin at a word
+        space = text.find(" ", start, first)
+        start = space + 1 if space != -1 else start
     body = Text(("…" if start else "") + truncate(text[start:], width))
     shift = (1 if start else 0) - start
     for s, e in result.spans:
