@@ -27,6 +27,7 @@ from monitor.query import (
     SearchPage,
     SearchResult,
     Sort,
+    TermFunction,
     compile_fts,
     highlight_spans,
     lemma_terms,
