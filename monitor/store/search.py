@@ -27,7 +27,6 @@ from monitor.query import (
     SearchPage,
     SearchResult,
     Sort,
-    TermFunction,
     compile_fts,
     highlight_spans,
     lemma_terms,
