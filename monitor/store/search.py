@@ -27,6 +27,7 @@ from monitor.query import (
     SearchPage,
     SearchResult,
     Sort,
+    TermFunction,
     compile_fts,
     highlight_spans,
     lemma_terms,
@@ -155,7 +156,9 @@ class SearchRepo:
         return results
 
 
-async def _index(session: AsyncSession, posts: Sequence[tuple[int, str]], index_terms: Any) -> None:
+async def _index(
+    session: AsyncSession, posts: Sequence[tuple[int, str]], index_terms: TermFunction
+) -> None:
     if not posts or not _is_sqlite(session):
         return
     # REPLACE: one statement both for a new post and for an edited one (FTS5 supports it).
