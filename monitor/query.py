@@ -61,6 +61,17 @@ class Filters:
     deleted: Deleted = Deleted.NO
     edited: bool | None = None
 
+    @property
+    def narrowing(self) -> bool:
+        """Filters that leave few posts of those the date index walks past (not the dates)."""
+        return bool(
+            self.channels
+            or self.categories
+            or self.hit is not None
+            or self.edited is not None
+            or self.deleted is Deleted.YES
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Query:
