@@ -117,10 +117,12 @@ class SearchRepo:
     async def stream(self, query: Query, *, batch: int = 500) -> AsyncIterator[SearchResult]:
         """Every matching post, newest first, `batch` at a time (constant memory, for export)."""
         plan = self.plan(query)
+        async with self._db.read() as session:
+            scan = await self._scan_by_date(session, plan, query, batch)
         after: tuple[datetime, int] | None = None
         while True:
             async with self._db.read() as session:
-                stmt = _ids(plan, query, session)
+                stmt = _ids(plan, query, session, scan_by_date=scan)
                 if after is not None:
                     stmt = stmt.where(
                         or_(

@@ -284,3 +284,11 @@ async def test_a_post_with_letters_the_lemmatizer_rejects_is_still_stored_and_fo
     assert (await _ids(seeded.search, "школа"))[0] == 70
     with pytest.raises(QueryError, match="none of the words can be searched"):
         await _ids(seeded.search, "𗀀")
+
+
+@pytest.mark.parametrize("costs", [(1.0, 12.0), (1.0, 0.0)], ids=["sorting", "walking"])
+async def test_stream_of_a_word_either_way(database: Database, costs: tuple[float, float]) -> None:
+    await seed(database)
+    repo = SearchRepo(database, LEMMATIZER, costs_us=costs)
+    streamed = [r.post.message_id async for r in repo.stream(parse_query("повестка"), batch=2)]
+    assert streamed == [2, 1, 3, 5]
