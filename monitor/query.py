@@ -27,7 +27,7 @@ MAX_TERMS = 24
 MAX_PHRASE_VARIANTS = 8
 FILTERS = ("channel", "category", "since", "until", "hit", "deleted", "edited")
 NEAR_PER_WORD = 3  # index terms allowed between the words of a phrase, per word
-_FILTER = re.compile(r"^([A-Za-z]+):(.*)$", re.DOTALL)
+_FILTER = re.compile(r"^([A-Za-z]+):(?!//)(.*)$", re.DOTALL)  # a URL is words, not a filter
 _PIECE = re.compile(r"\w+(?:['’ʼ]\w+)*")  # query words: hyphens and slashes split them
 _YES_NO = {"yes": True, "no": False}
 

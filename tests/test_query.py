@@ -45,6 +45,7 @@ from monitor.query import Deleted, Filters, Query, Term, compile_fts, highlight_
             ),
         ),
         ("12:00 or", Query("12:00 or", ((Term("12:00"),), (Term("or"),)))),
+        ("https://t.me/mash/1", Query("https://t.me/mash/1", ((Term("https://t.me/mash/1"),),))),
     ],
 )
 def test_parses(text: str, expected: Query) -> None:
