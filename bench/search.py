@@ -58,6 +58,8 @@ QUERIES = (
     ("военкомат OR ТЦК", Sort.RELEVANCE),
     ('"вручают повестку"', Sort.DATE),
     ("облава -росгвардия", Sort.RELEVANCE),
+    ("мелитополь повестка", Sort.RELEVANCE),
+    ("мелитополь повестка", Sort.DATE),
     ("повестка channel:bench7", Sort.DATE),
     ("мобилизация since:2024-01-01 until:2024-03-31", Sort.RELEVANCE),
     ("москва", Sort.DATE),
