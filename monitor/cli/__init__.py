@@ -9,6 +9,7 @@ import typer
 
 from monitor.cli import (
     archive,
+    bot,
     browse,
     database,
     demo,
@@ -53,6 +54,7 @@ for module in (
     digests,
     browse,
     demo,
+    bot,
 ):
     module.register(app)
 

@@ -68,6 +68,7 @@ class Account:
     bot_token: str | None = None
     mailbox: Timeline = field(default_factory=Timeline)
     bot_commands: list[Any] = field(default_factory=list)
+    random_ids: set[int] = field(default_factory=set)  # of messages sent: a repeat is refused
     blocked: set[int] = field(default_factory=set)
 
     @property

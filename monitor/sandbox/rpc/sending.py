@@ -37,6 +37,10 @@ def _updates(call: Call, me: Account, updates: list[Any]) -> types.Updates:
 
 def _send(call: Call, request: Any, text: str, message_media: Any = None) -> types.Updates:
     me, target = _recipient(call, request.peer)
+    # Telegram refuses a random_id the sender already used: a resend after a lost answer.
+    if request.random_id in me.random_ids:
+        raise RpcError(400, "RANDOM_ID_DUPLICATE")
+    me.random_ids.add(request.random_id)
     message = types.Message(
         id=0,
         peer_id=types.PeerUser(target.id),
