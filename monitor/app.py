@@ -18,10 +18,10 @@ from monitor.collector import Collector, CycleReport, LoggedEvents, OperatorEven
 from monitor.config import Settings
 from monitor.errors import SessionDeadError
 from monitor.ingest import Ingest
-from monitor.lemmas import default_lemmatizer
 from monitor.lockfile import ProcessLock
 from monitor.matching import compile_matcher, load_default_packs
 from monitor.polling import IntervalPolicy
+from monitor.query import default_lemmatizer
 from monitor.scheduler import Scheduler
 from monitor.store import migrate
 from monitor.store.channels import ChannelRepo

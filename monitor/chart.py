@@ -20,15 +20,18 @@ def render_chart(digest: Digest) -> bytes:
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     labels = [d.strftime("%a %d.%m") for d in digest.days]
+    positions = list(range(len(labels)))  # numbers, not strings: no category-axis guessing
     bottom = [0] * len(labels)
     for category, counts in digest.daily:
-        axes.bar(labels, counts, bottom=bottom, label=category)
+        axes.bar(positions, counts, bottom=bottom, label=category)
         bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
+    axes.set_xticks(positions, labels)
     axes.set_title(f"Posts with hits per day, {digest.week} ({digest.timezone})")
-    axes.set_ylabel("posts")
+    axes.set_ylabel("posts with hits, by category")
+    axes.set_ylim(0, max([*bottom, 1]) * 1.15)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     if digest.daily:
-        axes.legend(loc="upper left", fontsize="small")
+        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     else:
         axes.text(0.5, 0.5, "no hits this week", ha="center", va="center", transform=axes.transAxes)
     figure.tight_layout()

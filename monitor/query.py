@@ -9,12 +9,14 @@ with a message meant for the user; FTS5 strings are built only from lemma tokens
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from itertools import product
 
+from monitor import matching
 from monitor.domain import Channel, Hit, Post
 from monitor.errors import QueryError
 
@@ -24,7 +26,9 @@ MAX_QUERY_LENGTH = 500
 MAX_TERMS = 24
 MAX_PHRASE_VARIANTS = 8
 FILTERS = ("channel", "category", "since", "until", "hit", "deleted", "edited")
-_FILTER = re.compile(r"^([A-Za-z]+):(.*)$", re.DOTALL)
+NEAR_PER_WORD = 3  # index terms allowed between the words of a phrase, per word
+_FILTER = re.compile(r"^([A-Za-z]+):(?!//)(.*)$", re.DOTALL)  # a URL is words, not a filter
+_PIECE = re.compile(r"\w+(?:['’ʼ]\w+)*")  # query words: hyphens and slashes split them
 _YES_NO = {"yes": True, "no": False}
 
 
@@ -56,6 +60,17 @@ class Filters:
     hit: bool | None = None
     deleted: Deleted = Deleted.NO
     edited: bool | None = None
+
+    @property
+    def narrowing(self) -> bool:
+        """Filters that leave few posts of those the date index walks past (not the dates)."""
+        return bool(
+            self.channels
+            or self.categories
+            or self.hit is not None
+            or self.edited is not None
+            or self.deleted is Deleted.YES
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,16 +273,16 @@ def _date(query: str, key: str, value: str) -> date:
         ) from None
 
 
-def compile_fts(query: Query, *, index_terms: TermFunction, query_terms: TermFunction) -> FtsPlan:
+def compile_fts(query: Query, *, query_terms: TermFunction) -> FtsPlan:
     """The FTS5 MATCH strings of a query, built only from lemma tokens quoted here."""
     highlight: set[str] = set()
     clauses: list[str] = []
     for clause in query.clauses:
-        parts = [_term_fts(t, index_terms, query_terms, highlight) for t in clause]
+        parts = [_term_fts(t, query_terms, highlight) for t in clause]
         alternatives = [p for p in parts if p]
         if alternatives:
             clauses.append(_joined(alternatives, " OR "))
-    excluded = [_term_fts(t, index_terms, query_terms, set()) for t in query.excluded]
+    excluded = [_term_fts(t, query_terms, set()) for t in query.excluded]
     excluded = [e for e in excluded if e]
     if query.clauses and not clauses:
         raise QueryError(query.text, "none of the words can be searched (only punctuation?)")
@@ -278,21 +293,27 @@ def compile_fts(query: Query, *, index_terms: TermFunction, query_terms: TermFun
     return FtsPlan(match, exclude, frozenset(highlight))
 
 
-def _term_fts(
-    term: Term, index_terms: TermFunction, query_terms: TermFunction, highlight: set[str]
-) -> str:
-    tokens = [lem for lem in index_terms(term.text) if _searchable(lem)]
-    if not tokens:
+def _term_fts(term: Term, query_terms: TermFunction, highlight: set[str]) -> str:
+    """A word: any of its lemmas. Several words (a phrase, or ТЦК/СП): all of them near each other.
+
+    The index may hold several lemmas for one word (both languages', an ambiguous word's), so
+    word positions are not exact: a phrase is its words within a few words of each other.
+    """
+    choices = []
+    for piece in _PIECE.findall(term.text):
+        lemmas = [lem for lem in lemma_terms(query_terms, piece) if _searchable(lem)]
+        if lemmas:
+            choices.append(lemmas)
+    if not choices:
         return ""
-    if len(tokens) == 1 and not term.phrase:
-        lemmas = [lem for lem in query_terms(term.text) if _searchable(lem)] or tokens
+    for lemmas in choices:
         highlight.update(lemmas)
-        return _joined([_quote(lem) for lem in lemmas], " OR ")
-    choices = [[lem for lem in query_terms(t) if _searchable(lem)] or [t] for t in tokens]
+    if len(choices) == 1:
+        return _joined([_quote(lem) for lem in choices[0]], " OR ")
+    distance = NEAR_PER_WORD * (len(choices) - 1)
     variants = list(product(*choices))[:MAX_PHRASE_VARIANTS]
-    for variant in variants:
-        highlight.update(variant)
-    return _joined([_quote(" ".join(v)) for v in variants], " OR ")
+    near = [f"NEAR({' '.join(_quote(lem) for lem in v)}, {distance})" for v in variants]
+    return _joined(near, " OR ")
 
 
 def _searchable(lemma: str) -> bool:
@@ -321,6 +342,28 @@ class Lemmatizer:
 _WORD = re.compile(r"\w+(?:['’ʼ-]\w+)*")
 
 
+def lemma_terms(function: TermFunction, text: str) -> list[str]:
+    """`function(text)`, surviving letters the lemmatizer cannot take: those are dropped.
+
+    pymorphy3's shapes.is_latin_char calls unicodedata.name(), which raises ValueError for
+    letters without a name in Python's Unicode database (e.g. U+17000, Tangut): one such
+    letter in a post must not stop the post from being stored and indexed.
+    """
+    try:
+        return function(text)
+    except (KeyError, ValueError):
+        return function("".join(ch for ch in text if not ch.isalpha() or _named(ch)))
+
+
+def _named(ch: str) -> bool:
+    return unicodedata.name(ch, None) is not None
+
+
+def default_lemmatizer() -> Lemmatizer:
+    """The matcher's lemmas: what the archive is indexed with and queries are looked up by."""
+    return Lemmatizer(index_terms=matching.index_terms, query_terms=matching.query_terms)
+
+
 def highlight_spans(
     text: str, lemmas: frozenset[str], index_terms: TermFunction
 ) -> tuple[tuple[int, int], ...]:
@@ -329,6 +372,6 @@ def highlight_spans(
         return ()
     spans: list[tuple[int, int]] = []
     for m in _WORD.finditer(text):
-        if lemmas.intersection(index_terms(m[0])):
+        if lemmas.intersection(lemma_terms(index_terms, m[0])):
             spans.append((m.start(), m.end()))
     return tuple(spans)

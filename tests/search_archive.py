@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from monitor.domain import Channel, Hit, Post, Span
-from monitor.lemmas import index_terms, query_terms
-from monitor.query import Lemmatizer
+from monitor.query import default_lemmatizer
 from monitor.store.channels import ChannelRepo
 from monitor.store.engine import Database
 from monitor.store.posts import PostRepo
 from monitor.store.search import SearchRepo
 
-LEMMATIZER = Lemmatizer(index_terms=index_terms, query_terms=query_terms)
+LEMMATIZER = default_lemmatizer()
 NOW = datetime(2024, 11, 25, 9, 0, tzinfo=UTC)
 RU = Channel(telegram_id=1001, title="Движение Мелитополь", username="dvizh_mel")
 UA = Channel(telegram_id=1002, title="Запоріжжя онлайн", username="zp_online")

@@ -15,13 +15,13 @@ from typer.testing import CliRunner
 from monitor.cli import app
 from monitor.errors import ImportFileError
 from monitor.importer import ChannelExport, import_export, load_export, parse_export
-from monitor.lemmas import default_lemmatizer, find_hits
-from monitor.query import Sort, parse_query
+from monitor.query import Sort, default_lemmatizer, parse_query
 from monitor.store.channels import ChannelRepo
 from monitor.store.engine import Database
 from monitor.store.posts import PostRepo
 from monitor.store.search import SearchRepo
 from tests.conftest import NOW
+from tests.stand_in_matcher import find_hits
 
 EXPORT = Path(__file__).parent / "data" / "telegram_desktop_export" / "result.json"
 CHANNEL_ID = 1623456789

@@ -10,18 +10,12 @@ import sqlite3
 
 from datasette import hookimpl
 
-from monitor.lemmas import default_lemmatizer
-from monitor.query import compile_fts, parse_query
+from monitor.query import compile_fts, default_lemmatizer, parse_query
 
 
 def draftwatch_match(text: str | None) -> str:
     """The FTS5 MATCH string for the words of a query (filters are left to the SQL)."""
-    lemmatizer = default_lemmatizer()
-    plan = compile_fts(
-        parse_query(text or ""),
-        index_terms=lemmatizer.index_terms,
-        query_terms=lemmatizer.query_terms,
-    )
+    plan = compile_fts(parse_query(text or ""), query_terms=default_lemmatizer().query_terms)
     return plan.match or '""'
 
 

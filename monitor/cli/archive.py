@@ -20,8 +20,7 @@ from rich.text import Text
 from monitor.cli.context import settings_or_exit
 from monitor.config import Settings
 from monitor.errors import DraftwatchError, ImportFileError, QueryError, SchemaOutdatedError
-from monitor.lemmas import default_lemmatizer
-from monitor.query import SearchPage, SearchResult, Sort, parse_query
+from monitor.query import SearchPage, SearchResult, Sort, default_lemmatizer, parse_query
 from monitor.render.search import RECORD_FIELDS, result_record
 from monitor.render.text import truncate
 from monitor.store import migrate
@@ -205,6 +204,9 @@ def _snippet_text(result: SearchResult, width: int = 160) -> Text:
     text = result.post.text
     first = min((s for s, _ in result.spans), default=0)
     start = max(0, first - width // 3)
+    if start > 0:  # begin at a word
+        space = text.find(" ", start, first)
+        start = space + 1 if space != -1 else start
     body = Text(("…" if start else "") + truncate(text[start:], width))
     shift = (1 if start else 0) - start
     for s, e in result.spans:

@@ -12,7 +12,8 @@ from monitor.cli.archive import open_archive, progress_bar, run_or_exit
 from monitor.cli.context import settings_or_exit
 from monitor.config import Settings
 from monitor.importer import ImportResult, import_export, load_export
-from monitor.lemmas import default_lemmatizer, find_hits
+from monitor.matching import compile_matcher, load_default_packs
+from monitor.query import default_lemmatizer
 from monitor.store.channels import ChannelRepo
 from monitor.store.engine import Database
 from monitor.store.posts import PostRepo, SaveHook
@@ -69,7 +70,7 @@ async def _import(
                 channels=ChannelRepo(db),
                 posts=PostRepo(db),
                 now=datetime.now(UTC),
-                find_hits=find_hits,
+                find_hits=compile_matcher(load_default_packs()).find_hits,
                 hooks=hooks,
                 username=username,
                 progress=lambda n: progress.advance(task, n),

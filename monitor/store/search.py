@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, column, func, or_, select, table, text
+from sqlalchemy import Integer, Select, and_, column, exists, func, or_, select, table, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,8 +27,10 @@ from monitor.query import (
     SearchPage,
     SearchResult,
     Sort,
+    TermFunction,
     compile_fts,
     highlight_spans,
+    lemma_terms,
 )
 from monitor.store.channels import channel_from_row
 from monitor.store.engine import Database
@@ -43,12 +45,27 @@ _MATCH = f"{FTS_TABLE} MATCH :match"
 _SQLITE = "sqlite"
 
 
+# Cost per post of the two ways to get the newest matches, measured on the 1,000,000-post
+# benchmark archive (bench/search.py): reading a match from FTS5 and sorting it by date, or
+# walking the date index and asking FTS5 about each post. Words in more than about 1 % of
+# posts are faster the second way; rarer words the first.
+SORT_COST_US = 1.0
+SCAN_COST_US = 12.0
+
+
 class SearchRepo:
     """Search the archive with parsed queries; results are domain values."""
 
-    def __init__(self, db: Database, lemmatizer: Lemmatizer) -> None:
+    def __init__(
+        self,
+        db: Database,
+        lemmatizer: Lemmatizer,
+        *,
+        costs_us: tuple[float, float] = (SORT_COST_US, SCAN_COST_US),
+    ) -> None:
         self._db = db
         self._lemmatizer = lemmatizer
+        self._costs_us = costs_us
 
     def index_hook(self) -> SaveHook:
         """The SaveHook that keeps the index in step with inserted and edited posts."""
@@ -60,11 +77,7 @@ class SearchRepo:
         return index_post
 
     def plan(self, query: Query) -> FtsPlan:
-        return compile_fts(
-            query,
-            index_terms=self._lemmatizer.index_terms,
-            query_terms=self._lemmatizer.query_terms,
-        )
+        return compile_fts(query, query_terms=self._lemmatizer.query_terms)
 
     async def search(
         self, query: Query, *, sort: Sort = Sort.RELEVANCE, limit: int = 10, offset: int = 0
@@ -72,13 +85,27 @@ class SearchRepo:
         """One page of posts matching the query, best first or newest first."""
         plan = self.plan(query)
         async with self._db.read() as session:
-            stmt = _ids(plan, query, session)
             ranked = plan.match is not None and sort is Sort.RELEVANCE
+            scan = not ranked and await self._scan_by_date(session, plan, query, offset + limit)
+            stmt = _ids(plan, query, session, scan_by_date=scan)
             order = [text(f"bm25({FTS_TABLE})")] if ranked else [PostRow.date.desc()]
             stmt = stmt.order_by(*order, PostRow.id.desc()).limit(limit + 1).offset(offset)
             ids = list(await _run(session, query, stmt))
             results = await self._results(session, ids[:limit], plan)
         return SearchPage(query, tuple(results), offset, limit, has_more=len(ids) > limit)
+
+    async def _scan_by_date(
+        self, session: AsyncSession, plan: FtsPlan, query: Query, wanted: int
+    ) -> bool:
+        """Whether walking the date index beats sorting every match (a word in many posts)."""
+        if plan.match is None or query.filters.narrowing or not _is_sqlite(session):
+            return False
+        count = (
+            select(func.count()).select_from(_fts).where(text(_MATCH).bindparams(match=plan.match))
+        )
+        matches = int((await _run(session, query, count)).one())
+        total = int(await session.scalar(select(func.max(PostRow.id))) or 0)
+        return prefer_scan(matches, total, wanted + 1, self._costs_us)
 
     async def count(self, query: Query) -> int:
         """How many posts match (for progress bars and the bot's page count)."""
@@ -90,10 +117,12 @@ class SearchRepo:
     async def stream(self, query: Query, *, batch: int = 500) -> AsyncIterator[SearchResult]:
         """Every matching post, newest first, `batch` at a time (constant memory, for export)."""
         plan = self.plan(query)
+        async with self._db.read() as session:
+            scan = await self._scan_by_date(session, plan, query, batch)
         after: tuple[datetime, int] | None = None
         while True:
             async with self._db.read() as session:
-                stmt = _ids(plan, query, session)
+                stmt = _ids(plan, query, session, scan_by_date=scan)
                 if after is not None:
                     stmt = stmt.where(
                         or_(
@@ -158,13 +187,18 @@ class SearchRepo:
         return results
 
 
-async def _index(session: AsyncSession, posts: Sequence[tuple[int, str]], index_terms: Any) -> None:
+async def _index(
+    session: AsyncSession, posts: Sequence[tuple[int, str]], index_terms: TermFunction
+) -> None:
     if not posts or not _is_sqlite(session):
         return
     # REPLACE: one statement both for a new post and for an edited one (FTS5 supports it).
     await session.execute(
         text(f"INSERT OR REPLACE INTO {FTS_TABLE}(rowid, terms) VALUES (:id, :terms)"),
-        [{"id": post_id, "terms": " ".join(index_terms(body))} for post_id, body in posts],
+        [
+            {"id": post_id, "terms": " ".join(lemma_terms(index_terms, body))}
+            for post_id, body in posts
+        ],
     )
 
 
@@ -193,14 +227,33 @@ def _is_sqlite(session: AsyncSession) -> bool:
     return session.bind is None or session.bind.dialect.name == _SQLITE
 
 
-def _ids(plan: FtsPlan, query: Query, session: AsyncSession) -> Select[Any]:
-    """The ids of matching posts, as a statement to order and limit."""
+def prefer_scan(matches: int, total: int, wanted: int, costs_us: tuple[float, float]) -> bool:
+    """Walk the date index (expected wanted * total / matches posts) rather than sort matches?"""
+    if matches == 0:
+        return False
+    sort_cost, scan_cost = costs_us
+    return wanted * total / matches * scan_cost < matches * sort_cost
+
+
+def _ids(
+    plan: FtsPlan, query: Query, session: AsyncSession, *, scan_by_date: bool = False
+) -> Select[Any]:
+    """The ids of matching posts, as a statement to order and limit.
+
+    `scan_by_date`: ask FTS5 about each post met in date order instead of joining every
+    match (the planner then walks ix_posts_date and stops at the limit).
+    """
     stmt = select(PostRow.id).join(ChannelRow, ChannelRow.id == PostRow.channel_id)
     if not _is_sqlite(session):
         if plan.match or plan.exclude:
             raise QueryError(query.text, "word search needs the SQLite archive; use filters only")
     else:
-        if plan.match:
+        if plan.match and scan_by_date:
+            matching = select(_fts.c.rowid).where(
+                text(_MATCH).bindparams(match=plan.match), _fts.c.rowid == PostRow.id
+            )
+            stmt = stmt.where(exists(matching))
+        elif plan.match:
             stmt = stmt.join(_fts, _fts.c.rowid == PostRow.id).where(
                 text(_MATCH).bindparams(match=plan.match)
             )

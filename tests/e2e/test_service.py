@@ -13,8 +13,7 @@ from monitor.channel_ref import parse_channel_ref
 from monitor.clock import SystemClock
 from monitor.config import Settings
 from monitor.errors import AlreadyRunningError, SessionDeadError
-from monitor.lemmas import default_lemmatizer
-from monitor.query import parse_query
+from monitor.query import default_lemmatizer, parse_query
 from monitor.sandbox.api import API_HASH, API_ID, Sandbox
 from monitor.store.channels import ChannelRepo
 from monitor.store.engine import Database

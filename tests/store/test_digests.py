@@ -14,12 +14,12 @@ from monitor.cli import app
 from monitor.digest import IsoWeek, build_digest
 from monitor.domain import Channel, Post
 from monitor.errors import NotFoundError
-from monitor.lemmas import find_hits
 from monitor.store.channels import ChannelRepo
 from monitor.store.digests import DigestRepo
 from monitor.store.engine import Database
 from monitor.store.posts import PostRepo
 from tests.conftest import NOW
+from tests.stand_in_matcher import find_hits
 
 W47 = IsoWeek(2024, 47)
 MEL = Channel(telegram_id=2001, title="Мелитополь", username="mel")

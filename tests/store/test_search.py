@@ -13,7 +13,7 @@ from monitor.domain import Post
 from monitor.errors import QueryError
 from monitor.query import SearchPage, Sort, parse_query
 from monitor.store.engine import Database
-from monitor.store.search import SearchRepo
+from monitor.store.search import SCAN_COST_US, SORT_COST_US, SearchRepo, prefer_scan
 from tests.search_archive import LEMMATIZER, NOW, RU, UA, find_hits, seed
 
 
@@ -22,20 +22,20 @@ async def _ids(repo: SearchRepo, query: str, sort: Sort = Sort.DATE, limit: int 
     return [r.post.message_id for r in page.results]
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("повестка", [2, 1, 3, 5]),
-        ("повестку", [2, 1, 3, 5]),
-        ("повістки", [2, 1, 3, 5]),
-        ("Повестками", [2, 1, 3, 5]),
-        ("военкомат", [2, 4]),
-        ("військкомати", [2, 4]),
-        ("облава", [4]),
-        ("Мелітополь", [4]),
-        ("мелитополь", [1]),
-    ],
-)
+INFLECTED = [
+    ("повестка", [2, 1, 3, 5]),
+    ("повестку", [2, 1, 3, 5]),
+    ("повістки", [2, 1, 3, 5]),
+    ("Повестками", [2, 1, 3, 5]),
+    ("военкомат", [2, 4]),
+    ("військкомати", [2, 4]),
+    ("облава", [4]),
+    ("Мелітополь", [4]),
+    ("мелитополь", [1]),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), INFLECTED)
 async def test_finds_inflected_forms_across_russian_and_ukrainian(
     database: Database, query: str, expected: list[int]
 ) -> None:
@@ -43,39 +43,65 @@ async def test_finds_inflected_forms_across_russian_and_ukrainian(
     assert await _ids(seeded.search, query) == expected
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ('"вручают повестку"', [2]),
-        ('"повестку вручают"', []),
-        ("повестка -учения", [2, 1, 3]),
-        ('повестка -"гражданской обороне"', [2, 1, 3]),
-        ("облава OR погода", [6, 4]),
-        ("повестки OR облава супермаркет", [1]),
-        ("повестка channel:@dvizh_mel", [2, 1, 5]),
-        ("повестка channel:DVIZH_MEL", [2, 1, 5]),
-        ("channel:1002", [6, 3, 4]),
-        ('channel:"Запоріжжя онлайн"', [6, 3, 4]),
-        ("category:raid", [4]),
-        ("category:summons -мелитополь", [2, 3, 5]),
-        ("повестка since:2024-11-18 until:2024-11-20", [1, 3]),
-        ("since:2024-11-21", [2, 6]),
-        ("until:2024-11-05", [5]),
-        ("hit:no", [6]),
-        ("hit:yes channel:zp_online", [3, 4]),
-        ("повестка deleted:yes", [7]),
-        ("повестка deleted:any", [2, 1, 3, 7, 5]),
-        ("edited:yes", [2]),
-        ("повестка edited:no", [1, 3, 5]),
-        ("-повестка", [6, 4]),
-        ("явка", [2]),
-    ],
-)
+OPERATORS = [
+    ('"вручают повестку"', [2]),
+    ('"повестку вручают"', [2]),  # a phrase: its words near each other, any order
+    ('"раздают супермаркет"', []),  # both in post 1, but six words apart
+    ("повестка -учения", [2, 1, 3]),
+    ('повестка -"гражданской обороне"', [2, 1, 3]),
+    ("облава OR погода", [6, 4]),
+    ("повестки OR облава супермаркет", [1]),
+    ("повестка channel:@dvizh_mel", [2, 1, 5]),
+    ("повестка channel:DVIZH_MEL", [2, 1, 5]),
+    ("channel:1002", [6, 3, 4]),
+    ('channel:"Запоріжжя онлайн"', [6, 3, 4]),
+    ("category:raid", [4]),
+    ("category:summons -мелитополь", [2, 3, 5]),
+    ("повестка since:2024-11-18 until:2024-11-20", [1, 3]),
+    ("since:2024-11-21", [2, 6]),
+    ("until:2024-11-05", [5]),
+    ("hit:no", [6]),
+    ("hit:yes channel:zp_online", [3, 4]),
+    ("повестка deleted:yes", [7]),
+    ("повестка deleted:any", [2, 1, 3, 7, 5]),
+    ("edited:yes", [2]),
+    ("повестка edited:no", [1, 3, 5]),
+    ("-повестка", [6, 4]),
+    ("явка", [2]),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), OPERATORS)
 async def test_every_operator_and_filter(
     database: Database, query: str, expected: list[int]
 ) -> None:
     seeded = await seed(database)
     assert await _ids(seeded.search, query) == expected
+
+
+@pytest.mark.parametrize(("query", "expected"), INFLECTED + OPERATORS)
+async def test_walking_the_date_index_finds_the_same_posts(
+    database: Database, query: str, expected: list[int]
+) -> None:
+    await seed(database)
+    walking = SearchRepo(database, LEMMATIZER, costs_us=(1.0, 0.0))  # always cheaper to walk
+    assert await _ids(walking, query) == expected
+
+
+@pytest.mark.parametrize(
+    ("matches", "total", "wanted", "walk"),
+    [
+        (100_000, 1_000_000, 11, True),  # a word in 10 % of posts
+        (10_000, 1_000_000, 11, False),  # in 1 %: sorting 10,000 matches is cheaper
+        (30_000, 1_000_000, 11, True),
+        (30_000, 1_000_000, 1011, False),  # a deep page walks far
+        (0, 1_000_000, 11, False),
+    ],
+)
+def test_the_cheaper_way_to_the_newest_matches(
+    matches: int, total: int, wanted: int, walk: bool
+) -> None:
+    assert prefer_scan(matches, total, wanted, (SORT_COST_US, SCAN_COST_US)) is walk
 
 
 async def test_relevance_ranks_the_post_repeating_the_word_first(database: Database) -> None:
@@ -239,5 +265,30 @@ async def _outcome(repo: SearchRepo, text: str) -> SearchPage | QueryError:
         return e
 
 
-def test_lemmatizer_is_the_stand_in() -> None:
-    assert LEMMATIZER.query_terms("повістки") == ["повістка", "повестка"]
+def test_search_uses_the_matchers_lemmas() -> None:
+    assert LEMMATIZER.query_terms("повістки") == ["повестка"]
+    assert set(LEMMATIZER.index_terms("повістки")) == {"повістка", "повестка"}
+
+
+async def test_a_post_with_letters_the_lemmatizer_rejects_is_still_stored_and_found(
+    database: Database,
+) -> None:
+    seeded = await seed(database)
+    body = "Повестки раздают у школы 𗀀 сегодня"  # U+17000 breaks pymorphy3's unicodedata.name()
+    await seeded.posts.save_posts(
+        UA.telegram_id,
+        [Post(UA.telegram_id, 70, datetime(2024, 11, 24, 12, tzinfo=UTC), body)],
+        now=NOW,
+        hooks=[seeded.search.index_hook()],
+    )
+    assert (await _ids(seeded.search, "школа"))[0] == 70
+    with pytest.raises(QueryError, match="none of the words can be searched"):
+        await _ids(seeded.search, "𗀀")
+
+
+@pytest.mark.parametrize("costs", [(1.0, 12.0), (1.0, 0.0)], ids=["sorting", "walking"])
+async def test_stream_of_a_word_either_way(database: Database, costs: tuple[float, float]) -> None:
+    await seed(database)
+    repo = SearchRepo(database, LEMMATIZER, costs_us=costs)
+    streamed = [r.post.message_id async for r in repo.stream(parse_query("повестка"), batch=2)]
+    assert streamed == [2, 1, 3, 5]
