@@ -30,6 +30,7 @@ from monitor.store.deliveries import DeliveryRepo
 from monitor.store.engine import Database
 from monitor.store.subscribers import SubscriberRepo
 from monitor.telegram.connect import make_client_from_settings
+from monitor.telegram.login import private_session_path
 from monitor.telegram.sender import TelethonSender, bot_client_options
 
 logger = logging.getLogger(__name__)
@@ -177,7 +178,8 @@ async def start_bot(
 
 
 async def _logged_in(settings: Settings) -> TelegramClient:
-    client = make_client_from_settings(settings, settings.bot_session, **bot_client_options())
+    session = private_session_path(settings.bot_session)  # created 0600 before Telethon opens it
+    client = make_client_from_settings(settings, str(session), **bot_client_options())
     await client.start(bot_token=settings.bot_token)
     return client
 
