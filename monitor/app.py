@@ -6,8 +6,9 @@ import asyncio
 import json
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from monitor.clock import Clock
 from monitor.collector import Collector, CycleReport, LoggedEvents, OperatorEvents, PollConfig
 from monitor.config import Settings
 from monitor.delivery import make_expression_hits
+from monitor.digest_job import send_weekly_digests
 from monitor.domain import Channel
 from monitor.errors import SessionDeadError
 from monitor.ingest import Ingest
@@ -28,21 +30,26 @@ from monitor.query import default_lemmatizer
 from monitor.scheduler import Scheduler
 from monitor.store import migrate
 from monitor.store.channels import ChannelRepo
+from monitor.store.digests import DigestRepo
 from monitor.store.engine import Database
 from monitor.store.outbox import make_outbox_hook
 from monitor.store.posts import HitFinder, PostRepo, SaveHook
 from monitor.store.search import SearchRepo
+from monitor.store.subscribers import SubscriberRepo
 from monitor.telegram.bot import BotRuntime, start_bot
 from monitor.telegram.connect import make_client_from_settings
+from monitor.telegram.digests import digest_sender
 from monitor.telegram.live import LiveFeed
 from monitor.telegram.login import private_session_path
 from monitor.telegram.reader import ChannelReader
+from monitor.weekly import DigestSender
 
 logger = logging.getLogger(__name__)
 
 POLL_TICK_S = 5  # how often the poll job looks for due channels
 WATCHDOG_EVERY_S = 60
-WATCHDOG_QUIET_S = 15 * 60  # no successful request for this long: probe, then reconnect
+WATCHDOG_QUIET_S = 15 * 60
+DIGEST_EVERY_S = 3600  # due digests (Monday 09:00 local, and weeks missed while down)  # no successful request for this long: probe, then reconnect
 
 
 def poll_config(settings: Settings) -> PollConfig:
@@ -257,6 +264,18 @@ async def _start_bot(
     return bot
 
 
+def _digest_job(service: ReaderService, bot: BotRuntime) -> Callable[[], Awaitable[int]]:
+    subscribers, digests = SubscriberRepo(service.db), DigestRepo(service.db)
+
+    def sender_for(chat_id: int) -> DigestSender:
+        return digest_sender(bot.client, bot.limiter, chat_id)
+
+    async def run() -> int:
+        return await send_weekly_digests(subscribers, digests, sender_for, now=service.clock.now())
+
+    return run
+
+
 async def _schedule_and_wait(
     service: ReaderService, settings: Settings, stop: asyncio.Event, bot: BotRuntime | None
 ) -> None:
@@ -284,6 +303,13 @@ async def _schedule_and_wait(
     scheduler.every("recheck", max(600, settings.poll_max_interval_s), fatal(service.recheck))
     scheduler.every("watchdog", WATCHDOG_EVERY_S, fatal(service.watchdog))
     scheduler.every("health", POLL_TICK_S, health, first_at=now)
+    if bot is not None:
+        scheduler.every(
+            "digests",
+            DIGEST_EVERY_S,
+            fatal(_digest_job(service, bot)),
+            first_at=now + timedelta(seconds=30),
+        )
     scheduler.start()
     bot_task = asyncio.create_task(bot.run(), name="bot") if bot is not None else None
     if bot_task is not None:

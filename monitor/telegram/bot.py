@@ -51,6 +51,7 @@ class BotFrontDesk:
         self._conversation = conversation
         self._sender = sender
         self._limiter = limiter
+        self.limiter = limiter
         self._clock = clock
 
     def install(self) -> None:
@@ -143,6 +144,11 @@ class BotRuntime:
 
     async def stop(self) -> None:
         await self.client.disconnect()
+
+    @property
+    def limiter(self) -> SendLimiter:
+        """The one send gate: everything the bot sends (alerts, replies, digests) passes it."""
+        return self.desk.limiter
 
     def reader_events(self) -> OperatorEvents:
         """OperatorEvents for the reader's Collector: flood waits, lost channels, dead session."""
