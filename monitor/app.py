@@ -268,7 +268,7 @@ def _digest_job(service: ReaderService, bot: BotRuntime) -> Callable[[], Awaitab
     subscribers, digests = SubscriberRepo(service.db), DigestRepo(service.db)
 
     def sender_for(chat_id: int) -> DigestSender:
-        return digest_sender(bot.client, bot.limiter, chat_id)
+        return digest_sender(bot.sender, bot.limiter, chat_id)
 
     async def run() -> int:
         return await send_weekly_digests(subscribers, digests, sender_for, now=service.clock.now())

@@ -19,6 +19,7 @@ from monitor.store.engine import Database
 from monitor.store.posts import PostRepo
 from monitor.store.subscribers import SubscriberRepo
 from monitor.telegram.digests import digest_sender
+from monitor.telegram.sender import TelethonSender
 
 NOW = datetime(2024, 11, 25, 10, 0, tzinfo=UTC)  # Monday: the week 2024-W47 is due since 09:00
 LAST_WEEK = datetime(2024, 11, 19, 12, 0, tzinfo=UTC)  # Tuesday of 2024-W47
@@ -75,7 +76,7 @@ async def test_the_due_week_arrives_as_text_and_chart_once(
     limiter = SendLimiter(SystemClock(), overall_per_s=28, per_chat_per_s=5)
 
     def sender_for(chat_id: int):  # type: ignore[no-untyped-def]
-        return digest_sender(bot, limiter, chat_id)
+        return digest_sender(TelethonSender(bot), limiter, chat_id)
 
     digests = DigestRepo(database)
     assert await send_weekly_digests(subscribers, digests, sender_for, now=NOW) == 1
