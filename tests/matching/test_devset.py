@@ -12,9 +12,9 @@ from monitor.matching import Matcher
 DATA = Path(__file__).resolve().parents[1] / "data"
 FILES = ("devset_posts.jsonl", "devset_own.jsonl")
 # (precision, recall) floors a little under today's scores, so that a change that costs more
-# fails. Today: all 0.978/1.000, ru 0.963/1.000, uk 1.000/1.000, real posts only 0.865/1.000
+# fails. Today: all 0.980/1.000, ru 0.967/1.000, uk 1.000/1.000, real posts only 0.882/1.000
 # (the real false alarms are war stories about "мобилизованные", 1914, South Korea).
-FLOORS = {"all": (0.955, 0.98), "ru": (0.94, 0.98), "uk": (0.97, 0.97), "real": (0.85, 0.97)}
+FLOORS = {"all": (0.96, 0.98), "ru": (0.945, 0.98), "uk": (0.97, 0.97), "real": (0.86, 0.97)}
 
 
 def load() -> list[dict[str, object]]:
@@ -25,10 +25,10 @@ def load() -> list[dict[str, object]]:
 
 def test_devset_is_large_and_mixed() -> None:
     records = load()
-    assert len(records) >= 760
+    assert len(records) >= 860
     assert {r["lang"] for r in records if r["label"]} == {"ru", "uk"}
-    assert sum(1 for r in records if r["label"]) >= 380
-    assert sum(1 for r in records if not r["label"]) >= 380
+    assert sum(1 for r in records if r["label"]) >= 430
+    assert sum(1 for r in records if not r["label"]) >= 420
 
 
 @pytest.mark.parametrize("subset", ["all", "ru", "uk", "real"])
