@@ -212,7 +212,14 @@ class _Post:
             lo = bisect_left(starts, a0 - distance - 1 - longest)
             hi = bisect_right(starts, a1 + distance + 1)
             for b0, b1, b in spans[lo:hi]:
-                between = b0 - a1 - 1 if a1 < b0 else a0 - b1 - 1
+                if a1 < b0:
+                    between = b0 - a1 - 1
+                elif b1 < a0:
+                    between = a0 - b1 - 1
+                else:
+                    # Interleaved ("переправлення чоловіків через кордон" for
+                    # (переправлення NEAR кордон) NEAR чоловіків): near, unless one word is both.
+                    between = -1 if {o[0] for o in a} & {o[0] for o in b} else 0
                 if 0 <= between <= distance:
                     out.append(a + b)
                     if len(out) >= MAX_MATCHES:

@@ -120,7 +120,7 @@ NEGATIVE = [
     "-1001117628569/58963",
     # Added with the ninth to twelfth blind rounds: volunteers' war stories, war correspondents
     # (военкоры), desertion in a war report, a threat to break a supply contract, martial law,
-    # escaped convicts stopped on the street.
+    # escaped convicts stopped on the street, boys taken to a shooting range.
     "-1001100158992/74497",
     "-1001100158992/74452",
     "-1001101170442/271590",
@@ -139,6 +139,7 @@ NEGATIVE = [
     "-1001117628569/58957",
     "-1001288489154/39661",
     "-1001117628569/58748",
+    "-1001100158992/74133",
 ]
 
 # Easy negatives: a fixed random sample of posts without any draft-related stem.

@@ -233,3 +233,21 @@ def test_anchors_never_hide_a_hit(matcher: Matcher) -> None:
     for record in records:
         text = str(record["text"])
         assert matcher.find_hits(text) == exhaustive.find_hits(text), record["id"]
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        ("схему незаконного переправлення чоловіків через кордон", True),  # interleaved
+        ("переправлення через кордон, а потім чоловіків", True),  # after
+        ("переправлення вантажів через кордон", False),
+    ],
+)
+def test_near_counts_a_word_inside_the_other_match(text: str, matched: bool) -> None:
+    matcher = compile_expression("(переправлення NEAR/5 кордон) NEAR/10 =чоловіків")
+    assert bool(matcher.find_hits(text)) is matched
+
+
+def test_near_does_not_pair_a_word_with_itself() -> None:
+    assert not compile_expression("мобилиз* NEAR/5 мобилиз*").find_hits("мобилизация объявлена")
+    assert compile_expression("мобилиз* NEAR/5 мобилиз*").find_hits("мобилизация и мобилизованные")
