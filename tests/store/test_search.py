@@ -84,7 +84,8 @@ async def test_walking_the_date_index_finds_the_same_posts(
     database: Database, query: str, expected: list[int]
 ) -> None:
     await seed(database)
-    walking = SearchRepo(database, LEMMATIZER, costs_us=(1.0, 0.0))  # always cheaper to walk
+    # Walking the date index always cheaper: for words and for category:/hit: filters.
+    walking = SearchRepo(database, LEMMATIZER, costs_us=(1.0, 0.0), hit_costs_us=(1.0, 0.0))
     assert await _ids(walking, query) == expected
 
 
@@ -289,6 +290,8 @@ async def test_a_post_with_letters_the_lemmatizer_rejects_is_still_stored_and_fo
 @pytest.mark.parametrize("costs", [(1.0, 12.0), (1.0, 0.0)], ids=["sorting", "walking"])
 async def test_stream_of_a_word_either_way(database: Database, costs: tuple[float, float]) -> None:
     await seed(database)
-    repo = SearchRepo(database, LEMMATIZER, costs_us=costs)
+    repo = SearchRepo(database, LEMMATIZER, costs_us=costs, hit_costs_us=costs)
     streamed = [r.post.message_id async for r in repo.stream(parse_query("повестка"), batch=2)]
     assert streamed == [2, 1, 3, 5]
+    hits = [r.post.message_id async for r in repo.stream(parse_query("category:summons"), batch=2)]
+    assert hits == [2, 1, 3, 5]
