@@ -56,6 +56,8 @@ OPERATORS = [
     ("channel:1002", [6, 3, 4]),
     ('channel:"Запоріжжя онлайн"', [6, 3, 4]),
     ("category:raid", [4]),
+    ("category:summons", [2, 1, 3, 5]),
+    ("hit:yes since:2024-11-18", [2, 1, 3]),
     ("category:summons -мелитополь", [2, 3, 5]),
     ("повестка since:2024-11-18 until:2024-11-20", [1, 3]),
     ("since:2024-11-21", [2, 6]),
