@@ -58,6 +58,8 @@ QUERIES = (
     ("военкомат OR ТЦК", Sort.RELEVANCE),
     ('"вручают повестку"', Sort.DATE),
     ("облава -росгвардия", Sort.RELEVANCE),
+    ("блокпост", Sort.DATE),
+    ("призывник", Sort.DATE),
     ("мелитополь повестка", Sort.RELEVANCE),
     ("мелитополь повестка", Sort.DATE),
     ("повестка channel:bench7", Sort.DATE),
@@ -67,7 +69,8 @@ QUERIES = (
     ("category:summons hit:yes", Sort.DATE),
     ("category:roundup since:2024-06-01", Sort.DATE),
 )
-LIKE_STEMS = ("повестк", "повістк", "военкомат", "облав", "москв")
+# LIKE is case-sensitive for Cyrillic in SQLite: lower-case stems miss capitalised forms.
+LIKE_STEMS = ("повестк", "повістк", "военкомат", "облав", "москв", "блокпост", "призывник")
 
 
 def load_texts() -> list[str]:
