@@ -49,8 +49,8 @@ _SQLITE = "sqlite"
 # benchmark archive (bench/search.py): reading a match from FTS5 and sorting it by date, or
 # walking the date index and asking FTS5 about each post. Words in more than about 1 % of
 # posts are faster the second way; rarer words the first.
-SORT_COST_US = 1.0
-SCAN_COST_US = 12.0
+SORT_COST_US = 2.0
+SCAN_COST_US = 25.0
 # The same for category: and hit: filters without words (the hits index is cheaper to ask).
 HIT_COSTS_US = (2.0, 0.8)
 
@@ -65,11 +65,13 @@ class SearchRepo:
         *,
         costs_us: tuple[float, float] = (SORT_COST_US, SCAN_COST_US),
         hit_costs_us: tuple[float, float] = HIT_COSTS_US,
+        rank_in_fts: bool = True,
     ) -> None:
         self._db = db
         self._lemmatizer = lemmatizer
         self._costs_us = costs_us
         self._hit_costs_us = hit_costs_us
+        self._rank_in_fts = rank_in_fts
 
     def index_hook(self) -> SaveHook:
         """The SaveHook that keeps the index in step with inserted and edited posts."""
@@ -90,13 +92,46 @@ class SearchRepo:
         plan = self.plan(query)
         async with self._db.read() as session:
             ranked = plan.match is not None and sort is Sort.RELEVANCE
-            scan = not ranked and await self._scan_by_date(session, plan, query, offset + limit)
-            stmt = _ids(plan, query, session, scan_by_date=scan)
-            order = [text(f"bm25({FTS_TABLE})")] if ranked else [PostRow.date.desc()]
-            stmt = stmt.order_by(*order, PostRow.id.desc()).limit(limit + 1).offset(offset)
-            ids = list(await _run(session, query, stmt))
+            ids = await self._best(session, plan, query, offset, limit) if ranked else None
+            if ids is None:
+                scan = not ranked and await self._scan_by_date(session, plan, query, offset + limit)
+                stmt = _ids(plan, query, session, scan_by_date=scan)
+                order = [text(f"bm25({FTS_TABLE})")] if ranked else [PostRow.date.desc()]
+                stmt = stmt.order_by(*order, PostRow.id.desc()).limit(limit + 1).offset(offset)
+                ids = list(await _run(session, query, stmt))
             results = await self._results(session, ids[:limit], plan)
         return SearchPage(query, tuple(results), offset, limit, has_more=len(ids) > limit)
+
+    async def _best(
+        self, session: AsyncSession, plan: FtsPlan, query: Query, offset: int, limit: int
+    ) -> list[int] | None:
+        """The best-ranked ids straight from FTS5, filtered after; None when that cannot work.
+
+        Ranking inside FTS5 skips a posts lookup per match (three times faster). Filters that
+        leave few posts could drop too many of the top candidates: the caller then joins.
+        """
+        if not self._rank_in_fts or query.filters.narrowing or not _is_sqlite(session):
+            return None
+        wanted = offset + limit + 1
+        room = wanted * 2 + 10  # the default deleted:no and dates drop a few
+        top = (
+            select(_fts.c.rowid)
+            .where(text(_MATCH).bindparams(match=plan.match))
+            .order_by(text(f"bm25({FTS_TABLE})"), _fts.c.rowid.desc())
+            .limit(room)
+        )
+        candidates = list(await _run(session, query, top))
+        kept = set(
+            await session.scalars(
+                select(PostRow.id).where(
+                    PostRow.id.in_(candidates), *_filter_conditions(query.filters)
+                )
+            )
+        )
+        ordered = [c for c in candidates if c in kept]
+        if len(ordered) < wanted and len(candidates) == room:
+            return None
+        return ordered[offset:wanted]
 
     async def _scan_by_date(
         self, session: AsyncSession, plan: FtsPlan, query: Query, wanted: int

@@ -297,3 +297,35 @@ async def test_stream_of_a_word_either_way(database: Database, costs: tuple[floa
     assert streamed == [2, 1, 3, 5]
     hits = [r.post.message_id async for r in repo.stream(parse_query("category:summons"), batch=2)]
     assert hits == [2, 1, 3, 5]
+
+
+@pytest.mark.parametrize(("query", "expected"), INFLECTED + OPERATORS)
+async def test_ranking_inside_fts5_gives_the_same_pages(
+    database: Database, query: str, expected: list[int]
+) -> None:
+    await seed(database)
+    joined = SearchRepo(database, LEMMATIZER, rank_in_fts=False)
+    for offset in (0, 1, 3):
+        fast = await seeded_page(SearchRepo(database, LEMMATIZER), query, offset)
+        assert fast == await seeded_page(joined, query, offset)
+
+
+async def seeded_page(repo: SearchRepo, query: str, offset: int) -> tuple[list[int], bool]:
+    page = await repo.search(parse_query(query), sort=Sort.RELEVANCE, limit=2, offset=offset)
+    return [r.post.message_id for r in page.results], page.has_more
+
+
+async def test_ranking_falls_back_when_dates_drop_the_top_candidates(database: Database) -> None:
+    seeded = await seed(database)
+    older = [
+        Post(UA.telegram_id, 200 + i, datetime(2024, 10, 1, tzinfo=UTC), "Облава, облава, облава!")
+        for i in range(30)
+    ]
+    await seeded.posts.save_posts(
+        UA.telegram_id, older, now=NOW, hooks=[seeded.search.index_hook()]
+    )
+    page = await seeded.search.search(
+        parse_query("облава since:2024-11-01"), sort=Sort.RELEVANCE, limit=1
+    )
+    assert [r.post.message_id for r in page.results] == [4]
+    assert not page.has_more
