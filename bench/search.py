@@ -184,7 +184,8 @@ def machine() -> str:
         pass
     return (
         f"cpu: {cpu} ({os.cpu_count()} cores); python {platform.python_version()}; "
-        f"sqlite {sqlite3.sqlite_version}; {platform.system()} {platform.release()}"
+        f"sqlite {sqlite3.sqlite_version}; {platform.system()} {platform.release()}; "
+        f"load average {os.getloadavg()[0]:.2f} (other processes share the cores)"
     )
 
 
