@@ -110,10 +110,12 @@ class SearchRepo:
         Ranking inside FTS5 skips a posts lookup per match (three times faster). Filters that
         leave few posts could drop too many of the top candidates: the caller then joins.
         """
-        if not self._rank_in_fts or query.filters.narrowing or not _is_sqlite(session):
+        filters = query.filters
+        dated = filters.since is not None or filters.until is not None  # would drop most
+        if not self._rank_in_fts or filters.narrowing or dated or not _is_sqlite(session):
             return None
         wanted = offset + limit + 1
-        room = wanted * 2 + 10  # the default deleted:no and dates drop a few
+        room = wanted * 2 + 10  # deleted:no, the default, drops a few
         top = (
             select(_fts.c.rowid)
             .where(text(_MATCH).bindparams(match=plan.match))
