@@ -161,6 +161,21 @@ class SearchRepo:
         total = int(await session.scalar(select(func.max(PostRow.id))) or 0)
         return prefer_scan(matches, total, wanted + 1, costs)
 
+    async def index_looks_complete(self) -> bool:
+        """Whether the oldest and newest stored posts are indexed (cheap: two lookups).
+
+        An archive from before the index (migration 0002) fails this: run `reindex`.
+        """
+        async with self._db.read() as session:
+            if not _is_sqlite(session):
+                return True
+            ends = (await session.execute(select(func.min(PostRow.id), func.max(PostRow.id)))).one()
+            for post_id in {i for i in ends if i is not None}:
+                found = select(_fts.c.rowid).where(_fts.c.rowid == post_id)
+                if await session.scalar(found) is None:
+                    return False
+            return True
+
     async def count(self, query: Query) -> int:
         """How many posts match (for progress bars and the bot's page count)."""
         plan = self.plan(query)

@@ -178,7 +178,9 @@ async def test_rebuild_index_indexes_posts_saved_without_the_hook(database: Data
         now=NOW,
     )
     assert await _ids(seeded.search, "облава") == [4]
+    assert not await seeded.search.index_looks_complete()
     assert await seeded.search.rebuild_index(batch=3) == 8
+    assert await seeded.search.index_looks_complete()
     assert await _ids(seeded.search, "облава") == [60, 4]
     assert await _ids(seeded.search, "повестка") == [2, 1, 3, 5]
 
