@@ -21,11 +21,13 @@ from monitor.ingest import Ingest
 from monitor.lockfile import ProcessLock
 from monitor.matching import compile_matcher, load_default_packs
 from monitor.polling import IntervalPolicy
+from monitor.query import default_lemmatizer
 from monitor.scheduler import Scheduler
 from monitor.store import migrate
 from monitor.store.channels import ChannelRepo
 from monitor.store.engine import Database
 from monitor.store.posts import HitFinder, PostRepo, SaveHook
+from monitor.store.search import SearchRepo
 from monitor.telegram.connect import make_client_from_settings
 from monitor.telegram.live import LiveFeed
 from monitor.telegram.login import private_session_path
@@ -165,6 +167,11 @@ class ReaderService:
         self.collector.last_success = self.clock.monotonic()
 
 
+def save_hooks(db: Database) -> tuple[SaveHook, ...]:
+    """What runs inside every post-saving transaction: the search index (and the alert outbox)."""
+    return (SearchRepo(db, default_lemmatizer()).index_hook(),)
+
+
 def default_hit_finder() -> HitFinder:
     """The default Russian and Ukrainian packs, compiled once."""
     matcher = compile_matcher(load_default_packs())
@@ -191,7 +198,9 @@ async def run_service(settings: Settings, clock: Clock, stop: asyncio.Event) -> 
     db = Database.open(settings.database_url)
     try:
         await migrate.ensure_current(db.reader)
-        service = ReaderService(settings, clock, db, find_hits=default_hit_finder())
+        service = ReaderService(
+            settings, clock, db, find_hits=default_hit_finder(), hooks=save_hooks(db)
+        )
         await service.start()
         try:
             await _schedule_and_wait(service, settings, stop)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from monitor.config import variables
 from monitor.store import migrate
@@ -30,8 +34,28 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+# Set to run every archive test on PostgreSQL instead, e.g.
+# DRAFTWATCH_TEST_POSTGRES_URL=postgresql+asyncpg://postgres@/draftwatch_test?host=/var/run/postgresql
+POSTGRES_URL = os.environ.get("DRAFTWATCH_TEST_POSTGRES_URL")
+
+
+async def _reset_postgres(url: str) -> None:
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture
 def db_url(tmp_path: Path, migrated_template: Path) -> str:
+    """A fresh archive at Alembic's head: a copy of the SQLite template (or PostgreSQL, see above)."""
+    if POSTGRES_URL:
+        asyncio.run(_reset_postgres(POSTGRES_URL))
+        migrate.upgrade(POSTGRES_URL)
+        return POSTGRES_URL
     path = tmp_path / "archive.db"
     shutil.copyfile(migrated_template, path)
     return sqlite_url(path)

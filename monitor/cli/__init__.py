@@ -9,8 +9,10 @@ import typer
 
 from monitor.cli import (
     archive,
+    bot,
     browse,
     database,
+    demo,
     digests,
     matcher,
     reader,
@@ -51,6 +53,8 @@ for module in (
     telegram_export,
     digests,
     browse,
+    demo,
+    bot,
 ):
     module.register(app)
 

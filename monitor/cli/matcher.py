@@ -25,7 +25,7 @@ from monitor.matching import (
     load_pack,
 )
 from monitor.matching.expression import Word, walk
-from monitor.matching.morphology import expand
+from monitor.matching.morphology import expand, homonyms
 
 PackOption = Annotated[
     list[Path] | None,
@@ -215,10 +215,16 @@ def _result(record: dict[str, Any], hits: list[Hit]) -> dict[str, Any]:
 
 
 @patterns_app.command("check")
-def check(file: Annotated[Path, typer.Argument(help="The pack file to validate.")]) -> None:
+def check(
+    file: Annotated[Path, typer.Argument(help="The pack file to validate.")],
+    show_homonyms: Annotated[
+        bool, typer.Option("--homonyms", help="List forms that are also forms of other lemmas.")
+    ] = False,
+) -> None:
     """Validate a pack file: syntax, ids, categories, expressions, regexes; point at the bad line.
 
-    Words no dictionary knows are listed: their forms are predicted, so check them.
+    Words no dictionary knows are listed: their forms are predicted, so check them. With
+    --homonyms, forms that also belong to another lemma are listed for review.
 
     Example: python bot.py patterns check monitor/patterns/ru.toml
     """
@@ -231,6 +237,10 @@ def check(file: Annotated[Path, typer.Argument(help="The pack file to validate."
     typer.echo(f"{file}: OK, {len(pack.rules)} rule(s), {len(pack.tags)} tag(s)")
     for word in unknown_words(pack):
         typer.echo(f"  note: {word!r} is in no dictionary; its forms are predicted")
+    if show_homonyms:
+        for word in lemma_words(pack):
+            for form, others in homonyms(word).items():
+                typer.echo(f"  homonym: {form!r} of {word!r} is also {', '.join(others)}")
 
 
 @patterns_app.command("list")
@@ -248,15 +258,20 @@ def list_rules(pack: PackOption = None) -> None:
     Console().print(table)
 
 
-def unknown_words(pack: Pack) -> list[str]:
-    """Lemma words of a pack that neither dictionary knows."""
+def lemma_words(pack: Pack) -> list[str]:
+    """Every lemma word of a pack, in order of appearance."""
     words: dict[str, None] = {}
     for rule in (*pack.rules, *pack.tags):
         for node in (rule.query.positive, *rule.query.minus):
             for item in walk(node):
-                if isinstance(item, Word) and item.kind == "lemma" and not expand(item.text).known:
+                if isinstance(item, Word) and item.kind == "lemma":
                     words[item.text] = None
     return list(words)
+
+
+def unknown_words(pack: Pack) -> list[str]:
+    """Lemma words of a pack that neither dictionary knows."""
+    return [word for word in lemma_words(pack) if not expand(word).known]
 
 
 def register(app: typer.Typer) -> None:

@@ -20,6 +20,7 @@ from monitor.app import (
     lock_path,
     read_health,
     run_service,
+    save_hooks,
     status_path,
 )
 from monitor.channel_ref import parse_channel_ref
@@ -85,7 +86,9 @@ async def _with_reader(settings: Settings, work: Callable[[ReaderService], Await
     db = Database.open(settings.database_url)
     try:
         await migrate.ensure_current(db.reader)
-        service = ReaderService(settings, SystemClock(), db, find_hits=default_hit_finder())
+        service = ReaderService(
+            settings, SystemClock(), db, find_hits=default_hit_finder(), hooks=save_hooks(db)
+        )
         await service.start()
         try:
             return await work(service)

@@ -12,41 +12,44 @@ import typer
 from monitor.sandbox.feeds import bundled_feeds
 from monitor.sandbox.standalone import StandaloneConfig, run
 
+StateDir = Annotated[
+    Path, typer.Option("--state-dir", help="Where the server key and connection.json live.")
+]
+Port = Annotated[int, typer.Option(help="TCP port to listen on (0: any free port).")]
+Host = Annotated[str, typer.Option(help="Address to listen on.")]
+DcId = Annotated[int, typer.Option("--dc-id", help="The DC id clients are told they talk to.")]
+Feeds = Annotated[list[Path] | None, typer.Option("--feed", help="A feed JSON file (repeatable).")]
+Bundled = Annotated[
+    bool, typer.Option("--bundled-feeds", help="Add every bundled ru-news-channels feed.")
+]
+Bots = Annotated[list[str] | None, typer.Option("--bot", help="A bot username (repeatable).")]
+ReplaySpeed = Annotated[
+    float,
+    typer.Option(
+        "--replay-speed",
+        help="Replay posts this many times faster than real time (0: all history).",
+    ),
+]
+HistoryPosts = Annotated[
+    int,
+    typer.Option("--history-posts", help="With --replay-speed: posts per channel loaded first."),
+]
+Password = Annotated[
+    str | None, typer.Option("--user-password", help="Give the test user a 2FA password.")
+]
+
 
 def sandbox(
-    state_dir: Annotated[
-        Path, typer.Option("--state-dir", help="Where the server key and connection.json live.")
-    ] = Path("data/sandbox"),
-    port: Annotated[int, typer.Option(help="TCP port to listen on (0: any free port).")] = 0,
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    dc_id: Annotated[
-        int, typer.Option("--dc-id", help="The DC id clients are told they talk to.")
-    ] = 2,
-    feed: Annotated[
-        list[Path] | None, typer.Option("--feed", help="A feed JSON file (repeatable).")
-    ] = None,
-    bundled: Annotated[
-        bool, typer.Option("--bundled-feeds", help="Add all bundled ru-news-channels feeds.")
-    ] = False,
-    bot: Annotated[
-        list[str] | None, typer.Option("--bot", help="A bot username to create (repeatable).")
-    ] = None,
-    replay_speed: Annotated[
-        float,
-        typer.Option(
-            "--replay-speed",
-            help="Replay posts this many times faster than real time (0: all as history).",
-        ),
-    ] = 0.0,
-    history_posts: Annotated[
-        int,
-        typer.Option(
-            "--history-posts", help="With --replay-speed: posts per channel loaded at once first."
-        ),
-    ] = 50,
-    password: Annotated[
-        str | None, typer.Option("--user-password", help="Give the test user a 2FA password.")
-    ] = None,
+    state_dir: StateDir = Path("data/sandbox"),
+    port: Port = 0,
+    host: Host = "127.0.0.1",
+    dc_id: DcId = 2,
+    feed: Feeds = None,
+    bundled: Bundled = False,
+    bot: Bots = None,
+    replay_speed: ReplaySpeed = 0.0,
+    history_posts: HistoryPosts = 50,
+    password: Password = None,
 ) -> None:
     """Run a local MTProto server that any Telethon client can use, until Ctrl-C.
 
@@ -59,13 +62,12 @@ def sandbox(
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    files = [*(feed or []), *(bundled_feeds() if bundled else [])]
     config = StandaloneConfig(
         state_dir=state_dir,
         host=host,
         port=port,
         dc_id=dc_id,
-        feed_files=tuple(files),
+        feed_files=(*(feed or []), *(bundled_feeds() if bundled else [])),
         bots=tuple(bot or ["draftwatch_bot"]),
         replay_speed=replay_speed,
         history_posts=history_posts,

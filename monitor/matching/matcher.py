@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,13 +14,22 @@ from monitor.matching.expression import ExpressionError, Query, Regex, parse_exp
 from monitor.matching.normalize import Normalized, normalize, tokens
 from monitor.matching.packs import CATEGORIES, Pack, Rule, all_rules, check_regex
 
-MAX_MATCHES = 32  # per node: a hostile NEAR cannot multiply its way to a long loop
+# Caps per node: every occurrence of a word counts (a post has at most ~700 words), while the
+# combinations NEAR, OR and phrases build stop early, so no pattern can multiply its way
+# into a long loop.
+MAX_OCCURRENCES = 1000
+MAX_MATCHES = 64
 
 # One contributing word: first token, last token, atom id (-1 for a regex).
 Occ = tuple[int, int, int]
 Match = tuple[Occ, ...]
 _UK_LETTERS = "іїєґ"
 _RU_LETTERS = "ыэъ"
+# Short posts may lack those letters; these frequent words belong to one language only.
+_UK_WORDS = frozenset({"та", "що", "як", "це", "від", "він", "вона", "але", "або", "чи", "й"})
+_UK_WORDS |= {"із", "зі", "ще", "тут", "яка", "який", "які"}
+_RU_WORDS = frozenset({"что", "как", "это", "от", "он", "она", "но", "или", "ли", "еще", "и"})
+_RU_WORDS |= {"здесь", "какой", "какая", "какие"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,14 +151,14 @@ class _Post:
     def eval(self, node: CNode, occ: dict[int, list[int]]) -> list[Match]:
         kind = node[0]
         if kind == "w":
-            return [((t, t, node[1]),) for t in occ.get(node[1], ())[:MAX_MATCHES]]
+            return [((t, t, node[1]),) for t in occ.get(node[1], ())[:MAX_OCCURRENCES]]
         if kind == "p":
             return self._phrase(node[1], node[2], occ)
         if kind == "or":
             out: list[Match] = []
             for child in node[1]:
                 out.extend(self.eval(child, occ))
-            return out[:MAX_MATCHES]
+            return out[:MAX_OCCURRENCES]
         if kind == "and":
             parts = [self.eval(child, occ) for child in node[1]]
             if not all(parts):
@@ -181,14 +191,23 @@ class _Post:
         return out
 
     def _near(self, node: CNode, occ: dict[int, list[int]]) -> list[Match]:
+        """Pairs at most node[3] words apart, either order; bisect keeps it O(n log n)."""
         left, right = self.eval(node[1], occ), self.eval(node[2], occ)
+        if not left or not right:
+            return []
+        distance = node[3]
+        spans = sorted(((min(o[0] for o in b), max(o[1] for o in b), b) for b in right), key=_first)
+        starts = [b0 for b0, _, _ in spans]
+        longest = max(b1 - b0 for b0, b1, _ in spans)
         out: list[Match] = []
         for a in left:
             a0, a1 = min(o[0] for o in a), max(o[1] for o in a)
-            for b in right:
-                b0, b1 = min(o[0] for o in b), max(o[1] for o in b)
+            # Right matches starting after `a`, or ending before it, within the distance.
+            lo = bisect_left(starts, a0 - distance - 1 - longest)
+            hi = bisect_right(starts, a1 + distance + 1)
+            for b0, b1, b in spans[lo:hi]:
                 between = b0 - a1 - 1 if a1 < b0 else a0 - b1 - 1
-                if 0 <= between <= node[3]:
+                if 0 <= between <= distance:
                     out.append(a + b)
                     if len(out) >= MAX_MATCHES:
                         return out
@@ -207,10 +226,18 @@ class _Post:
         return self._regex[index]
 
 
+def _first(item: tuple[int, int, Match]) -> int:
+    return item[0]
+
+
 def _script(s: str) -> str:
-    """ "uk" or "ru" by the letters only one of them uses; "" when the letters do not tell."""
+    """ "uk" or "ru" by the letters only one of them uses, then by function words; "" if neither tells."""
     uk = sum(s.count(c) for c in _UK_LETTERS)
     ru = sum(s.count(c) for c in _RU_LETTERS)
+    if uk == ru:
+        words = s.split()
+        uk = sum(1 for w in words if w in _UK_WORDS)
+        ru = sum(1 for w in words if w in _RU_WORDS)
     return "uk" if uk > ru else "ru" if ru > uk else ""
 
 

@@ -96,9 +96,31 @@ def expand(word: str) -> Expansion:
                 if _is_other_word(form, other, lemma_set):
                     homographs[form] = lang
     all_forms = frozenset(set().union(*forms_by_lang.values()) | {word})
-    return Expansion(word, all_forms, homographs, known)
+    # "повестку" is reported as the lemma «повестка» it was taken for.
+    others = lemma_set - {word}
+    return Expansion(min(others) if others else word, all_forms, homographs, known)
 
 
 def _is_other_word(form: str, lang: str, lemma_set: set[str]) -> bool:
     parses = [p for p in analyzers()[lang].parse(form) if p.is_known]
     return bool(parses) and not any(_fold(p.normal_form) in lemma_set for p in parses)
+
+
+def homonyms(word: str) -> dict[str, tuple[str, ...]]:
+    """Forms of a pattern word that the dictionaries also know as forms of other lemmas.
+
+    "бронировать" yields "бронированный" (armoured); pack authors review these with
+    `patterns check --homonyms` and exclude the senses they do not mean.
+    """
+    expansion = expand(word)
+    out: dict[str, tuple[str, ...]] = {}
+    for form in sorted(expansion.forms):
+        others = {
+            f"{lang}:{_fold(p.normal_form)}"
+            for lang, morph in analyzers().items()
+            for p in morph.parse(form)
+            if p.is_known and _fold(p.normal_form) != expansion.lemma
+        }
+        if others:
+            out[form] = tuple(sorted(others))
+    return out

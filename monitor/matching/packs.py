@@ -292,13 +292,19 @@ def check_regex(pattern: str, what: str, source: str, line: int | None) -> None:
     if len(pattern) > MAX_REGEX:
         raise PatternError(source, f"{what}a regex is longer than {MAX_REGEX} characters", line)
     try:
-        re2.compile(pattern, regex_options())
+        compiled = re2.compile(pattern, regex_options())
     except re2.error as e:
         raise PatternError(
             source,
             f"{what}regex /{pattern}/ is not valid RE2 (no backreferences or lookaround): {e}",
             line,
         ) from e
+    if compiled.search("") is not None:
+        raise PatternError(
+            source,
+            f"{what}regex /{pattern}/ matches the empty string, so it would match every post",
+            line,
+        )
 
 
 def all_rules(packs: Iterable[Pack]) -> list[Rule]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from telethon.extensions import markdown
 from telethon.sessions import StringSession
 from telethon.tl import types
 
-from monitor.sandbox import media
+from monitor.sandbox import media, tl_objects
 from monitor.sandbox.crypto import ServerKey, generate_server_key
 from monitor.sandbox.rpc.sending import press_button
 from monitor.sandbox.rules import Fault, Rules, Scope
@@ -48,6 +49,7 @@ class Sandbox:
         )
         self._key_dir = key_dir
         self._key_path: Path | None = None
+        self._temp_dir: tempfile.TemporaryDirectory[str] | None = None
         self._clients: list[TelegramClient] = []
 
     async def __aenter__(self) -> Sandbox:
@@ -70,6 +72,8 @@ class Sandbox:
             if client.is_connected():
                 await client.disconnect()
         await self.server.stop()
+        if self._temp_dir is not None:
+            self._temp_dir.cleanup()
 
     @property
     def address(self) -> tuple[str, int]:
@@ -81,11 +85,12 @@ class Sandbox:
 
     @property
     def public_key_path(self) -> Path:
-        """A PEM file of the server's public key (written on first use)."""
+        """A PEM file of the server's public key (written on first use, in key_dir or a temp dir)."""
         if self._key_path is None:
-            import tempfile
-
-            directory = self._key_dir or Path(tempfile.mkdtemp(prefix="sandbox-key-"))
+            directory = self._key_dir
+            if directory is None:
+                self._temp_dir = tempfile.TemporaryDirectory(prefix="sandbox-key-")
+                directory = Path(self._temp_dir.name)
             self._key_path = directory / "server_key.pub.pem"
             self._key_path.write_bytes(self.server_key.public_pem)
         return self._key_path
@@ -161,8 +166,8 @@ class Sandbox:
             views=views if views is not None else 0,
             forwards=forwards,
             grouped_id=grouped_id,
-            fwd_from=_forward_header(forwarded_from, forwarded_post_id, when),
-            media=self._media(photo, document, when),
+            fwd_from=tl_objects.forward_header(forwarded_from, forwarded_post_id, when),
+            media=media.attach(self.world, when, self.dc_id, photo=photo, document=document),
         )
         return int(self.world.post(channel, message).id)
 
@@ -191,22 +196,6 @@ class Sandbox:
 
     def delete_posts(self, channel: Channel, message_ids: list[int]) -> None:
         self.world.delete_posts(channel, message_ids)
-
-    def _media(
-        self, photo: bytes | None, document: tuple[bytes, str, str] | None, when: datetime
-    ) -> Any:
-        if photo is not None:
-            item: Any = media.photo(photo, when, self.dc_id)
-            self.world.files[item.id] = photo
-        elif document is not None:
-            data, mime, name = document
-            item = media.document(
-                data, mime, [types.DocumentAttributeFilename(name)], when, self.dc_id
-            )
-            self.world.files[item.id] = data
-        else:
-            return None
-        return media.message_media(item)
 
     # --- private chats and bots ------------------------------------------------------------
 
@@ -257,11 +246,31 @@ class Sandbox:
         message: str = "INTERNAL",
         *,
         code: int = 400,
-        channel: str | int | None = None,
+        channel: Channel | str | int | None = None,
+        peer: Account | int | None = None,
         times: int | None = 1,
     ) -> Fault:
-        """Answer `method` with rpc_error(code, message), `times` times (None: until removed)."""
-        return self._fault(Fault(method, "error", code, message, channel=channel, times=times))
+        """Answer `method` with rpc_error(code, message), `times` times (None: until removed).
+
+        Only for calls about `channel` (a Channel, its id or its username) or `peer` (an account
+        or id) when given.
+        """
+        target: str | int | None = None
+        if isinstance(channel, Channel):
+            target = channel.id
+        elif isinstance(channel, int):
+            target = channel
+        elif isinstance(channel, str):
+            target = channel.lower().lstrip("@")
+        elif isinstance(peer, Account):
+            target = peer.id
+        elif peer is not None:
+            target = peer
+        return self._fault(Fault(method, "error", code, message, peer=target, times=times))
+
+    def block(self, user: Account, bot: Account) -> None:
+        """`user` blocks `bot`: the bot's sends to the user fail with USER_IS_BLOCKED."""
+        user.blocked.add(bot.id)
 
     def delay(self, method: str, seconds: float, *, times: int | None = 1) -> Fault:
         return self._fault(Fault(method, "delay", delay_s=seconds, times=times))
@@ -344,13 +353,3 @@ class Sandbox:
                 password=account.password,
             )
         return client
-
-
-def _forward_header(
-    source: Channel | None, post_id: int | None, when: datetime
-) -> types.MessageFwdHeader | None:
-    if source is None:
-        return None
-    return types.MessageFwdHeader(
-        date=when, from_id=types.PeerChannel(source.id), channel_post=post_id
-    )

@@ -25,9 +25,10 @@ logger = logging.getLogger(__name__)
 _PING = 0x7ABE77EC
 _PING_DELAY_DISCONNECT = 0xF3427B8C
 _MSGS_ACK = 0x62D6B459
-_SERVICE_IGNORED = frozenset(
-    {_MSGS_ACK, 0x7D861A08, 0xE7512126}
-)  # acks, state requests, destroy_session
+_MSGS_STATE_REQ = 0xDA69FB52
+_DESTROY_SESSION = 0xE7512126
+# Service messages that need no answer here: the sandbox never resends, so acks change nothing.
+_SERVICE_IGNORED = frozenset({_MSGS_ACK, _MSGS_STATE_REQ, _DESTROY_SESSION})
 
 
 class Connection:

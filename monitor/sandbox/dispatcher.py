@@ -46,8 +46,8 @@ def unwrap(request: Any) -> Any:
     return request
 
 
-def channel_keys(world: World, request: Any) -> tuple[str | int, ...]:
-    """Ids and usernames of the channel a request is about, for per-channel faults and limits."""
+def peer_keys(world: World, request: Any) -> tuple[str | int, ...]:
+    """Ids (and usernames) of the channel or user a request is about, for per-peer faults and limits."""
     if isinstance(getattr(request, "username", None), str):
         return (request.username.lower(),)
     for name in ("peer", "channel"):
@@ -101,7 +101,7 @@ class Dispatcher:
             return 500, "INTERNAL"
 
     async def _apply_rules(self, call: Call, request: Any) -> None:
-        keys = channel_keys(self.world, request)
+        keys = peer_keys(self.world, request)
         fault = self.rules.take_fault(call.method, keys)
         if fault is not None:
             if fault.kind == "crash":

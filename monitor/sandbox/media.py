@@ -9,6 +9,8 @@ from typing import Any
 
 from telethon.tl import types
 
+from monitor.sandbox.world import World
+
 
 def image_size(data: bytes) -> tuple[int, int]:
     """(width, height) of a PNG (from its IHDR) or JPEG (from its SOF marker); (0, 0) if unknown."""
@@ -25,7 +27,7 @@ def image_size(data: bytes) -> tuple[int, int]:
     return 0, 0
 
 
-def photo(data: bytes, date: datetime, dc_id: int) -> types.Photo:
+def new_photo(data: bytes, date: datetime, dc_id: int) -> types.Photo:
     width, height = image_size(data)
     return types.Photo(
         id=secrets.randbits(63),
@@ -37,7 +39,7 @@ def photo(data: bytes, date: datetime, dc_id: int) -> types.Photo:
     )
 
 
-def document(
+def new_document(
     data: bytes, mime_type: str, attributes: list[Any], date: datetime, dc_id: int
 ) -> types.Document:
     return types.Document(
@@ -50,6 +52,33 @@ def document(
         dc_id=dc_id,
         attributes=attributes,
     )
+
+
+def attach(
+    world: World,
+    date: datetime,
+    dc_id: int,
+    *,
+    photo: bytes | None = None,
+    document: tuple[bytes, str, str] | None = None,
+) -> Any:
+    """Store a photo, or a document given as (bytes, mime type, file name); its message media."""
+    if photo is not None:
+        return message_media(remember(world, photo, new_photo(photo, date, dc_id)))
+    if document is not None:
+        data, mime, name = document
+        attributes = [types.DocumentAttributeFilename(name)]
+        return message_media(
+            remember(world, data, new_document(data, mime, attributes, date, dc_id))
+        )
+    return None
+
+
+def remember(world: World, data: bytes, item: Any) -> Any:
+    """Keep `item` and its bytes, for downloads, reuse by id and tests."""
+    world.files[item.id] = data
+    world.media[item.id] = item
+    return item
 
 
 def message_media(item: types.Photo | types.Document) -> Any:

@@ -27,20 +27,23 @@ class RateRule:
 
 @dataclass
 class Fault:
-    """An injected failure for `method` (optionally only for one channel), `times` times (None: always)."""
+    """An injected failure for `method`, `times` times (None: always).
+
+    `peer` limits it to calls about one channel (username or id) or one user (id).
+    """
 
     method: str
     kind: FaultKind = "error"
     code: int = 400
     message: str = "INTERNAL"
     delay_s: float = 0.0
-    channel: str | int | None = None
+    peer: str | int | None = None
     times: int | None = 1
 
-    def matches(self, method: str, channel_keys: tuple[str | int, ...]) -> bool:
+    def matches(self, method: str, peer_keys: tuple[str | int, ...]) -> bool:
         if self.method not in (method, "*") or self.times == 0:
             return False
-        return self.channel is None or self.channel in channel_keys
+        return self.peer is None or self.peer in peer_keys
 
 
 def default_rules() -> list[RateRule]:
@@ -78,10 +81,10 @@ class Rules:
         self.rates = [r for r in self.rates if not (r.method == method and r.scope == scope)]
         self.rates.append(RateRule(method, limit, window_s, scope, bots_only))
 
-    def take_fault(self, method: str, channel_keys: tuple[str | int, ...]) -> Fault | None:
+    def take_fault(self, method: str, peer_keys: tuple[str | int, ...]) -> Fault | None:
         """The first matching fault, used up once."""
         for fault in self.faults:
-            if fault.matches(method, channel_keys):
+            if fault.matches(method, peer_keys):
                 if fault.times is not None:
                     fault.times -= 1
                 return fault

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from telethon.tl import types
@@ -92,3 +93,14 @@ def entities_of(
         channel(world.channels[i], viewer_id) for i in sorted(channel_ids) if i in world.channels
     ]
     return users, chats
+
+
+def forward_header(
+    source: Channel | None, post_id: int | None, when: datetime
+) -> types.MessageFwdHeader | None:
+    """fwd_from of a post forwarded from `source` (post `post_id`)."""
+    if source is None:
+        return None
+    return types.MessageFwdHeader(
+        date=when, from_id=types.PeerChannel(source.id), channel_post=post_id
+    )

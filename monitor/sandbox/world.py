@@ -7,7 +7,7 @@ pts, and hands it to `push` for delivery to connected clients.
 
 from __future__ import annotations
 
-import secrets
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -68,6 +68,8 @@ class Account:
     bot_token: str | None = None
     mailbox: Timeline = field(default_factory=Timeline)
     bot_commands: list[Any] = field(default_factory=list)
+    random_ids: set[int] = field(default_factory=set)  # of messages sent: a repeat is refused
+    blocked: set[int] = field(default_factory=set)
 
     @property
     def is_bot(self) -> bool:
@@ -103,6 +105,7 @@ class World:
         self.push: Push = push or (lambda account_id, update, skip_key: None)
         self.uploads: dict[tuple[int, int], dict[int, bytes]] = {}  # (account, file id) -> parts
         self.files: dict[int, bytes] = {}  # photo or document id -> content
+        self.media: dict[int, Any] = {}  # photo or document id -> types.Photo / types.Document
         self.sent: list[
             tuple[int, Any]
         ] = []  # (sender account, its copy as sent), every private send
@@ -115,7 +118,7 @@ class World:
     def add_account(self, first_name: str, **fields: Any) -> Account:
         account_id = fields.pop("account_id", None) or self._next_user_id
         self._next_user_id = max(self._next_user_id, account_id) + 1
-        account = Account(account_id, secrets.randbits(63), first_name, **fields)
+        account = Account(account_id, access_hash_for("user", account_id), first_name, **fields)
         self.accounts[account.id] = account
         return account
 
@@ -125,7 +128,12 @@ class World:
         channel_id = channel_id or self._next_channel_id
         self._next_channel_id = max(self._next_channel_id, channel_id) + 1
         channel = Channel(
-            channel_id, secrets.randbits(63), title, username, datetime.now(UTC), about
+            channel_id,
+            access_hash_for("channel", channel_id),
+            title,
+            username,
+            datetime.now(UTC),
+            about,
         )
         self.channels[channel.id] = channel
         return channel
@@ -202,28 +210,48 @@ class World:
     # --- private chats -------------------------------------------------------------------
 
     def send_private(
-        self, sender: Account, recipient: Account, message: Any, origin_key: int | None = None
+        self,
+        sender: Account,
+        recipient: Account,
+        message: Any,
+        origin_key: int | None = None,
+        reply_to: int | None = None,
     ) -> Any:
         """Store the sender's copy (returned) and the recipient's copy, each in its own mailbox.
 
         The sender's connection that sent it (`origin_key`) gets the update in its RPC result
-        instead of a push, as Telegram does.
+        instead of a push, as Telegram does. `reply_to` is the sender's id of the replied message.
         """
-        mine = self._deliver(sender, message, peer=recipient.id, out=True, origin_key=origin_key)
+        mine = self._deliver(
+            sender, message, peer=recipient.id, out=True, origin_key=origin_key, reply_to=reply_to
+        )
         self.sent.append((sender.id, mine))
         if recipient.id != sender.id:
-            theirs = self._deliver(recipient, message, peer=sender.id, out=False)
+            link = self.copies.get((sender.id, reply_to)) if reply_to else None
+            their_reply = link[1] if link and link[0] == recipient.id else None
+            theirs = self._deliver(
+                recipient, message, peer=sender.id, out=False, reply_to=their_reply
+            )
             self.copies[(sender.id, mine.id)] = (recipient.id, theirs.id)
             self.copies[(recipient.id, theirs.id)] = (sender.id, mine.id)
         return mine
 
     def _deliver(
-        self, owner: Account, template: Any, *, peer: int, out: bool, origin_key: int | None = None
+        self,
+        owner: Account,
+        template: Any,
+        *,
+        peer: int,
+        out: bool,
+        origin_key: int | None = None,
+        reply_to: int | None = None,
     ) -> Any:
         message = copy_message(template)
         message.id = owner.mailbox.take_id()
         message.peer_id = types.PeerUser(peer)
         message.out = out
+        if reply_to is not None:
+            message.reply_to = types.MessageReplyHeader(reply_to_msg_id=reply_to)
         owner.mailbox.messages[message.id] = message
         update = owner.mailbox.record(1, lambda pts, n: types.UpdateNewMessage(message, pts, n))
         self.push(owner.id, update, origin_key)
@@ -247,6 +275,12 @@ class World:
         )
         self.push(owner.id, update, origin_key)
         return update
+
+
+def access_hash_for(kind: str, entity_id: int) -> int:
+    """Stable across restarts, so that a client's stored (id, access_hash) keeps working."""
+    digest = hashlib.sha256(f"sandbox:{kind}:{entity_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
 
 
 def copy_message(message: Any) -> Any:

@@ -182,6 +182,37 @@ class AlertRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 0003 (bot): the Telegram random_id of the message carrying this alert, fixed before the
+    # first send so a resend after a crash is answered RANDOM_ID_DUPLICATE; shared by a batch.
+    random_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    # 0003 (bot): a sighting arrived after sending: the sent message must be edited
+    stale: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+
+class AlertSightingRow(Base):
+    """The same story seen in another channel: folded into an existing alert (0003, bot)."""
+
+    __tablename__ = "alert_sightings"
+    __table_args__ = (UniqueConstraint("alert_id", "post_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class InviteRow(Base):
+    """A one-time invite code; only its SHA-256 is stored (0003, bot)."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class DigestRow(Base):

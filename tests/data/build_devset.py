@@ -115,6 +115,7 @@ NEGATIVE = [
     "-1001117628569/59064",
     "-1001003313758/65229",
     "-1001100158992/74187",
+    "-1001117628569/58963",
 ]
 
 # Easy negatives: a fixed random sample of posts without any draft-related stem.

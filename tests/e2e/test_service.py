@@ -13,10 +13,12 @@ from monitor.channel_ref import parse_channel_ref
 from monitor.clock import SystemClock
 from monitor.config import Settings
 from monitor.errors import AlreadyRunningError, SessionDeadError
+from monitor.query import default_lemmatizer, parse_query
 from monitor.sandbox.api import API_HASH, API_ID, Sandbox
 from monitor.store.channels import ChannelRepo
 from monitor.store.engine import Database
 from monitor.store.posts import PostRepo
+from monitor.store.search import SearchRepo
 from tests.e2e.conftest import READER_PHONE, ReaderStack
 
 
@@ -68,6 +70,9 @@ async def test_run_polls_matches_and_stops_cleanly(
     assert post is not None
     hits = await posts.list_hits(post.id or 0)
     assert "summons" in {h.category for h in hits}  # the default packs, compiled by the service
+    # Indexed in the same transaction: searching another form of the word finds it.
+    page = await SearchRepo(database, default_lemmatizer()).search(parse_query("повістка"))
+    assert [r.post.message_id for r in page.results] == [message_id]
 
     with pytest.raises(AlreadyRunningError):  # a second process on the same session is refused
         await run_service(settings, SystemClock(), asyncio.Event())

@@ -134,3 +134,13 @@ def test_hits_table_for_the_demo_shows_posts_rules_and_tags() -> None:
         ("повестки", "bold black on yellow"),
         ("раздают", "bold black on yellow"),
     }
+
+
+def test_patterns_check_lists_homonyms_on_request(tmp_path: Path) -> None:
+    pack = tmp_path / "p.toml"
+    pack.write_text(
+        '[[rule]]\nid = "a"\ncategory = "deferment"\nmatch = "бронировать"\n', encoding="utf-8"
+    )
+    result = runner.invoke(app, ["patterns", "check", str(pack), "--homonyms"])
+    assert result.exit_code == 0
+    assert "homonym: 'бронированный' of 'бронировать' is also ru:бронированный" in result.stdout

@@ -171,3 +171,32 @@ def matcher_for_hypothesis(matcher: Matcher) -> Matcher:
 )
 def test_compile_expression(expression: str, text: str, matched: bool) -> None:
     assert bool(compile_expression(expression).find_hits(text)) is matched
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(max_size=80),
+    st.text(max_size=80),
+    st.sampled_from(["повестку", "ТЦК", "мобилизация", "повістки"]),
+)
+def test_any_text_around_a_keyword_gives_valid_spans(
+    matcher_for_hypothesis: Matcher, before: str, after: str, word: str
+) -> None:
+    text = f"{before} {word} {after}"
+    for hit in matcher_for_hypothesis.find_hits(text):
+        for span in hit.spans:
+            assert 0 <= span.start < span.end <= len(text)
+            assert text[span.start : span.end] == span.surface
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        ("Весняний призов розпочався", True),  # no і/ї/є/ґ, no ы/э/ъ: a tie lets it count
+        ("Призов та мобілізація", True),
+        ("Получите 100 призов и скидки", False),  # the Russian function word decides
+        ("Розыгрыш призов", False),
+    ],
+)
+def test_prizov_without_telling_letters(matcher: Matcher, text: str, matched: bool) -> None:
+    assert ("conscription" in {h.category for h in matcher.find_hits(text)}) is matched

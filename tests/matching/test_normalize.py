@@ -109,3 +109,15 @@ def test_obfuscated_words_normalize_back(pair: tuple[str, str]) -> None:
     word, variant = pair
     n = normalize(f"Сегодня {variant} снова")
     assert n.text.split()[1] == word
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=120))
+def test_offset_map_is_monotonic_and_in_range(text: str) -> None:
+    n = normalize(text)
+    if n.offsets is None:
+        assert len(n.text) == len(text)
+        return
+    assert len(n.offsets) == len(n.text)
+    assert all(0 <= o < len(text) for o in n.offsets)
+    assert list(n.offsets) == sorted(n.offsets)

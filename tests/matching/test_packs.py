@@ -54,6 +54,11 @@ def write(tmp_path: Path, text: str) -> Path:
             7,
             "used twice",
         ),
+        (
+            GOOD_RULE + '\n[[rule]]\nid = "t.two"\ncategory = "summons"\nmatch = "/a*/"\n',
+            10,
+            "empty string",
+        ),
         (GOOD_RULE + 'mathc = "опечатка"\n', 2, "unknown key 'mathc'"),
         (
             GOOD_RULE + '\n[[rule]]\nid = "Bad Id"\ncategory = "summons"\nmatch = "x"\n',
@@ -141,3 +146,20 @@ def test_a_pack_with_too_many_distinct_words_is_refused(
     pack = load_pack(write(tmp_path, GOOD_RULE.replace('"повестка"', '"a OR b OR c OR d"')))
     with pytest.raises(PatternError, match="more than 3 distinct words"):
         compile_matcher([pack])
+
+
+def test_a_post_full_of_near_candidates_is_fast() -> None:
+    matcher = compile_expression("(повестка NEAR/3 военкомат) NEAR/50 (повестка NEAR/3 военкомат)")
+    crowded = " ".join(["повестка"] * 350 + ["военкомат"] * 350)  # every pair overlaps
+    alternating = " ".join(["повестка военкомат"] * 350)
+    started = time.process_time()
+    assert matcher.find_hits(crowded) == []
+    assert matcher.find_hits(alternating)
+    assert time.process_time() - started < 5
+
+
+def test_near_finds_the_pair_among_many_occurrences() -> None:
+    matcher = compile_expression("повестка NEAR/1 военкомат")
+    text = " ".join(["повестка"] * 300 + ["слово"] * 10 + ["военкомат"] * 300)
+    assert not matcher.find_hits(text)
+    assert matcher.find_hits(text + " повестка")

@@ -51,7 +51,7 @@ async def test_bot_answers_start_with_buttons_and_handles_a_press(sandbox: Sandb
     bot_client = await sandbox.login(bot)
 
     async def on_start(event: Any) -> None:
-        await event.respond(
+        await event.reply(
             "Выберите:", buttons=[[Button.inline("Да", b"yes"), Button.inline("Нет", b"no")]]
         )
 
@@ -65,9 +65,10 @@ async def test_bot_answers_start_with_buttons_and_handles_a_press(sandbox: Sandb
     user_client = await sandbox.login(alice)
     replies = collect(user_client, events.NewMessage(incoming=True), lambda e: e.message)
     edits = collect(user_client, events.MessageEdited, lambda e: e.raw_text)
-    await user_client.send_message("draft_alert_bot", "/start")
+    start = await user_client.send_message("draft_alert_bot", "/start")
     reply = await asyncio.wait_for(replies.get(), 5)
     assert reply.raw_text == "Выберите:"
+    assert reply.reply_to_msg_id == start.id
     answer = await reply.click(text="Да")
     assert answer.message == "нажато yes"
     assert await asyncio.wait_for(edits.get(), 5) == "Спасибо"
@@ -114,7 +115,10 @@ async def test_bot_sends_a_png_photo_and_a_document(sandbox: Sandbox) -> None:
     )
     assert isinstance(photo_msg.media, types.MessageMediaPhoto)
     assert (photo_msg.media.photo.sizes[0].w, photo_msg.media.photo.sizes[0].h) == (3, 2)
-    photo, document = sandbox.sent_by(bot, alice)
+    again = await client.send_file(alice.id, photo_msg.media.photo)  # reuse, no new upload
+    assert again.media.photo.id == photo_msg.media.photo.id
+    photo, document, reused = sandbox.sent_by(bot, alice)
+    assert reused.media_bytes == png
     assert (photo.media, photo.media_bytes, photo.text) == ("photo", png, "График за неделю")
     assert (document.media, document.media_bytes) == ("document", b"id,text\n1,x\n")
 

@@ -10,6 +10,7 @@ from telethon import errors
 from telethon.tl import functions
 
 from monitor.sandbox.api import Sandbox
+from tests.sandbox.test_bots import _meet
 
 
 async def test_resolve_beyond_the_limit_raises_flood_wait(sandbox: Sandbox) -> None:
@@ -28,16 +29,15 @@ async def test_resolve_beyond_the_limit_raises_flood_wait(sandbox: Sandbox) -> N
 async def test_bot_sending_too_fast_into_one_chat_is_flood_waited(sandbox: Sandbox) -> None:
     bot = sandbox.create_bot("draft_alert_bot")
     alice = sandbox.create_user("+79990000001")
-    sandbox.set_rate("messages.sendMessage", 1, 1.0, "chat", bots_only=True)
+    sandbox.set_rate("messages.sendMessage", 1, 30.0, "chat", bots_only=True)
     client = await sandbox.login(bot)
-    from tests.sandbox.test_bots import _meet
-
     await _meet(sandbox, client, alice, bot)
     await client.send_message(alice.id, "первое")
     with pytest.raises(errors.FloodWaitError) as caught:
         await client.send_message(alice.id, "второе")
-    assert caught.value.seconds == 1
+    assert 25 <= caught.value.seconds <= 30
     assert [m.text for m in sandbox.sent_by(bot, alice)] == ["первое"]
+    assert sandbox.flood_waits() == 1
 
 
 @pytest.mark.parametrize(
@@ -69,7 +69,7 @@ async def test_a_crash_inside_a_handler_is_an_internal_error_and_the_connection_
     sandbox: Sandbox, caplog: pytest.LogCaptureFixture
 ) -> None:
     sandbox.create_channel("news_ru", "Новости")
-    client = await sandbox.login(sandbox.create_user("+79990000001"), request_retries=1)
+    client = await sandbox.login(sandbox.create_user("+79990000001"), request_retries=0)
     connections_before = set(sandbox.server.connections)
     get_me_before = sandbox.calls("users.getUsers")
     sandbox.crash("contacts.resolveUsername", times=None)
@@ -100,3 +100,21 @@ async def test_delay_and_dropped_connection_recover(sandbox: Sandbox) -> None:
     sandbox.drop("messages.getHistory")
     assert [m.raw_text for m in await client.get_messages("news_ru", limit=5)] == ["пост"]
     assert sandbox.calls("messages.getHistory") >= 3
+
+
+async def test_blocked_bot_and_per_user_faults(sandbox: Sandbox) -> None:
+    bot = sandbox.create_bot("draft_alert_bot")
+    alice = sandbox.create_user("+79990000001")
+    bob = sandbox.create_user("+79990000002")
+    client = await sandbox.login(bot)
+    await _meet(sandbox, client, alice, bot)
+    await _meet(sandbox, client, bob, bot)
+    sandbox.block(alice, bot)
+    with pytest.raises(errors.UserIsBlockedError):
+        await client.send_message(alice.id, "алерт")
+    sandbox.fail("messages.sendMessage", "PEER_ID_INVALID", peer=bob)
+    with pytest.raises(errors.PeerIdInvalidError):
+        await client.send_message(bob.id, "алерт")
+    await client.send_message(bob.id, "алерт")
+    assert [m.text for m in sandbox.received_by(bob, bot)] == ["алерт"]
+    assert sandbox.received_by(alice, bot) == []

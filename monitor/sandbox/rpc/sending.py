@@ -24,6 +24,8 @@ def _recipient(call: Call, peer: Any) -> tuple[Account, Account]:
     target = tl_objects.input_peer(call.world, peer, me)
     if not isinstance(target, Account):
         raise RpcError(403, "CHAT_WRITE_FORBIDDEN")
+    if me.id in target.blocked:
+        raise RpcError(400, "USER_IS_BLOCKED")
     return me, target
 
 
@@ -35,6 +37,10 @@ def _updates(call: Call, me: Account, updates: list[Any]) -> types.Updates:
 
 def _send(call: Call, request: Any, text: str, message_media: Any = None) -> types.Updates:
     me, target = _recipient(call, request.peer)
+    # Telegram refuses a random_id the sender already used: a resend after a lost answer.
+    if request.random_id in me.random_ids:
+        raise RpcError(400, "RANDOM_ID_DUPLICATE")
+    me.random_ids.add(request.random_id)
     message = types.Message(
         id=0,
         peer_id=types.PeerUser(target.id),
@@ -44,7 +50,11 @@ def _send(call: Call, request: Any, text: str, message_media: Any = None) -> typ
         reply_markup=request.reply_markup,
         media=message_media,
     )
-    mine = call.world.send_private(me, target, message, origin_key=call.auth_key_id)
+    reply = request.reply_to
+    reply_to = reply.reply_to_msg_id if isinstance(reply, types.InputReplyToMessage) else None
+    mine = call.world.send_private(
+        me, target, message, origin_key=call.auth_key_id, reply_to=reply_to
+    )
     new = next(
         e.update for e in reversed(me.mailbox.log) if getattr(e.update, "message", None) is mine
     )
@@ -62,18 +72,28 @@ def send_message(call: Call, request: Any) -> types.Updates:
 def send_media(call: Call, request: Any) -> types.Updates:
     if len(request.message) > MAX_CAPTION:
         raise RpcError(400, "MEDIA_CAPTION_TOO_LONG")
-    uploaded = request.media
+    return _send(
+        call, request, request.message, media.message_media(_media_item(call, request.media))
+    )
+
+
+def _media_item(call: Call, wanted: Any) -> Any:
+    """A new photo or document from uploaded parts, or one already sent (by id)."""
     now = datetime.now(UTC)
-    if isinstance(uploaded, types.InputMediaUploadedPhoto):
-        data = assemble(call, uploaded.file)
-        item: Any = media.photo(data, now, call.dc_id)
-    elif isinstance(uploaded, types.InputMediaUploadedDocument):
-        data = assemble(call, uploaded.file)
-        item = media.document(data, uploaded.mime_type, list(uploaded.attributes), now, call.dc_id)
+    if isinstance(wanted, types.InputMediaUploadedPhoto):
+        data = assemble(call, wanted.file)
+        item: Any = media.new_photo(data, now, call.dc_id)
+    elif isinstance(wanted, types.InputMediaUploadedDocument):
+        data = assemble(call, wanted.file)
+        item = media.new_document(data, wanted.mime_type, list(wanted.attributes), now, call.dc_id)
+    elif isinstance(wanted, types.InputMediaPhoto | types.InputMediaDocument):
+        item = call.world.media.get(getattr(wanted.id, "id", 0))
+        if item is None or item.access_hash != wanted.id.access_hash:
+            raise RpcError(400, "MEDIA_INVALID")
+        return item
     else:
         raise RpcError(400, "MEDIA_INVALID")
-    call.world.files[item.id] = data
-    return _send(call, request, request.message, media.message_media(item))
+    return media.remember(call.world, data, item)
 
 
 def edit_message(call: Call, request: Any) -> types.Updates:

@@ -1,0 +1,218 @@
+"""Subscriber repository: who talks to the bot, what they subscribed to, invite codes (does I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from monitor.domain import Role, Subscriber, SubscriberStatus, Subscription, SubscriptionKind
+from monitor.errors import NotFoundError
+from monitor.store.engine import Database
+from monitor.store.schema import InviteRow, SubscriberRow, SubscriptionRow
+
+
+def subscriber_from_row(row: SubscriberRow) -> Subscriber:
+    return Subscriber(
+        id=row.id,
+        telegram_user_id=row.telegram_user_id,
+        role=Role(row.role),
+        status=SubscriberStatus(row.status),
+        timezone=row.timezone,
+        username=row.username,
+        display_name=row.display_name,
+        muted_until=row.muted_until,
+        created_at=row.created_at,
+    )
+
+
+def subscription_from_row(row: SubscriptionRow) -> Subscription:
+    return Subscription(
+        id=row.id,
+        subscriber_id=row.subscriber_id,
+        kind=SubscriptionKind(row.kind),
+        value=row.value,
+        channels=tuple(row.channels or ()),
+    )
+
+
+class SubscriberRepo:
+    """Subscribers by Telegram user id; their subscriptions; one-time invites (hashes only)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def register(
+        self,
+        telegram_user_id: int,
+        *,
+        username: str | None,
+        display_name: str,
+        is_admin: bool,
+        timezone: str,
+        now: datetime,
+    ) -> Subscriber:
+        """The subscriber behind a /start: new users are pending, admins approved, and a user
+        who had blocked the bot (inactive) is approved again. Blocked and denied stay so."""
+        async with self._db.write.begin() as session:
+            row = await session.scalar(
+                select(SubscriberRow).where(SubscriberRow.telegram_user_id == telegram_user_id)
+            )
+            if row is None:
+                row = SubscriberRow(
+                    telegram_user_id=telegram_user_id,
+                    role=Role.ANALYST.value,
+                    status=SubscriberStatus.PENDING.value,
+                    timezone=timezone,
+                    created_at=now,
+                )
+                session.add(row)
+            row.username = username
+            row.display_name = display_name[:255]
+            if row.status == SubscriberStatus.INACTIVE.value:
+                row.status = SubscriberStatus.APPROVED.value
+            if is_admin:
+                row.role = Role.ADMIN.value
+                row.status = SubscriberStatus.APPROVED.value
+            await session.flush()
+            return subscriber_from_row(row)
+
+    async def find_subscriber(self, telegram_user_id: int) -> Subscriber | None:
+        async with self._db.read() as session:
+            row = await session.scalar(
+                select(SubscriberRow).where(SubscriberRow.telegram_user_id == telegram_user_id)
+            )
+            return subscriber_from_row(row) if row else None
+
+    async def get_subscriber(self, telegram_user_id: int) -> Subscriber:
+        found = await self.find_subscriber(telegram_user_id)
+        if found is None:
+            raise NotFoundError("subscriber", telegram_user_id)
+        return found
+
+    async def find_by_username(self, username: str) -> Subscriber | None:
+        async with self._db.read() as session:
+            row = await session.scalar(
+                select(SubscriberRow).where(
+                    func.lower(SubscriberRow.username) == username.removeprefix("@").lower()
+                )
+            )
+            return subscriber_from_row(row) if row else None
+
+    async def list_subscribers(self, *, status: SubscriberStatus | None = None) -> list[Subscriber]:
+        async with self._db.read() as session:
+            stmt = select(SubscriberRow).order_by(SubscriberRow.id)
+            if status is not None:
+                stmt = stmt.where(SubscriberRow.status == status.value)
+            return [subscriber_from_row(r) for r in await session.scalars(stmt)]
+
+    async def set_status(self, telegram_user_id: int, status: SubscriberStatus) -> Subscriber:
+        return await self._set(telegram_user_id, status=status.value)
+
+    async def set_role(self, telegram_user_id: int, role: Role) -> Subscriber:
+        return await self._set(telegram_user_id, role=role.value)
+
+    async def set_timezone(self, telegram_user_id: int, timezone: str) -> Subscriber:
+        return await self._set(telegram_user_id, timezone=timezone)
+
+    async def set_muted_until(self, telegram_user_id: int, until: datetime | None) -> Subscriber:
+        return await self._set(telegram_user_id, muted_until=until)
+
+    async def _set(self, telegram_user_id: int, **values: object) -> Subscriber:
+        async with self._db.write.begin() as session:
+            row = await session.scalar(
+                select(SubscriberRow).where(SubscriberRow.telegram_user_id == telegram_user_id)
+            )
+            if row is None:
+                raise NotFoundError("subscriber", telegram_user_id)
+            for name, value in values.items():
+                setattr(row, name, value)
+            await session.flush()
+            return subscriber_from_row(row)
+
+    # --- subscriptions ---------------------------------------------------------------------
+
+    async def save_subscription(
+        self,
+        subscriber_id: int,
+        kind: SubscriptionKind,
+        value: str,
+        channels: Sequence[str],
+        *,
+        now: datetime,
+    ) -> Subscription:
+        """Subscribe; subscribing to the same thing again replaces its channel list."""
+        async with self._db.write.begin() as session:
+            row = await session.scalar(
+                select(SubscriptionRow).where(
+                    SubscriptionRow.subscriber_id == subscriber_id,
+                    SubscriptionRow.kind == kind.value,
+                    SubscriptionRow.value == value,
+                )
+            )
+            if row is None:
+                row = SubscriptionRow(
+                    subscriber_id=subscriber_id, kind=kind.value, value=value, created_at=now
+                )
+                session.add(row)
+            row.channels = list(channels)
+            await session.flush()
+            return subscription_from_row(row)
+
+    async def list_subscriptions(self, subscriber_id: int) -> list[Subscription]:
+        async with self._db.read() as session:
+            rows = await session.scalars(
+                select(SubscriptionRow)
+                .where(SubscriptionRow.subscriber_id == subscriber_id)
+                .order_by(SubscriptionRow.id)
+            )
+            return [subscription_from_row(r) for r in rows]
+
+    async def delete_subscription(self, subscriber_id: int, key: str) -> Subscription:
+        """Remove one subscription by its number (as /subscriptions lists it) or its value."""
+        async with self._db.write.begin() as session:
+            stmt = select(SubscriptionRow).where(SubscriptionRow.subscriber_id == subscriber_id)
+            if key.isdigit():
+                stmt = stmt.where(SubscriptionRow.id == int(key))
+            else:
+                stmt = stmt.where(SubscriptionRow.value == key)
+            row = await session.scalar(stmt.limit(1))
+            if row is None:
+                raise NotFoundError("subscription", key)
+            found = subscription_from_row(row)
+            await session.delete(row)
+            return found
+
+    async def count_subscriptions(self) -> int:
+        async with self._db.read() as session:
+            return int(await session.scalar(select(func.count(SubscriptionRow.id))) or 0)
+
+    # --- invites ---------------------------------------------------------------------------
+
+    async def save_invite(
+        self, code_hash: str, *, created_by: int, now: datetime, expires_at: datetime
+    ) -> None:
+        async with self._db.write.begin() as session:
+            session.add(
+                InviteRow(
+                    code_hash=code_hash,
+                    created_by=created_by,
+                    created_at=now,
+                    expires_at=expires_at,
+                )
+            )
+
+    async def redeem_invite(self, code_hash: str, telegram_user_id: int, *, now: datetime) -> bool:
+        """Use up an unexpired, unused invite; False when there is none (already used, expired)."""
+        async with self._db.write.begin() as session:
+            result = await session.execute(
+                update(InviteRow)
+                .where(
+                    InviteRow.code_hash == code_hash,
+                    InviteRow.used_by.is_(None),
+                    InviteRow.expires_at > now,
+                )
+                .values(used_by=telegram_user_id, used_at=now)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]

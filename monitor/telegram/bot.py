@@ -1,0 +1,220 @@
+"""The bot's Telegram side: logs in with the bot token on its own session, turns private messages
+and button presses into Conversation calls, sends the replies through the shared send gate
+(Telethon only; its types stop here)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from telethon import TelegramClient, events, functions, types
+
+from monitor.alerts import DeliveryConfig, DeliveryWorker
+from monitor.clock import Clock
+from monitor.collector import OperatorEvents
+from monitor.commands import HELP
+from monitor.config import Settings
+from monitor.conversation import Caller, ChannelControl, Conversation, Reply
+from monitor.delivery import make_expression_hits
+from monitor.errors import ConfigError, ConfigProblem, DraftwatchError
+from monitor.handlers import Stores
+from monitor.health import HealthNotifier, ReaderEvents
+from monitor.matching import Matcher
+from monitor.ratelimit import SendLimiter
+from monitor.store.channels import ChannelRepo
+from monitor.store.deliveries import DeliveryRepo
+from monitor.store.engine import Database
+from monitor.store.subscribers import SubscriberRepo
+from monitor.telegram.connect import make_client_from_settings
+from monitor.telegram.sender import TelethonSender, bot_client_options
+
+logger = logging.getLogger(__name__)
+
+
+class BotFrontDesk:
+    """Registers the handlers on a bot client; every reply goes through the SendLimiter."""
+
+    def __init__(
+        self,
+        client: TelegramClient,
+        conversation: Conversation,
+        sender: TelethonSender,
+        limiter: SendLimiter,
+        clock: Clock,
+    ) -> None:
+        self._client = client
+        self._conversation = conversation
+        self._sender = sender
+        self._limiter = limiter
+        self._clock = clock
+
+    def install(self) -> None:
+        self._client.add_event_handler(
+            self._on_message, events.NewMessage(incoming=True, func=lambda e: e.is_private)
+        )
+        self._client.add_event_handler(self._on_button, events.CallbackQuery())
+
+    async def publish_commands(self) -> None:
+        """The command menu Telegram shows; a server without it only costs a log line."""
+        commands = [types.BotCommand(name, what[:256]) for name, (_, what, _) in HELP.items()]
+        try:
+            await self._client(
+                functions.bots.SetBotCommandsRequest(types.BotCommandScopeDefault(), "", commands)
+            )
+        except Exception as e:  # optional nicety: never stops the bot (house rule 8)
+            logger.warning("could not publish the command menu: %s", e)
+
+    async def _on_message(self, event: Any) -> None:
+        try:
+            caller = await _caller(event)
+            if caller is None or not event.raw_text:
+                return
+            replies = await self._conversation.handle(caller, event.raw_text, now=self._clock.now())
+            await self.send(replies)
+        except Exception:  # one bad message never stops the bot (house rule 8)
+            logger.exception("handling a message failed chat=%s", event.chat_id)
+        finally:
+            # Telethon caches the writer's access hash in the session but commits it only on
+            # save(): commit now, or a killed process forgets whom it can write to.
+            self._client.session.save()
+
+    async def _on_button(self, event: Any) -> None:
+        try:
+            caller = await _caller(event)
+            if caller is None:
+                return
+            data = (event.data or b"").decode(errors="replace")
+            answer, replies = await self._conversation.press(caller, data, now=self._clock.now())
+            await event.answer(answer)
+            if answer.startswith(("Approved", "Denied")):
+                message = await event.get_message()
+                await self._limiter.acquire(event.chat_id)
+                await event.edit(f"{message.message}\n\n→ {answer}", parse_mode=None, buttons=None)
+            await self.send(replies)
+        except Exception:  # one bad press never stops the bot (house rule 8)
+            logger.exception("handling a button failed user=%s", getattr(event, "sender_id", None))
+
+    async def send(self, replies: Sequence[Reply]) -> None:
+        """Send replies one by one through the gate; one failed reply does not stop the rest."""
+        for reply in replies:
+            buttons = [[(b.text, b.data) for b in row] for row in reply.buttons]
+            try:
+                await self._limiter.acquire(reply.chat_id)
+                await self._sender.send_with_buttons(reply.chat_id, reply.html, buttons)
+            except DraftwatchError as e:
+                logger.warning("reply not sent chat=%d: %s", reply.chat_id, e)
+
+    async def notify(self, chat_id: int, html: str) -> None:
+        """For the health notifier: one message to one admin, through the gate."""
+        await self.send([Reply(chat_id, html)])
+
+
+async def _caller(event: Any) -> Caller | None:
+    sender = await event.get_sender()
+    if not isinstance(sender, types.User) or sender.bot:
+        return None
+    name = " ".join(p for p in (sender.first_name, sender.last_name) if p)
+    return Caller(int(sender.id), sender.username, name)
+
+
+@dataclass
+class BotRuntime:
+    """The bot's parts, alive together: the client, its front desk, the worker, health notices."""
+
+    client: TelegramClient
+    desk: BotFrontDesk
+    worker: DeliveryWorker
+    health: HealthNotifier
+
+    async def run(self) -> None:
+        """Answer commands and deliver alerts until cancelled or disconnected."""
+        worker = asyncio.create_task(self.worker.run(), name="delivery-worker")
+        try:
+            await self.client.run_until_disconnected()
+        finally:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+
+    async def stop(self) -> None:
+        await self.client.disconnect()
+
+    def reader_events(self) -> OperatorEvents:
+        """OperatorEvents for the reader's Collector: flood waits, lost channels, dead session."""
+        return ReaderEvents(self.health)
+
+
+async def start_bot(
+    settings: Settings,
+    db: Database,
+    matcher: Matcher,
+    clock: Clock,
+    *,
+    channel_control: ChannelControl | None = None,
+    delivery: DeliveryConfig | None = None,
+    client: TelegramClient | None = None,
+) -> BotRuntime:
+    """Log the bot in on its own session (or take a started `client`) and wire everything.
+
+    Raises ConfigError when BOT_SESSION belongs to a user account: never share the reader's.
+    """
+    client = client or await _logged_in(settings)
+    me = await client.get_me()
+    if not getattr(me, "bot", False):
+        await client.disconnect()
+        raise ConfigError(
+            [ConfigProblem("BOT_SESSION", "belongs to a user account: give the bot its own file")]
+        )
+    runtime = _wire(settings, db, matcher, clock, client, channel_control, delivery)
+    runtime.desk.install()
+    await runtime.desk.publish_commands()
+    logger.info("bot started id=%s username=%s", me.id, me.username)
+    return runtime
+
+
+async def _logged_in(settings: Settings) -> TelegramClient:
+    client = make_client_from_settings(settings, settings.bot_session, **bot_client_options())
+    await client.start(bot_token=settings.bot_token)
+    return client
+
+
+def _wire(
+    settings: Settings,
+    db: Database,
+    matcher: Matcher,
+    clock: Clock,
+    client: TelegramClient,
+    channel_control: ChannelControl | None,
+    delivery: DeliveryConfig | None,
+) -> BotRuntime:
+    config = delivery or DeliveryConfig()
+    limiter = SendLimiter(
+        clock, overall_per_s=config.overall_per_s, per_chat_per_s=config.per_chat_per_s
+    )
+    sender = TelethonSender(client)
+    stores = Stores(SubscriberRepo(db), DeliveryRepo(db), ChannelRepo(db))
+    conversation = Conversation(
+        stores,
+        matcher,
+        admin_ids=settings.admin_ids,
+        default_timezone=settings.timezone,
+        channel_control=channel_control,
+    )
+    desk = BotFrontDesk(client, conversation, sender, limiter, clock)
+    health = HealthNotifier(
+        desk.notify, settings.admin_ids, clock, flood_wait_alert_s=settings.flood_wait_alert_s
+    )
+    worker = DeliveryWorker(
+        stores.deliveries,
+        sender,
+        clock,
+        config,
+        limiter=limiter,
+        expression_hits=make_expression_hits(),
+        on_flood_wait=health.flood_wait,
+    )
+    return BotRuntime(client, desk, worker, health)

@@ -1,0 +1,196 @@
+"""The bot end to end: the real Telethon bot client and analysts through the sandbox, the real
+reader (Collector) feeding a migrated archive with the outbox hook, the real pattern packs."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from telethon import TelegramClient, events
+
+from monitor.alerts import DeliveryConfig
+from monitor.channel_ref import parse_channel_ref
+from monitor.clock import SystemClock
+from monitor.collector import Collector
+from monitor.config import Settings
+from monitor.delivery import make_expression_hits
+from monitor.domain import Channel, SubscriberStatus, SubscriptionKind
+from monitor.ingest import Ingest
+from monitor.matching import Matcher
+from monitor.sandbox.api import Sandbox
+from monitor.sandbox.world import Account
+from monitor.sandbox.world import Channel as SandboxChannel
+from monitor.store.channels import ChannelRepo
+from monitor.store.deliveries import DeliveryRepo
+from monitor.store.engine import Database
+from monitor.store.outbox import make_outbox_hook
+from monitor.store.posts import PostRepo
+from monitor.store.subscribers import SubscriberRepo
+from monitor.telegram.bot import BotRuntime, start_bot
+from monitor.telegram.live import LiveFeed
+from monitor.telegram.reader import ChannelReader
+from monitor.telegram.sender import bot_client_options
+from tests.e2e.conftest import FAST
+
+BOT_USERNAME = "draftwatch_test_bot"
+
+
+class CollectorChannels:
+    """The reader side's ChannelControl, as the app wires it: /addchannel -> Collector.add."""
+
+    def __init__(self, collector: Collector) -> None:
+        self._collector = collector
+
+    async def add_channel(self, ref: str, *, now: datetime) -> Channel:
+        channel, _ = await self._collector.add(parse_channel_ref(ref))
+        return channel
+
+    async def remove_channel(self, ref: str, *, now: datetime) -> Channel:
+        return await self._collector.remove(parse_channel_ref(ref))
+
+
+async def eventually(check: Callable[[], bool], *, within: float = 15.0, what: str = "") -> float:
+    """Wait until `check()` holds; returns the seconds it took, fails after `within` seconds."""
+    start = time.monotonic()
+    while not check():
+        if time.monotonic() - start > within:
+            raise AssertionError(f"timed out after {within} s waiting for {what or check}")
+        await asyncio.sleep(0.02)
+    return time.monotonic() - start
+
+
+@dataclass
+class Analyst:
+    """A real Telethon user client that writes to the bot and records what it receives."""
+
+    account: Account
+    client: TelegramClient
+    inbox: list[tuple[float, str, Any]] = field(default_factory=list)
+
+    @classmethod
+    async def login(
+        cls, sandbox: Sandbox, phone: str, name: str, account: Account | None = None
+    ) -> Analyst:
+        account = account or sandbox.create_user(phone, first_name=name, username=name.lower())
+        client = await sandbox.login(account)
+        analyst = cls(account, client)
+
+        async def on_message(event: Any) -> None:
+            analyst.inbox.append((time.monotonic(), event.raw_text, event.message))
+
+        client.add_event_handler(on_message, events.NewMessage(incoming=True))
+        return analyst
+
+    async def say(self, text: str) -> None:
+        await self.client.send_message(BOT_USERNAME, text)
+
+    def texts(self) -> list[str]:
+        return [text for _, text, _ in self.inbox]
+
+
+@dataclass
+class BotStack:
+    sandbox: Sandbox
+    database: Database
+    matcher: Matcher
+    bot_account: Account
+    admin: Account
+    collector: Collector
+    runtime: BotRuntime
+    task: asyncio.Task[None]
+
+    @property
+    def deliveries(self) -> DeliveryRepo:
+        return DeliveryRepo(self.database)
+
+    async def analysts(self, count: int, *subscriptions: str) -> list[Analyst]:
+        """Approved analysts with real clients, each subscribed (category names), known to the bot."""
+        repo = SubscriberRepo(self.database)
+        out = []
+        for n in range(count):
+            name = f"Analyst{n}"
+            account = self.sandbox.create_user(
+                f"+38063{n:07d}", first_name=name, username=f"a{n}_x"
+            )
+            sub = await repo.register(
+                account.id, username=account.username, display_name=name, is_admin=False,
+                timezone="Europe/Kyiv", now=datetime.now(UTC),
+            )  # fmt: skip
+            assert sub.id is not None
+            await repo.set_status(account.id, SubscriberStatus.APPROVED)
+            for category in subscriptions:
+                await repo.save_subscription(
+                    sub.id, SubscriptionKind.CATEGORY, category, [], now=datetime.now(UTC)
+                )
+            analyst = await Analyst.login(self.sandbox, "", name, account=account)
+            await analyst.say("/start")
+            out.append(analyst)
+        for analyst in out:
+            await eventually(lambda a=analyst: bool(a.inbox), what="welcome")  # type: ignore[misc]
+        return out
+
+    async def watch(self, username: str, title: str, *, join: bool = False) -> SandboxChannel:
+        channel = self.sandbox.create_channel(username, title)
+        watched, _ = await self.collector.add(parse_channel_ref(f"@{username}"))
+        if join:  # its posts then arrive live, without waiting for a poll
+            await self.collector.reader.join(watched)
+        return channel
+
+    async def read(self, channel: SandboxChannel, message_id: int) -> None:
+        """Poll until the reader has stored this post (a channel is polled when it is due)."""
+        posts = PostRepo(self.database)
+        for _ in range(100):
+            await self.collector.poll_cycle()
+            if await posts.find_post(channel.id, message_id) is not None:
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"post {message_id} of @{channel.username} was never stored")
+
+    async def stop(self) -> None:
+        self.task.cancel()
+        await self.runtime.stop()
+        await asyncio.gather(self.task, return_exceptions=True)
+
+
+async def start_stack(
+    sandbox: Sandbox,
+    database: Database,
+    matcher: Matcher,
+    tmp_path: Path,
+    *,
+    delivery: DeliveryConfig | None = None,
+    flood_wait_alert_s: int = 3600,
+) -> BotStack:
+    bot_account = sandbox.create_bot(BOT_USERNAME)
+    admin = sandbox.create_user("+380500000001", first_name="Admin", username="admin_user")
+    reader_account = sandbox.create_user("+380500000002", first_name="Reader")
+    reader_client = await sandbox.login(reader_account, str(tmp_path / "reader.session"))
+    posts = PostRepo(database)
+    ingest = Ingest(posts, matcher.find_hits, hooks=[make_outbox_hook(make_expression_hits())])
+    clock = SystemClock()
+    collector = Collector(
+        ChannelReader(reader_client), ChannelRepo(database), posts, ingest, FAST, clock
+    )
+    LiveFeed(reader_client, collector.on_live_post, collector.on_live_deletion).attach()
+    bot_client = await sandbox.login(
+        bot_account, str(tmp_path / "bot.session"), **bot_client_options()
+    )
+    settings = Settings(
+        admin_ids=(admin.id,), timezone="Europe/Kyiv", flood_wait_alert_s=flood_wait_alert_s
+    )
+    runtime = await start_bot(
+        settings,
+        database,
+        matcher,
+        clock,
+        channel_control=CollectorChannels(collector),
+        delivery=delivery or DeliveryConfig(idle_s=0.1),
+        client=bot_client,
+    )
+    task = asyncio.create_task(runtime.run())
+    return BotStack(sandbox, database, matcher, bot_account, admin, collector, runtime, task)

@@ -1,0 +1,30 @@
+"""`make demo` as a newcomer runs it: the whole pipeline, real output, exit 0."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.e2e.standalone import BOT
+
+
+def test_the_demo_catches_the_draft_notices_and_spares_the_false_friends(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, BOT, "demo", "--state-dir", str(tmp_path / "demo")],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": "200", "HOME": str(tmp_path)},
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert out.count(" HIT ") == 7
+    assert "Повестка дня городского совета" in out  # shown as a plain post, not a hit
+    assert "HIT" not in next(
+        line for line in out.splitlines() if "Повестка дня городского совета" in line
+    )
+    assert "posts stored          │    19" in out
+    assert "draftwatch stopped (exit 0)" in out

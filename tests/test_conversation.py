@@ -1,0 +1,198 @@
+"""The bot's answers on a real archive and the real pattern packs: access control and commands."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from monitor.conversation import Caller, Conversation, Reply
+from monitor.domain import Channel, SubscriberStatus, SubscriptionKind
+from monitor.errors import NotFoundError
+from monitor.handlers import Stores
+from monitor.matching import Matcher, compile_matcher, load_default_packs
+from monitor.store.channels import ChannelRepo
+from monitor.store.deliveries import DeliveryRepo
+from monitor.store.engine import Database
+from monitor.store.subscribers import SubscriberRepo
+from tests.conftest import NOW
+
+ADMIN = Caller(900, "boss", "Admin")
+OKSANA = Caller(501, "oksana", "Оксана")
+STRANGER = Caller(666, None, "Stranger")
+
+
+@pytest.fixture(scope="session")
+def matcher() -> Matcher:
+    return compile_matcher(load_default_packs())
+
+
+class FakeChannelControl:
+    """Our own ChannelControl interface, as the reader side will implement it."""
+
+    def __init__(self, repo: ChannelRepo) -> None:
+        self.repo = repo
+
+    async def add_channel(self, ref: str, *, now: datetime) -> Channel:
+        return await self.repo.upsert_channel(
+            Channel(telegram_id=4242, title="Мелитополь сегодня", username=ref.lstrip("@")),
+            now=now,
+        )
+
+    async def remove_channel(self, ref: str, *, now: datetime) -> Channel:
+        raise NotFoundError("channel", ref)
+
+
+@pytest.fixture
+def bot(database: Database, matcher: Matcher) -> Conversation:
+    channels = ChannelRepo(database)
+    stores = Stores(SubscriberRepo(database), DeliveryRepo(database), channels)
+    return Conversation(
+        stores,
+        matcher,
+        admin_ids=[ADMIN.user_id],
+        default_timezone="Europe/Kyiv",
+        channel_control=FakeChannelControl(channels),
+    )
+
+
+async def say(bot: Conversation, caller: Caller, text: str) -> list[Reply]:
+    return await bot.handle(caller, text, now=NOW)
+
+
+async def approved(bot: Conversation, caller: Caller) -> None:
+    await say(bot, ADMIN, "/start")
+    await say(bot, caller, "/start")
+    answer, _ = await bot.press(ADMIN, f"approve:{caller.user_id}", now=NOW)
+    assert answer.startswith("Approved")
+
+
+async def test_a_strangers_start_asks_the_admins_with_buttons(bot: Conversation) -> None:
+    await say(bot, ADMIN, "/start")
+    out = await say(bot, OKSANA, "/start")
+    assert [r.chat_id for r in out] == [OKSANA.user_id, ADMIN.user_id]
+    assert "sent to the admins" in out[0].html
+    assert "Access request from Оксана @oksana" in out[1].html
+    assert [b.data for b in out[1].buttons[0]] == ["approve:501", "deny:501"]
+    assert [r.chat_id for r in await say(bot, OKSANA, "/start")] == [OKSANA.user_id]  # no spam
+
+
+async def test_an_unapproved_users_commands_do_nothing(bot: Conversation) -> None:
+    assert await say(bot, STRANGER, "/subscribe summons") == []
+    await say(bot, STRANGER, "/start")
+    assert await say(bot, STRANGER, "/subscribe summons") == []
+    assert await say(bot, STRANGER, "/help") == []
+
+
+async def test_approval_by_button_welcomes_the_user(bot: Conversation) -> None:
+    await say(bot, ADMIN, "/start")
+    await say(bot, OKSANA, "/start")
+    answer, out = await bot.press(ADMIN, "approve:501", now=NOW)
+    assert answer == "Approved Оксана."
+    assert out[0].chat_id == OKSANA.user_id
+    assert "/subscribe" in out[0].html
+    assert "/block" not in out[0].html  # admin commands are not shown to analysts
+    again, _ = await bot.press(ADMIN, "deny:501", now=NOW)
+    assert again == "Already decided: approved."
+
+
+async def test_only_admins_can_press_and_denied_users_get_nothing(bot: Conversation) -> None:
+    await approved(bot, OKSANA)
+    await say(bot, STRANGER, "/start")
+    answer, out = await bot.press(OKSANA, f"approve:{STRANGER.user_id}", now=NOW)
+    assert (answer, out) == ("Only admins can decide requests.", [])
+    await bot.press(ADMIN, f"deny:{STRANGER.user_id}", now=NOW)
+    assert await say(bot, STRANGER, "/start") == []
+
+
+async def test_subscribe_to_a_category_a_rule_and_an_expression(bot: Conversation) -> None:
+    await approved(bot, OKSANA)
+    assert "category <code>summons</code>" in (await say(bot, OKSANA, "/subscribe summons"))[0].html
+    await say(bot, OKSANA, "/subscribe ru.summons.povestka")
+    out = await say(bot, OKSANA, "/subscribe облава AND Мелитополь in @melitopol_news")
+    assert "Not watched yet: @melitopol_news" in out[0].html
+    listing = (await say(bot, OKSANA, "/subscriptions"))[0].html
+    assert "category <code>summons</code>" in listing
+    assert "rule <code>ru.summons.povestka</code>" in listing
+    assert "expression <code>облава AND Мелитополь</code> in @melitopol_news" in listing
+    assert "Unsubscribed" in (await say(bot, OKSANA, "/unsubscribe summons"))[0].html
+    assert "no subscription “summons”" in (await say(bot, OKSANA, "/unsubscribe summons"))[0].html
+
+
+async def test_a_bad_expression_says_what_is_wrong_with_an_example(bot: Conversation) -> None:
+    await approved(bot, OKSANA)
+    [reply] = await say(bot, OKSANA, "/subscribe облава AND (")
+    assert "not a valid expression" in reply.html
+    assert "Example: /subscribe summons in @melitopol_news" in reply.html
+
+
+async def test_admin_commands_are_refused_to_analysts(bot: Conversation) -> None:
+    await approved(bot, OKSANA)
+    [reply] = await say(bot, OKSANA, "/addchannel @melitopol_news")
+    assert "Only admins can do that" in reply.html
+    [added] = await say(bot, ADMIN, "/addchannel @melitopol_news")
+    assert "Now watching Мелитополь сегодня (@melitopol_news)" in added.html
+    [missing] = await say(bot, ADMIN, "/removechannel @nowhere_news")
+    assert "Could not do that: no channel" in missing.html
+
+
+async def test_test_explains_which_rules_match(bot: Conversation) -> None:
+    await approved(bot, OKSANA)
+    [reply] = await say(bot, OKSANA, "/test В Мелитополе мужчинам вручают повестки")
+    assert "ru.summons.povestka" in reply.html
+    assert "«повестки»" in reply.html
+    [none] = await say(bot, OKSANA, "/test Погода в Херсоне")
+    assert none.html == "No rule matches this text."
+
+
+async def test_mute_and_timezone(bot: Conversation) -> None:
+    await approved(bot, OKSANA)
+    [reply] = await say(bot, OKSANA, "/mute 2h")
+    assert "Muted until 2024-11-25 13:00 EET" in reply.html
+    assert (await bot_subscriber(bot, OKSANA)).muted_until is not None
+    [tz] = await say(bot, OKSANA, "/timezone Europe/Moscow")
+    assert "2024-11-25 12:00 MSK" in tz.html
+
+
+async def bot_subscriber(bot: Conversation, caller: Caller):  # type: ignore[no-untyped-def]
+    return await bot._s.subscribers.get_subscriber(caller.user_id)
+
+
+async def test_an_invite_code_admits_once(bot: Conversation) -> None:
+    await say(bot, ADMIN, "/start")
+    [reply] = await say(bot, ADMIN, "/invite 1d")
+    code = reply.html.split("<code>")[1].split("</code>")[0]
+    out = await say(bot, OKSANA, f"/start {code}")
+    assert "Invite accepted" in out[0].html
+    out = await say(bot, STRANGER, f"/start {code}")
+    assert "not valid" in out[0].html
+    assert (await bot_subscriber(bot, STRANGER)).status is SubscriberStatus.PENDING
+
+
+async def test_block_and_promote(bot: Conversation) -> None:
+    await approved(bot, OKSANA)
+    await approved(bot, STRANGER)
+    [promoted] = await say(bot, ADMIN, "/promote @oksana")
+    assert "is now an admin" in promoted.html
+    [blocked] = await say(bot, OKSANA, f"/block {STRANGER.user_id}")
+    assert "Blocked Stranger" in blocked.html
+    assert await say(bot, STRANGER, "/subscriptions") == []
+    [refused] = await say(bot, OKSANA, f"/block {ADMIN.user_id}")
+    assert "cannot block" in refused.html
+    [users] = await say(bot, ADMIN, "/users")
+    assert "<code>666</code> Stranger: analyst, blocked" in users.html
+
+
+async def test_stats_for_an_admin_show_the_service(bot: Conversation) -> None:
+    await approved(bot, OKSANA)
+    sub = await bot_subscriber(bot, OKSANA)
+    assert sub.id is not None
+    await bot._s.subscribers.save_subscription(
+        sub.id, SubscriptionKind.CATEGORY, "summons", [], now=NOW
+    )
+    [mine] = await say(bot, OKSANA, "/stats")
+    assert "subscriptions 1" in mine.html
+    assert "Service" not in mine.html
+    [service] = await say(bot, ADMIN, "/stats")
+    assert "users: admin" not in service.html
+    assert "approved 2" in service.html
