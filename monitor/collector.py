@@ -93,7 +93,7 @@ class Collector:
         self._ingest = ingest
         self._config = config
         self._clock = clock
-        self._events = events or LoggedEvents()
+        self.events: OperatorEvents = events or LoggedEvents()
         self._rng = rng or random.Random()
         self._bucket = TokenBucket(
             rate=config.requests_per_minute / 60,
@@ -200,7 +200,7 @@ class Collector:
             return CycleReport(polled=1, flood_waits=1)
         except SourceUnavailableError as e:
             await self._record_error(channel, e.reason)
-            await self._events.source_unavailable(channel, e.reason)
+            await self.events.source_unavailable(channel, e.reason)
             return CycleReport(polled=1, errors=1)
         except (DraftwatchError, OSError) as e:
             logger.warning("poll failed channel=%s error=%s", channel.label, e)
@@ -248,7 +248,7 @@ class Collector:
             flood_wait_until=until,
             next_poll_at=until,
         )
-        await self._events.flood_wait(channel, seconds)
+        await self.events.flood_wait(channel, seconds)
 
     async def recheck(self) -> int:
         """Re-read the recent window of every channel for edits and deletions; returns changes seen."""
