@@ -58,6 +58,8 @@ QUERIES = (
     ("военкомат OR ТЦК", Sort.RELEVANCE),
     ('"вручают повестку"', Sort.DATE),
     ("облава -росгвардия", Sort.RELEVANCE),
+    ("блокпост", Sort.DATE),
+    ("призывник", Sort.DATE),
     ("мелитополь повестка", Sort.RELEVANCE),
     ("мелитополь повестка", Sort.DATE),
     ("повестка channel:bench7", Sort.DATE),
@@ -67,7 +69,8 @@ QUERIES = (
     ("category:summons hit:yes", Sort.DATE),
     ("category:roundup since:2024-06-01", Sort.DATE),
 )
-LIKE_STEMS = ("повестк", "повістк", "военкомат", "облав", "москв")
+# LIKE is case-sensitive for Cyrillic in SQLite: lower-case stems miss capitalised forms.
+LIKE_STEMS = ("повестк", "повістк", "военкомат", "облав", "москв", "блокпост", "призывник")
 
 
 def load_texts() -> list[str]:
@@ -181,7 +184,8 @@ def machine() -> str:
         pass
     return (
         f"cpu: {cpu} ({os.cpu_count()} cores); python {platform.python_version()}; "
-        f"sqlite {sqlite3.sqlite_version}; {platform.system()} {platform.release()}"
+        f"sqlite {sqlite3.sqlite_version}; {platform.system()} {platform.release()}; "
+        f"load average {os.getloadavg()[0]:.2f} (other processes share the cores)"
     )
 
 

@@ -6,38 +6,50 @@ import asyncio
 import json
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from telethon import TelegramClient
 
+from monitor.channel_ref import parse_channel_ref
 from monitor.clock import Clock
 from monitor.collector import Collector, CycleReport, LoggedEvents, OperatorEvents, PollConfig
 from monitor.config import Settings
+from monitor.delivery import make_expression_hits
+from monitor.digest_job import send_weekly_digests
+from monitor.domain import Channel
 from monitor.errors import SessionDeadError
 from monitor.ingest import Ingest
 from monitor.lockfile import ProcessLock
-from monitor.matching import compile_matcher, load_default_packs
+from monitor.matching import Matcher, compile_matcher, load_default_packs
 from monitor.polling import IntervalPolicy
 from monitor.query import default_lemmatizer
 from monitor.scheduler import Scheduler
 from monitor.store import migrate
 from monitor.store.channels import ChannelRepo
+from monitor.store.digests import DigestRepo
 from monitor.store.engine import Database
+from monitor.store.outbox import make_outbox_hook
 from monitor.store.posts import HitFinder, PostRepo, SaveHook
 from monitor.store.search import SearchRepo
+from monitor.store.subscribers import SubscriberRepo
+from monitor.telegram.bot import BotRuntime, start_bot
 from monitor.telegram.connect import make_client_from_settings
+from monitor.telegram.digests import digest_sender
 from monitor.telegram.live import LiveFeed
 from monitor.telegram.login import private_session_path
 from monitor.telegram.reader import ChannelReader
+from monitor.weekly import DigestSender
 
 logger = logging.getLogger(__name__)
 
 POLL_TICK_S = 5  # how often the poll job looks for due channels
 WATCHDOG_EVERY_S = 60
-WATCHDOG_QUIET_S = 15 * 60  # no successful request for this long: probe, then reconnect
+WATCHDOG_QUIET_S = 15 * 60
+DIGEST_EVERY_S = 3600  # due digests (Monday 09:00 local, and weeks missed while down)  # no successful request for this long: probe, then reconnect
 
 
 def poll_config(settings: Settings) -> PollConfig:
@@ -167,9 +179,26 @@ class ReaderService:
         self.collector.last_success = self.clock.monotonic()
 
 
-def save_hooks(db: Database) -> tuple[SaveHook, ...]:
-    """What runs inside every post-saving transaction: the search index (and the alert outbox)."""
-    return (SearchRepo(db, default_lemmatizer()).index_hook(),)
+def save_hooks(db: Database, *, alerts: bool = True) -> tuple[SaveHook, ...]:
+    """What runs inside every post-saving transaction: the search index and the alert outbox."""
+    index = SearchRepo(db, default_lemmatizer()).index_hook()
+    return (index, make_outbox_hook(make_expression_hits())) if alerts else (index,)
+
+
+class ReaderChannels:
+    """The bot's /addchannel and /removechannel, done by the running reader (ChannelControl)."""
+
+    def __init__(self, service: ReaderService) -> None:
+        self._service = service
+
+    async def add_channel(self, ref: str, *, now: datetime) -> Channel:
+        assert self._service.collector is not None, "the reader is not started"
+        channel, _ = await self._service.collector.add(parse_channel_ref(ref))
+        return channel
+
+    async def remove_channel(self, ref: str, *, now: datetime) -> Channel:
+        assert self._service.collector is not None, "the reader is not started"
+        return await self._service.collector.remove(parse_channel_ref(ref))
 
 
 def default_hit_finder() -> HitFinder:
@@ -194,25 +223,61 @@ def read_health(path: Path) -> dict[str, Any] | None:
 
 
 async def run_service(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
-    """`python bot.py run`: everything in one process until `stop` is set or the session dies."""
+    """`python bot.py run`: reader, bot and scheduler in one process until `stop` or a dead session."""
     db = Database.open(settings.database_url)
     try:
         await migrate.ensure_current(db.reader)
+        matcher = compile_matcher(load_default_packs())
         service = ReaderService(
-            settings, clock, db, find_hits=default_hit_finder(), hooks=save_hooks(db)
+            settings, clock, db, find_hits=matcher.find_hits, hooks=save_hooks(db)
         )
         await service.start()
+        bot: BotRuntime | None = None
+        bot_lock = ProcessLock(lock_path(private_session_path(settings.bot_session)))
         try:
-            await _schedule_and_wait(service, settings, stop)
+            if settings.bot_token:
+                bot_lock.acquire()
+                bot = await _start_bot(settings, db, matcher, clock, service)
+            else:
+                logger.warning(
+                    "BOT_TOKEN is not set: reading and matching only, no alerts are sent"
+                )
+            await _schedule_and_wait(service, settings, stop, bot)
         finally:
+            if bot is not None:
+                await bot.stop()
+            bot_lock.release()
             await service.stop()
             write_health(status_path(settings), service.health)
     finally:
         await db.close()
 
 
+async def _start_bot(
+    settings: Settings, db: Database, matcher: Matcher, clock: Clock, service: ReaderService
+) -> BotRuntime:
+    bot = await start_bot(settings, db, matcher, clock, channel_control=ReaderChannels(service))
+    # Admins hear about the reader's flood waits, lost channels and a dead session.
+    service.events = bot.reader_events()
+    assert service.collector is not None
+    service.collector.events = service.events
+    return bot
+
+
+def _digest_job(service: ReaderService, bot: BotRuntime) -> Callable[[], Awaitable[int]]:
+    subscribers, digests = SubscriberRepo(service.db), DigestRepo(service.db)
+
+    def sender_for(chat_id: int) -> DigestSender:
+        return digest_sender(bot.sender, bot.limiter, chat_id)
+
+    async def run() -> int:
+        return await send_weekly_digests(subscribers, digests, sender_for, now=service.clock.now())
+
+    return run
+
+
 async def _schedule_and_wait(
-    service: ReaderService, settings: Settings, stop: asyncio.Event
+    service: ReaderService, settings: Settings, stop: asyncio.Event, bot: BotRuntime | None
 ) -> None:
     dead: list[SessionDeadError] = []
 
@@ -238,15 +303,33 @@ async def _schedule_and_wait(
     scheduler.every("recheck", max(600, settings.poll_max_interval_s), fatal(service.recheck))
     scheduler.every("watchdog", WATCHDOG_EVERY_S, fatal(service.watchdog))
     scheduler.every("health", POLL_TICK_S, health, first_at=now)
+    if bot is not None:
+        scheduler.every(
+            "digests",
+            DIGEST_EVERY_S,
+            fatal(_digest_job(service, bot)),
+            first_at=now + timedelta(seconds=30),
+        )
     scheduler.start()
+    bot_task = asyncio.create_task(bot.run(), name="bot") if bot is not None else None
+    if bot_task is not None:
+        bot_task.add_done_callback(lambda _: stop.set())  # the bot is gone: stop and say why
     logger.info(
-        "draftwatch running account=%s jobs=%s",
+        "draftwatch running account=%s bot=%s jobs=%s",
         service.health.account,
+        "yes" if bot is not None else "no",
         ",".join(scheduler.job_names()),
     )
     try:
         await stop.wait()
     finally:
         scheduler.shutdown()
+        if bot is not None and bot_task is not None and not bot_task.done():
+            await bot.stop()
+            await asyncio.wait([bot_task], timeout=10)
     if dead:
         raise dead[0]
+    if bot_task is not None and bot_task.done() and not bot_task.cancelled():
+        failure = bot_task.exception()
+        if failure is not None:
+            raise failure

@@ -20,7 +20,8 @@ from monitor.errors import (
     SourceUnavailableError,
 )
 from monitor.ingest import Ingest
-from monitor.polling import IntervalPolicy, TokenBucket, due_channels
+from monitor.polling import IntervalPolicy, due_channels
+from monitor.ratelimit import TokenBucket
 from monitor.store.channels import ChannelRepo
 from monitor.store.posts import PostRepo
 from monitor.telegram.reader import ChannelReader, Progress
@@ -93,12 +94,12 @@ class Collector:
         self._ingest = ingest
         self._config = config
         self._clock = clock
-        self._events = events or LoggedEvents()
+        self.events: OperatorEvents = events or LoggedEvents()
         self._rng = rng or random.Random()
         self._bucket = TokenBucket(
             rate=config.requests_per_minute / 60,
             capacity=max(1, config.requests_per_minute // 6),
-            now=clock.monotonic(),
+            updated=clock.monotonic(),
         )
         self.last_success = clock.monotonic()
         self._hold_until = 0.0
@@ -200,7 +201,7 @@ class Collector:
             return CycleReport(polled=1, flood_waits=1)
         except SourceUnavailableError as e:
             await self._record_error(channel, e.reason)
-            await self._events.source_unavailable(channel, e.reason)
+            await self.events.source_unavailable(channel, e.reason)
             return CycleReport(polled=1, errors=1)
         except (DraftwatchError, OSError) as e:
             logger.warning("poll failed channel=%s error=%s", channel.label, e)
@@ -211,10 +212,10 @@ class Collector:
         return CycleReport(polled=1, new_posts=len(result.new_posts), new_hits=len(result.new_hits))
 
     async def _take_token(self) -> None:
-        wait = self._bucket.wait_time(self._clock.monotonic())
+        wait = self._bucket.wait(self._clock.monotonic())
         if wait > 0:
             await self._clock.sleep(wait)
-        self._bucket.try_take(self._clock.monotonic())
+        self._bucket.take(self._clock.monotonic())
 
     async def _record_success(self, channel: Channel, result: SaveResult) -> None:
         now = self._clock.now()
@@ -248,7 +249,7 @@ class Collector:
             flood_wait_until=until,
             next_poll_at=until,
         )
-        await self._events.flood_wait(channel, seconds)
+        await self.events.flood_wait(channel, seconds)
 
     async def recheck(self) -> int:
         """Re-read the recent window of every channel for edits and deletions; returns changes seen."""

@@ -103,9 +103,22 @@ class Invite:
     valid_for: timedelta = timedelta(days=2)
 
 
+@dataclass(frozen=True, slots=True)
+class Search:
+    """Search the archive (the query syntax of docs/search.md)."""
+
+    query: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShowDigest:
+    """This week's digest so far, on demand."""
+
+
 Command = (
     Help | Start | Subscribe | Unsubscribe | ListSubscriptions | ListChannels | AddChannel
     | RemoveChannel | CheckText | Mute | SetTimezone | Stats | ListUsers | Promote | Block | Invite
+    | Search | ShowDigest
 )  # fmt: skip
 
 ADMIN_COMMANDS = (AddChannel, RemoveChannel, ListUsers, Promote, Block, Invite)
@@ -125,6 +138,13 @@ HELP: dict[str, tuple[str, str, bool]] = {
     "test": ("/test В Мелитополе раздают повестки", "which rules match a text, and why", False),
     "mute": ("/mute 2h", "hold alerts for a while (30m, 8h, 3d; /mute off)", False),
     "timezone": ("/timezone Europe/Kyiv", "the time zone dates are shown in", False),
+    "search": (
+        "/search повестка channel:@melitopol_news since:2024-11-01",
+        'search the archive in any inflected form (words, "phrases", -minus, OR, '
+        "channel:, category:, since:, until:, hit:yes, deleted:yes)",
+        False,
+    ),
+    "digest": ("/digest", "this week's digest so far, with its chart", False),
     "stats": ("/stats", "your alerts, and for admins the whole service", False),
     "help": ("/help", "this list", False),
     "addchannel": ("/addchannel @melitopol_news", "watch a public channel", True),
@@ -287,6 +307,12 @@ def _invite(rest: str, _: Vocabulary) -> Command:
     return Invite(parse_duration(rest)) if rest else Invite()
 
 
+def _search(rest: str, _: Vocabulary) -> Command:
+    if not rest:
+        raise CommandError(f"Say what to search for. {usage('search')}")
+    return Search(rest)
+
+
 def _no_args(command: Command) -> Callable[[str, Vocabulary], Command]:
     return lambda _rest, _vocabulary: command
 
@@ -308,4 +334,6 @@ _PARSERS: dict[str, Callable[[str, Vocabulary], Command]] = {
     "promote": lambda r, v: Promote(_user_arg("promote")(r, v)),
     "block": lambda r, v: Block(_user_arg("block")(r, v)),
     "invite": _invite,
+    "search": _search,
+    "digest": _no_args(ShowDigest()),
 }

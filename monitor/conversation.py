@@ -54,10 +54,21 @@ class Reply:
     chat_id: int
     html: str
     buttons: tuple[tuple[Button, ...], ...] = field(default=())
+    photo: bytes | None = None  # sent as a photo with `html` as its caption
 
 
 def replies(chat_id: int, html: str) -> list[Reply]:
     return [Reply(chat_id, part) for part in split_message(html)]
+
+
+class ArchiveReader(Protocol):
+    """/search and /digest (monitor.lookups.ArchiveAnswers)."""
+
+    async def search(
+        self, chat_id: int, text: str, *, page: int = 0, timezone: str = "UTC"
+    ) -> list[Reply]: ...
+    async def page(self, chat_id: int, data: str, *, timezone: str) -> list[Reply]: ...
+    async def digest(self, chat_id: int, *, timezone: str, now: datetime) -> list[Reply]: ...
 
 
 class Conversation:
@@ -72,6 +83,7 @@ class Conversation:
         default_timezone: str = "UTC",
         channel_control: ChannelControl | None = None,
         on_alerts_released: Callable[[], None] = lambda: None,
+        archive: ArchiveReader | None = None,
     ) -> None:
         self._s = stores
         self._matcher = matcher
@@ -79,6 +91,7 @@ class Conversation:
         self._timezone = default_timezone
         self.channel_control = channel_control
         self._released = on_alerts_released
+        self._archive = archive
         self.vocabulary = c.Vocabulary(
             categories=frozenset(matcher.categories),
             rule_ids=frozenset(r.id for r in matcher.rules),
@@ -107,6 +120,11 @@ class Conversation:
     async def press(self, caller: Caller, data: str, *, now: datetime) -> tuple[str, list[Reply]]:
         """An inline button: (the short answer shown to the presser, replies to send)."""
         me = await self._s.subscribers.find_subscriber(caller.user_id)
+        if data.startswith("search:") and me is not None and me.active and self._archive:
+            try:
+                return "", await self._archive.page(me.telegram_user_id, data, timezone=me.timezone)
+            except CommandError as e:
+                return e.user_message, []
         if me is None or not me.active or not self._is_admin(me):
             return "Only admins can decide requests.", []
         action, _, raw_id = data.partition(":")
@@ -195,6 +213,12 @@ class Conversation:
             return replies(chat, self._test(command.text))
         if isinstance(command, c.AddChannel | c.RemoveChannel):
             return replies(chat, await self._channel(command, now))
+        if isinstance(command, c.Search | c.ShowDigest):
+            if self._archive is None:
+                raise CommandError("The archive is not available in this process.")
+            if isinstance(command, c.Search):
+                return await self._archive.search(chat, command.query, timezone=me.timezone)
+            return await self._archive.digest(chat, timezone=me.timezone, now=now)
         html = await handlers.run(self._s, me, command, now=now, admins=self._admin_ids)
         return replies(chat, html)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from monitor.sandbox.api import API_HASH, API_ID, Sandbox
+from monitor.sandbox.person import Person
 from monitor.sandbox.world import Account, Channel
 from monitor.store.posts import PostRepo
 
@@ -188,7 +189,32 @@ class DemoReport:
     shown: list[tuple[str, str, str, float]] = field(
         default_factory=list
     )  # channel, categories, text, latency
+    alerts: list[tuple[float, str]] = field(default_factory=list)  # seconds after its post, text
     service_exit: int = 0
+
+
+async def onboard_analyst(tg: Sandbox, world: DemoWorld, categories: list[str], say: Say) -> Person:
+    """The analyst asks for access, the admin approves with the inline button, she subscribes."""
+    admin = await Person.login(tg, world.admin, world.bot)
+    analyst = await Person.login(tg, world.analyst, world.bot)
+    try:
+        # A bot can only write to people who started it: the admin does so once, as in real life.
+        await admin.say("/start")
+        await admin.wait_for("")
+        await analyst.say("/start")
+        await analyst.wait_for("sent to the admins")
+        say(f"@{world.analyst.username} → /start: waiting for an admin")
+        await admin.press("Access request", "✅ Approve")
+        await analyst.wait_for("approved")
+        say(f"@{world.admin.username} pressed ✅ Approve; @{world.analyst.username} is in")
+        for category in categories:
+            before = len(analyst.inbox)
+            await analyst.say(f"/subscribe {category}")
+            await analyst.wait_for("Subscribed", after=before)
+        say(f"@{world.analyst.username} subscribed to {', '.join(categories)}")
+    finally:
+        await admin.close()
+    return analyst
 
 
 async def set_up_draftwatch(
@@ -205,7 +231,7 @@ async def set_up_draftwatch(
         world.reader.phone or "",
         stdin=f"{world.reader.login_code}\n",
     )
-    say(out.strip().splitlines()[-1])
+    say("logged in as " + out.rsplit("logged in as", 1)[-1].strip())
     demo_channels = [name for name in world.channels if not name.startswith("news_")]
     news = [name for name in world.channels if name.startswith("news_")]
     await draftwatch(env, state, "channels", "add", "--join", *(f"@{n}" for n in demo_channels))
@@ -237,6 +263,7 @@ async def stream_and_watch(
         for item in world.stream:
             channel = world.channels[item.channel]
             message_id = tg.post(channel, item.text, markdown_text=True)
+            POSTED_AT[item.text] = time.monotonic()
             pending.append(_Pending(item, channel.id, message_id, time.monotonic()))
             report.streamed += 1
             await asyncio.sleep(STREAM_GAP_S)
@@ -293,24 +320,94 @@ async def run_demo(state: Path, say: Say) -> DemoReport:
     started = time.monotonic()
     state = fresh_state(state)
     report = DemoReport()
+
+    def step(text: str) -> None:
+        say(f"[{elapsed(started)}] {text}")
+
     async with Sandbox(key_dir=state) as tg:
         world = build_world(tg)
         host, port = tg.address
-        say(
-            f"[{elapsed(started)}] local Telegram (sandbox) on {host}:{port}: {len(world.channels)} channels, "
-            f"bot @{world.bot.username}"
+        step(
+            f"local Telegram (sandbox) on {host}:{port}: {len(world.channels)} channels, bot @{world.bot.username}"
         )
         env = demo_env(tg, world, state)
-        await set_up_draftwatch(
-            tg, world, env, state, lambda text: say(f"[{elapsed(started)}] {text}")
-        )
+        await set_up_draftwatch(tg, world, env, state, step)
         service = await start_service(env, state)
-        say(
-            f"[{elapsed(started)}] draftwatch running: python bot.py run (pid {service.pid}); streaming {len(world.stream)} posts"
-        )
         try:
+            await wait_until_running(state, service)
+            step(
+                f"draftwatch running: python bot.py run (pid {service.pid}), reader and bot in one process"
+            )
+            analyst = await onboard_analyst(tg, world, DEMO_CATEGORIES, step)
+            step(
+                f"streaming {len(world.stream)} posts; alerts are shown as @{world.analyst.username} receives them"
+            )
+            printer = asyncio.create_task(print_alerts(analyst, world, report, say))
             await stream_and_watch(tg, world, env["DATABASE_URL"], report, say)
+            await settle(analyst)
+            printer.cancel()
+            await analyst.close()
         finally:
             report.service_exit = await stop_service(service)
-        say(f"[{elapsed(started)}] draftwatch stopped (exit {report.service_exit})")
+        step(f"draftwatch stopped (exit {report.service_exit})")
     return report
+
+
+DEMO_CATEGORIES = ["summons", "enlistment", "roundup", "conscription", "contract", "mobilization"]
+
+
+async def wait_until_running(
+    state: Path, service: asyncio.subprocess.Process, within: float = 60
+) -> None:
+    """Until the service's health file says running (both the reader and the bot are up)."""
+    health = state / "status.json"
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if service.returncode is not None:
+            log = (state / "service.log").read_text(encoding="utf-8", errors="replace")
+            raise RuntimeError(f"`python bot.py run` exited with {service.returncode}:\n{log}")
+        if health.exists() and '"state": "running"' in health.read_text(encoding="utf-8"):
+            return
+        await asyncio.sleep(0.1)
+    raise RuntimeError(
+        f"`python bot.py run` did not start within {within} s: see {state / 'service.log'}"
+    )
+
+
+async def print_alerts(analyst: Person, world: DemoWorld, report: DemoReport, say: Say) -> None:
+    """Print every message the analyst gets from the bot from now on, as it arrives."""
+    seen = len(analyst.inbox)
+    while True:
+        await asyncio.sleep(0.05)
+        for item in analyst.inbox[seen:]:
+            posted = POSTED_AT.get(_first_line_match(item.text, world), item.at)
+            report.alerts.append((item.at - posted, item.text))
+            lines = [line for line in item.text.splitlines() if line.strip()]
+            say(
+                f"[bold green]ALERT → @{world.analyst.username}[/] {item.at - posted:4.1f}s after the post:"
+            )
+            for line in lines[:4]:
+                say(f"    [green]│[/] {_short(line, 100)}")
+        seen = len(analyst.inbox)
+
+
+POSTED_AT: dict[str, float] = {}
+
+
+def _first_line_match(alert: str, world: DemoWorld) -> str:
+    flat = " ".join(alert.split())
+    for item in world.stream:
+        if " ".join(item.text.split())[:40] in flat:
+            return item.text
+    return ""
+
+
+async def settle(analyst: Person, quiet: float = 3.0, within: float = 20.0) -> None:
+    """Wait until no alert has arrived for `quiet` seconds (batches and retries land)."""
+    deadline = time.monotonic() + within
+    count = len(analyst.inbox)
+    last = time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - last < quiet:
+        await asyncio.sleep(0.1)
+        if len(analyst.inbox) != count:
+            count, last = len(analyst.inbox), time.monotonic()

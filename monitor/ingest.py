@@ -6,10 +6,24 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from monitor.domain import Post, SaveResult
+from monitor.domain import Hit, Post, SaveResult
 from monitor.store.posts import HitFinder, PostRepo, SaveHook
 
 logger = logging.getLogger(__name__)
+
+
+def _never_blocking(find_hits: HitFinder) -> HitFinder:
+    """A matcher failure on one text stores the post without hits rather than blocking its
+    channel: a post that cannot be saved would be fetched and fail again on every poll."""
+
+    def guarded(text: str) -> Sequence[Hit]:
+        try:
+            return find_hits(text)
+        except Exception:  # the post is kept; the log names it for the operator
+            logger.exception("matching failed; post stored without hits text=%r", text[:80])
+            return ()
+
+    return guarded
 
 
 class Ingest:
@@ -19,7 +33,7 @@ class Ingest:
         self, posts: PostRepo, find_hits: HitFinder, hooks: Sequence[SaveHook] = ()
     ) -> None:
         self._posts = posts
-        self._find_hits = find_hits
+        self._find_hits = _never_blocking(find_hits)
         self._hooks = tuple(hooks)
 
     async def save(

@@ -1,4 +1,4 @@
-"""Pure polling policy: a token bucket, adaptive intervals with jitter, and which channels are due."""
+"""Pure polling policy: adaptive intervals with jitter, and which channels are due (no I/O)."""
 
 from __future__ import annotations
 
@@ -7,39 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from monitor.domain import Channel
-
-
-class TokenBucket:
-    """`rate` tokens per second up to `capacity`; the caller supplies the clock (monotonic seconds)."""
-
-    def __init__(self, rate: float, capacity: float, *, now: float) -> None:
-        if rate <= 0 or capacity < 1:
-            raise ValueError(f"a bucket needs rate > 0 and capacity >= 1, got {rate}, {capacity}")
-        self.rate = rate
-        self.capacity = capacity
-        self._tokens = capacity
-        self._at = now
-
-    def _refill(self, now: float) -> None:
-        if now > self._at:
-            self._tokens = min(self.capacity, self._tokens + (now - self._at) * self.rate)
-            self._at = now
-
-    def try_take(self, now: float, n: float = 1.0) -> bool:
-        self._refill(now)
-        if self._tokens >= n:
-            self._tokens -= n
-            return True
-        return False
-
-    def wait_time(self, now: float, n: float = 1.0) -> float:
-        """Seconds until `n` tokens are there (0 when they are now)."""
-        self._refill(now)
-        return max(0.0, (n - self._tokens) / self.rate)
-
-    def available(self, now: float) -> float:
-        self._refill(now)
-        return self._tokens
 
 
 @dataclass(frozen=True, slots=True)

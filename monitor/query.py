@@ -346,8 +346,9 @@ def lemma_terms(function: TermFunction, text: str) -> list[str]:
     """`function(text)`, surviving letters the lemmatizer cannot take: those are dropped.
 
     pymorphy3's shapes.is_latin_char calls unicodedata.name(), which raises ValueError for
-    letters without a name in Python's Unicode database (e.g. U+17000, Tangut): one such
-    letter in a post must not stop the post from being stored and indexed.
+    letters without a name in Python's Unicode database (e.g. U+17000, Tangut); upstream
+    pymorphy2/pymorphy2#137, inherited by pymorphy3. One such letter in a post must not stop
+    the post from being stored and indexed.
     """
     try:
         return function(text)

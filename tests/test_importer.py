@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from monitor.cli import app
+from monitor.domain import SubscriptionKind
 from monitor.errors import ImportFileError
 from monitor.importer import ChannelExport, import_export, load_export, parse_export
 from monitor.query import Sort, default_lemmatizer, parse_query
@@ -20,6 +22,7 @@ from monitor.store.channels import ChannelRepo
 from monitor.store.engine import Database
 from monitor.store.posts import PostRepo
 from monitor.store.search import SearchRepo
+from monitor.store.subscribers import SubscriberRepo
 from tests.conftest import NOW
 from tests.stand_in_matcher import find_hits
 
@@ -232,3 +235,51 @@ def test_cli_import_of_a_broken_file_says_which_message(
     result = CliRunner().invoke(app, ["import", str(path)])
     assert result.exit_code == 2
     assert "message #7 (id 8): `date_unixtime` is not a number of seconds: 'soon'" in result.output
+
+
+def _subscribe_to_summons(db_url: str) -> None:
+    async def work() -> None:
+        db = Database.open(db_url)
+        try:
+            repo = SubscriberRepo(db)
+            admin = await repo.register(
+                555, username="olena", display_name="Olena", is_admin=True, timezone="UTC", now=NOW
+            )
+            assert admin.id is not None
+            await repo.save_subscription(
+                admin.id, SubscriptionKind.CATEGORY, "summons", [], now=NOW
+            )
+        finally:
+            await db.close()
+
+    asyncio.run(work())
+
+
+def _alerts(db_url: str) -> int:
+    async def work() -> int:
+        db = Database.open(db_url)
+        try:
+            return (await _counts_with_alerts(db))["alerts"]
+        finally:
+            await db.close()
+
+    return asyncio.run(work())
+
+
+async def _counts_with_alerts(db: Database) -> dict[str, int]:
+    async with db.read() as session:
+        return {
+            "alerts": int((await session.execute(text("SELECT count(*) FROM alerts"))).scalar_one())
+        }
+
+
+@pytest.mark.parametrize(("flags", "alerts"), [([], 0), (["--alert"], 5)])
+def test_alerts_are_queued_only_with_the_alert_flag(
+    db_url: str, clean_env: Path, monkeypatch: pytest.MonkeyPatch, flags: list[str], alerts: int
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    _subscribe_to_summons(db_url)
+    result = CliRunner().invoke(app, ["import", str(EXPORT), *flags])
+    assert result.exit_code == 0, result.output
+    # Summons posts in the export: 2, 3, 4, 10, 13 — one alert each for the one subscriber.
+    assert _alerts(db_url) == alerts

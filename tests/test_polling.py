@@ -7,22 +7,8 @@ from datetime import timedelta
 import pytest
 
 from monitor.domain import Channel
-from monitor.polling import IntervalPolicy, TokenBucket, due_channels
+from monitor.polling import IntervalPolicy, due_channels
 from tests.conftest import NOW
-
-
-def test_bucket_spends_its_capacity_then_refills_at_its_rate() -> None:
-    bucket = TokenBucket(rate=2.0, capacity=3, now=0.0)
-    assert [bucket.try_take(0.0) for _ in range(4)] == [True, True, True, False]
-    assert bucket.wait_time(0.0) == pytest.approx(0.5)
-    assert bucket.try_take(0.5)
-    assert not bucket.try_take(0.5)
-    assert bucket.available(100.0) == 3  # never above capacity
-
-
-def test_bucket_rejects_nonsense() -> None:
-    with pytest.raises(ValueError, match="rate > 0"):
-        TokenBucket(rate=0, capacity=1, now=0)
 
 
 @pytest.mark.parametrize(

@@ -89,12 +89,17 @@ def search(
     """
     settings = settings_or_exit(ctx)
 
-    async def work() -> SearchPage:
+    async def work() -> tuple[SearchPage, bool]:
         async with open_archive(settings) as db:
             repo = SearchRepo(db, default_lemmatizer())
-            return await repo.search(parse_query(query), sort=sort, limit=limit, offset=offset)
+            page = await repo.search(parse_query(query), sort=sort, limit=limit, offset=offset)
+            return page, not await repo.index_looks_complete()
 
-    page = run_or_exit(work())
+    page, unindexed = run_or_exit(work())
+    if unindexed:
+        typer.echo(
+            "Some posts are not in the search index yet: run `python bot.py reindex`.", err=True
+        )
     if output is OutputFormat.TABLE:
         Console().print(_table(page))
         return

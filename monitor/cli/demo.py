@@ -20,16 +20,17 @@ def demo(
         Path, typer.Option(help="Scratch folder for the demo's archive and sessions (wiped).")
     ] = Path("demo-state"),
 ) -> None:
-    """Run the whole pipeline against a local Telegram: channels, posts, matching, archive.
+    """Run the whole pipeline against a local Telegram: no account, no network, under a minute.
 
     Starts the sandbox, sets draftwatch up as a user would (db upgrade, login, channels add),
-    runs it, streams real news and draft-notice posts, and shows what it catches. Under a minute.
+    runs it, lets an analyst ask for access (an admin approves) and subscribe, streams real
+    news and draft-notice posts, and prints each alert as the analyst receives it.
 
     Example: python bot.py demo
     """
     report = asyncio.run(run_demo(state_dir, console.print))
     _summary(report)
-    if report.service_exit != 0 or report.stored != report.streamed or not report.shown:
+    if report.service_exit != 0 or report.stored != report.streamed or not report.alerts:
         raise typer.Exit(1)
 
 
@@ -44,7 +45,11 @@ def _summary(report: DemoReport) -> None:
         table.add_row(f"  {category}", str(count))
     if report.shown:
         latencies = sorted(latency for *_, latency in report.shown)
-        table.add_row("median post → hit (s)", f"{latencies[len(latencies) // 2]:.1f}")
+        table.add_row("median post → stored hit (s)", f"{latencies[len(latencies) // 2]:.1f}")
+    table.add_row("alerts the analyst received", str(len(report.alerts)))
+    if report.alerts:
+        waits = sorted(wait for wait, _ in report.alerts)
+        table.add_row("median post → alert (s)", f"{waits[len(waits) // 2]:.1f}")
     console.print(table)
 
 

@@ -11,18 +11,20 @@ import typer
 from monitor.cli.archive import open_archive, progress_bar, run_or_exit
 from monitor.cli.context import settings_or_exit
 from monitor.config import Settings
+from monitor.delivery import make_expression_hits
 from monitor.importer import ImportResult, import_export, load_export
 from monitor.matching import compile_matcher, load_default_packs
 from monitor.query import default_lemmatizer
 from monitor.store.channels import ChannelRepo
 from monitor.store.engine import Database
+from monitor.store.outbox import make_outbox_hook
 from monitor.store.posts import PostRepo, SaveHook
 from monitor.store.search import SearchRepo
 
 
 def alert_hooks(db: Database, settings: Settings) -> list[SaveHook]:
-    """Save hooks that queue alerts for new hits: the alert outbox's, wired here once it exists."""
-    return []
+    """Save hooks that queue alerts for new hits: the alert outbox (only with --alert)."""
+    return [make_outbox_hook(make_expression_hits())]
 
 
 def import_command(

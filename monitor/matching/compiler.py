@@ -2,8 +2,10 @@
 
 An atom is one word test (the forms of a lemma, an exact form, a prefix) shared by every
 rule that uses it. The trigger automaton holds only the anchor atoms, the words without
-which a rule cannot match; a post that hits no anchor is done after one scan. The full
-automaton holds every atom and runs only on the few posts that hit an anchor.
+which a rule cannot match: for each alternative of a rule's top-level OR, up to two sets of
+them (the two cheapest, e.g. both sides of a NEAR), and the alternative wakes only when a
+word of each set is seen. A post that wakes nothing is done after one scan. The full
+automaton holds every atom and runs only on the few posts that wake a rule.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ _COMMON_WORDS = """
 резерв контракт рейд військовий державний мужчина сотрудник работник чоловік працівник
 обязательный обязанность забрать забирать армия армія билет проверять перевіряти учет облік
 встать отправка документ сво улица вулиця дані
+подписать підписати заключить укласти отказ отказаться явиться свобода годный запрет
+реклама плюс граница кордон фронт отправлять відправляти набор вызов реестр выезд виїзд форма
+формі форме мужчин мужчины мужчинам чоловіків чоловіки чоловікам хлопців хлопці парней
 """
 _COMMON = frozenset(_COMMON_WORDS.split())
 
@@ -59,6 +64,9 @@ class CompiledRule:
     masks: tuple[CNode, ...]
     vetoes: tuple[CNode, ...]
     anchors: frozenset[int] | None  # None: no anchor, evaluate on every post
+    # Per alternative of the rule's top-level OR, up to two anchor sets that must both be
+    # seen (one word of each) before the rule is worth evaluating.
+    branches: tuple[tuple[frozenset[int], ...], ...] = ()
 
 
 @dataclass(slots=True)
@@ -100,7 +108,11 @@ class Compiler:
                 masks.append(cnode)
             else:
                 vetoes.append(cnode)
-        return CompiledRule(rule, node, tuple(masks), tuple(vetoes), self._anchors(node))
+        branches = self._branches(node)
+        anchors = (
+            None if branches is None else frozenset().union(*(a for sets in branches for a in sets))
+        )
+        return CompiledRule(rule, node, tuple(masks), tuple(vetoes), anchors, branches or ())
 
     def _node(self, node: Node) -> CNode:
         if isinstance(node, Word):
@@ -154,6 +166,31 @@ class Compiler:
                     return True
         return False
 
+    def _branches(self, node: CNode) -> tuple[tuple[frozenset[int], ...], ...] | None:
+        """The two cheapest disjoint anchor sets of each top-level alternative; None if one has none."""
+        alternatives = _alternatives(node)
+        out: list[tuple[frozenset[int], ...]] = []
+        for alternative in alternatives:
+            sets = sorted(set(self._necessary(alternative)), key=self._cost)
+            if not sets:
+                return None
+            second = next((b for b in sets[1:] if not b & sets[0]), None)
+            out.append((sets[0],) if second is None else (sets[0], second))
+        return tuple(out)
+
+    def _necessary(self, node: CNode) -> list[frozenset[int]]:
+        """Anchor sets of which a match needs at least one word each."""
+        kind = node[0]
+        if kind in ("w", "or"):
+            single = self._anchors(node)
+            return [] if single is None else [single]
+        if kind == "r":
+            return []
+        if kind == "p":
+            return [a for a in (self._anchors(("w", atom)) for atom in node[1]) if a is not None]
+        children = list(node[1] if kind == "and" else node[1:3])
+        return [a for child in children for a in self._necessary(child)]
+
     def _anchors(self, node: CNode) -> frozenset[int] | None:
         kind = node[0]
         if kind == "w":
@@ -190,11 +227,15 @@ class Compiler:
         return cost
 
     def _automata(self) -> None:
-        anchor_rules: dict[int, set[int]] = defaultdict(set)
+        # An anchor of a branch's first set wakes that (rule, branch); second sets only filter.
+        anchor_rules: dict[int, set[tuple[int, int]]] = defaultdict(set)
         for index, rule in enumerate(self.out.rules):
-            for atom_id in rule.anchors or ():
-                anchor_rules[atom_id].add(index)
-        trigger: dict[str, list[tuple[int, bool, tuple[int, ...]]]] = defaultdict(list)
+            for branch, sets in enumerate(rule.branches):
+                for atom_id in sets[0]:
+                    anchor_rules[atom_id].add((index, branch))
+                for atom_id in sets[1] if len(sets) > 1 else ():
+                    anchor_rules.setdefault(atom_id, set())
+        trigger: dict[str, list[tuple[int, bool, tuple[tuple[int, int], ...]]]] = defaultdict(list)
         full: dict[str, list[tuple[int, bool, str | None]]] = defaultdict(list)
         for atom in self.out.atoms:
             is_prefix = atom.kind == "prefix"
@@ -208,6 +249,12 @@ class Compiler:
 
 def _covers(atom: Atom, form: str) -> bool:
     return atom.kind == "prefix" and form.startswith(atom.lemma)
+
+
+def _alternatives(node: CNode) -> list[CNode]:
+    if node[0] == "or":
+        return [a for child in node[1] for a in _alternatives(child)]
+    return [node]
 
 
 def _atoms_of(node: CNode) -> set[int]:

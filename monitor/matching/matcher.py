@@ -75,18 +75,24 @@ class Matcher:
         return hits
 
     def _triggered(self, s: str) -> set[int]:
-        woken: set[int] = set()
         if not self._has_trigger:
-            return woken
+            return set()
+        seen: set[int] = set()
+        candidates: set[tuple[int, int]] = set()
         for end, (length, entries) in self._c.trigger.iter(s):
             start = end - length + 1
             if not _left_ok(s, start):
                 continue
             right = _right_ok(s, end + 1)
-            for _atom, is_prefix, rule_ids in entries:
+            for atom, is_prefix, branches in entries:
                 if is_prefix or right:
-                    woken.update(rule_ids)
-        return woken
+                    seen.add(atom)
+                    candidates.update(branches)
+        # A rule is worth evaluating when one of its alternatives has both anchor sets seen.
+        rules = self._c.rules
+        return {
+            i for i, branch in candidates if all(a & seen for a in rules[i].branches[branch][1:])
+        }
 
     def _hit(self, rule: CompiledRule, matches: list[Match], post: _Post) -> Hit:
         spans: dict[tuple[int, int], Span] = {}
@@ -206,7 +212,14 @@ class _Post:
             lo = bisect_left(starts, a0 - distance - 1 - longest)
             hi = bisect_right(starts, a1 + distance + 1)
             for b0, b1, b in spans[lo:hi]:
-                between = b0 - a1 - 1 if a1 < b0 else a0 - b1 - 1
+                if a1 < b0:
+                    between = b0 - a1 - 1
+                elif b1 < a0:
+                    between = a0 - b1 - 1
+                else:
+                    # Interleaved ("переправлення чоловіків через кордон" for
+                    # (переправлення NEAR кордон) NEAR чоловіків): near, unless one word is both.
+                    between = -1 if {o[0] for o in a} & {o[0] for o in b} else 0
                 if 0 <= between <= distance:
                     out.append(a + b)
                     if len(out) >= MAX_MATCHES:

@@ -45,7 +45,12 @@ def lemmas(word: str) -> tuple[str, ...]:
     known: set[str] = set()
     guessed: set[str] = set()
     for morph in analyzers().values():
-        parses = morph.parse(word)
+        try:
+            parses = morph.parse(word)
+        except ValueError:
+            # pymorphy asks unicodedata.name() of every letter and fails on letters Unicode
+            # leaves unnamed (e.g. U+17000): pymorphy2/pymorphy2#137, inherited by pymorphy3.
+            return (word,)
         known.update(_fold(p.normal_form) for p in parses if p.is_known)
         if parses:
             guessed.add(_fold(parses[0].normal_form))

@@ -23,14 +23,19 @@ from monitor.delivery import make_expression_hits
 from monitor.errors import ConfigError, ConfigProblem, DraftwatchError
 from monitor.handlers import Stores
 from monitor.health import HealthNotifier, ReaderEvents, check_silence
+from monitor.lookups import ArchiveAnswers
 from monitor.matching import Matcher
+from monitor.query import default_lemmatizer
 from monitor.ratelimit import SendLimiter
 from monitor.store.channels import ChannelRepo
 from monitor.store.deliveries import DeliveryRepo
+from monitor.store.digests import DigestRepo
 from monitor.store.engine import Database
 from monitor.store.rhythm import RhythmRepo
+from monitor.store.search import SearchRepo
 from monitor.store.subscribers import SubscriberRepo
 from monitor.telegram.connect import make_client_from_settings
+from monitor.telegram.login import private_session_path
 from monitor.telegram.sender import TelethonSender, bot_client_options
 
 logger = logging.getLogger(__name__)
@@ -51,6 +56,8 @@ class BotFrontDesk:
         self.conversation = conversation
         self._sender = sender
         self._limiter = limiter
+        self.limiter = limiter
+        self.sender = sender
         self._clock = clock
 
     def install(self) -> None:
@@ -105,6 +112,9 @@ class BotFrontDesk:
             buttons = [[(b.text, b.data) for b in row] for row in reply.buttons]
             try:
                 await self._limiter.acquire(reply.chat_id)
+                if reply.photo is not None:
+                    await self._sender.send_photo(reply.chat_id, reply.photo, reply.html)
+                    continue
                 await self._sender.send_with_buttons(reply.chat_id, reply.html, buttons)
             except DraftwatchError as e:
                 logger.warning("reply not sent chat=%d: %s", reply.chat_id, e)
@@ -153,6 +163,15 @@ class BotRuntime:
         """A scheduler job (hourly is plenty): admins hear of channels silent beyond rhythm."""
         await check_silence(self.health, ChannelRepo(self.db), RhythmRepo(self.db))
 
+    @property
+    def sender(self) -> TelethonSender:
+        return self.desk.sender
+
+    @property
+    def limiter(self) -> SendLimiter:
+        """The one send gate: everything the bot sends (alerts, replies, digests) passes it."""
+        return self.desk.limiter
+
     def reader_events(self) -> OperatorEvents:
         """OperatorEvents for the reader's Collector: flood waits, lost channels, dead session."""
         return ReaderEvents(self.health)
@@ -187,7 +206,8 @@ async def start_bot(
 
 
 async def _logged_in(settings: Settings) -> TelegramClient:
-    client = make_client_from_settings(settings, settings.bot_session, **bot_client_options())
+    session = private_session_path(settings.bot_session)  # created 0600 before Telethon opens it
+    client = make_client_from_settings(settings, str(session), **bot_client_options())
     await client.start(bot_token=settings.bot_token)
     return client
 
@@ -213,6 +233,7 @@ def _wire(
         admin_ids=settings.admin_ids,
         default_timezone=settings.timezone,
         channel_control=channel_control,
+        archive=ArchiveAnswers(SearchRepo(db, default_lemmatizer()), DigestRepo(db)),
     )
     desk = BotFrontDesk(client, conversation, sender, limiter, clock)
     health = HealthNotifier(

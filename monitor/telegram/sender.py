@@ -3,6 +3,7 @@ Telethon's errors translated for the delivery worker (Telethon only; its types s
 
 from __future__ import annotations
 
+import io
 import logging
 import secrets
 from collections.abc import AsyncIterator, Sequence
@@ -99,6 +100,17 @@ class TelethonSender:
             except errors.RandomIdDuplicateError as e:
                 raise AlreadyDeliveredError(random_id) from e
         return _sent_id(result, random_id)
+
+    async def send_photo(self, chat_id: int, photo: bytes, caption_html: str) -> int:
+        """A picture (a digest's chart) with an HTML caption; returns the message id."""
+        upload = io.BytesIO(photo)
+        upload.name = "draftwatch-chart.png"
+        async with _translated(chat_id, "messages.sendMedia"):
+            peer = await self._peer(chat_id)
+            message = await self._client.send_file(
+                peer, upload, caption=caption_html, parse_mode="html"
+            )
+        return int(message.id)
 
     async def edit(self, chat_id: int, message_id: int, html: str, buttons: Buttons = ()) -> None:
         text, entities = telethon_html.parse(html)

@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from monitor.cli import app
+from monitor.domain import Post
 from monitor.store.engine import Database
-from tests.search_archive import seed
+from monitor.store.posts import PostRepo
+from tests.search_archive import NOW, RU, seed
 
 runner = CliRunner()
 
@@ -73,3 +76,22 @@ def test_reindex_reports_the_posts_indexed(archive: Path) -> None:
     result = runner.invoke(app, ["reindex"])
     assert result.exit_code == 0, result.output
     assert "7 posts indexed" in result.output
+
+
+def test_search_says_when_the_index_needs_a_rebuild(archive: Path, db_url: str) -> None:
+    async def save_unindexed() -> None:
+        db = Database.open(db_url)
+        try:
+            post = Post(RU.telegram_id, 99, datetime(2024, 11, 24, tzinfo=UTC), "Облава у рынка")
+            await PostRepo(db).save_posts(RU.telegram_id, [post], now=NOW)
+        finally:
+            await db.close()
+
+    asyncio.run(save_unindexed())
+    result = runner.invoke(app, ["search", "облава"])
+    assert result.exit_code == 0, result.output
+    assert "run `python bot.py reindex`" in result.output
+    assert runner.invoke(app, ["reindex"]).exit_code == 0
+    again = runner.invoke(app, ["search", "облава", "--format", "jsonl"])
+    assert "reindex" not in again.output
+    assert '"message_id": 99' in again.output

@@ -57,6 +57,8 @@ POSITIVE = [
     "-1001117628569/59139",
     "-1001237513492/72130",
     "-1001288489154/39492",
+    # Added with the ninth to twelfth blind rounds: a deserter tried for desertion.
+    "-1001117628569/59433",
 ]
 
 # Hard negatives: the same words in other senses, war news that is no draft notice.
@@ -116,6 +118,28 @@ NEGATIVE = [
     "-1001003313758/65229",
     "-1001100158992/74187",
     "-1001117628569/58963",
+    # Added with the ninth to twelfth blind rounds: volunteers' war stories, war correspondents
+    # (военкоры), desertion in a war report, a threat to break a supply contract, martial law,
+    # escaped convicts stopped on the street, boys taken to a shooting range.
+    "-1001100158992/74497",
+    "-1001100158992/74452",
+    "-1001101170442/271590",
+    "-1001101170442/271319",
+    "-1001101170442/271169",
+    "-1001101170442/270841",
+    "-1001101170442/271164",
+    "-1001101170442/271546",
+    "-1001100158992/74833",
+    "-1001100158992/73980",
+    "-1001117628569/58580",
+    "-1001117628569/58562",
+    "-1001117628569/58610",
+    "-1001117628569/58606",
+    "-1001117628569/58642",
+    "-1001117628569/58957",
+    "-1001288489154/39661",
+    "-1001117628569/58748",
+    "-1001100158992/74133",
 ]
 
 # Easy negatives: a fixed random sample of posts without any draft-related stem.

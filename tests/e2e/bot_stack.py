@@ -14,11 +14,11 @@ from typing import Any
 from telethon import TelegramClient, events
 
 from monitor.alerts import DeliveryConfig
+from monitor.app import save_hooks
 from monitor.channel_ref import parse_channel_ref
 from monitor.clock import SystemClock
 from monitor.collector import Collector
 from monitor.config import Settings
-from monitor.delivery import make_expression_hits
 from monitor.domain import Channel, SubscriberStatus, SubscriptionKind
 from monitor.ingest import Ingest
 from monitor.matching import Matcher
@@ -28,7 +28,6 @@ from monitor.sandbox.world import Channel as SandboxChannel
 from monitor.store.channels import ChannelRepo
 from monitor.store.deliveries import DeliveryRepo
 from monitor.store.engine import Database
-from monitor.store.outbox import make_outbox_hook
 from monitor.store.posts import PostRepo
 from monitor.store.subscribers import SubscriberRepo
 from monitor.telegram.bot import BotRuntime, start_bot
@@ -171,7 +170,7 @@ async def start_stack(
     reader_account = sandbox.create_user("+380500000002", first_name="Reader")
     reader_client = await sandbox.login(reader_account, str(tmp_path / "reader.session"))
     posts = PostRepo(database)
-    ingest = Ingest(posts, matcher.find_hits, hooks=[make_outbox_hook(make_expression_hits())])
+    ingest = Ingest(posts, matcher.find_hits, hooks=save_hooks(database))  # as `run` does
     clock = SystemClock()
     collector = Collector(
         ChannelReader(reader_client), ChannelRepo(database), posts, ingest, FAST, clock

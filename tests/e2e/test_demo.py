@@ -26,5 +26,11 @@ def test_the_demo_catches_the_draft_notices_and_spares_the_false_friends(tmp_pat
     assert "HIT" not in next(
         line for line in out.splitlines() if "Повестка дня городского совета" in line
     )
-    assert "posts stored          │    19" in out
+    assert "posts stored                 │    19" in out
+    assert "pressed ✅ Approve; @olena_analyst is in" in out
+    assert "ALERT → @olena_analyst" in out
+    alerted = "\n".join(line for line in out.splitlines() if line.lstrip().startswith("│"))
+    for notice in ("раздают повестки прямо у рынка", "вручають повістки", "на воинский учёт"):
+        assert notice in alerted  # what the analyst received, read from her own client
+    assert "Повестка дня" not in alerted
     assert "draftwatch stopped (exit 0)" in out

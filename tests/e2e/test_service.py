@@ -108,3 +108,42 @@ async def test_a_session_killed_by_telegram_stops_the_service_with_the_fix(
         await asyncio.wait_for(run_service(settings, SystemClock(), asyncio.Event()), 15)
     health = json.loads(status_path(settings).read_text(encoding="utf-8"))
     assert health["state"] == "session dead"
+
+
+async def test_reader_and_bot_at_debug_log_no_secret(
+    sandbox: Sandbox,
+    reader: ReaderStack,
+    db_url: str,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import dataclasses
+    import logging
+
+    bot = sandbox.create_bot("draftwatch_secret_bot")
+    admin = sandbox.create_user("+380500000099", first_name="Admin")
+    channel = sandbox.create_channel("luhansk_now", "Луганск сейчас")
+    assert reader.collector is not None
+    await reader.collector.add(parse_channel_ref("@luhansk_now"))
+    await reader.stop()
+    settings = dataclasses.replace(
+        service_settings(sandbox, db_url, reader.session_path),
+        bot_token=bot.bot_token,
+        bot_session=tmp_path / "bot.session",
+        admin_ids=(admin.id,),
+    )
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger("telethon").setLevel(logging.DEBUG)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_service(settings, SystemClock(), stop))
+    sandbox.post(channel, "В Луганске раздают повестки")
+    await asyncio.sleep(4)
+    stop.set()
+    await asyncio.wait_for(task, 15)
+    assert (tmp_path / "bot.session").stat().st_mode & 0o777 == 0o600
+    logged = "\n".join(f"{r.getMessage()} {r.args!r}" for r in caplog.records)
+    assert "draftwatch running" in logged  # the service did log, at DEBUG, Telethon included
+    assert bot.bot_token is not None
+    assert bot.bot_token not in logged
+    assert bot.bot_token.split(":", 1)[1] not in logged
+    assert API_HASH not in logged

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.matching import Matcher, compile_expression, explain
 from tests.matching.test_normalize import obfuscated
+
+DEVSET = Path(__file__).resolve().parents[1] / "data" / "devset_own.jsonl"
 
 
 @pytest.mark.parametrize(
@@ -200,3 +205,49 @@ def test_any_text_around_a_keyword_gives_valid_spans(
 )
 def test_prizov_without_telling_letters(matcher: Matcher, text: str, matched: bool) -> None:
     assert ("conscription" in {h.category for h in matcher.find_hits(text)}) is matched
+
+
+@pytest.mark.parametrize(
+    ("expression", "text", "matched"),
+    [
+        # Both sides of a NEAR are anchors: one word alone never wakes the rule, both do.
+        ("повестка NEAR/5 военкомат", "Повестка из военкомата", True),
+        ("повестка NEAR/5 военкомат", "Повестка дня заседания", False),
+        ("повестка NEAR/5 военкомат", "Военкомат переехал", False),
+        # Each alternative of an OR keeps its own pair of anchors.
+        ('"подписать контракт" OR (отсрочка NEAR/4 студент)', "Студентам дали отсрочку", True),
+        ('"подписать контракт" OR (отсрочка NEAR/4 студент)', "Подписали контракт", True),
+        ('"подписать контракт" OR (отсрочка NEAR/4 студент)', "Студент подписал письмо", False),
+    ],
+)
+def test_rules_wake_on_both_anchor_sets(expression: str, text: str, matched: bool) -> None:
+    assert bool(compile_expression(expression).find_hits(text)) is matched
+
+
+def test_anchors_never_hide_a_hit(matcher: Matcher) -> None:
+    """The anchor pre-filter only saves time: evaluating every rule finds the same hits."""
+    records = [json.loads(line) for line in DEVSET.read_text("utf-8").splitlines()]
+    everything = set(range(len(matcher._c.rules)))
+    exhaustive = Matcher(matcher._c, list(matcher.rules), dict(matcher.category_descriptions))
+    exhaustive._triggered = lambda _s: set(everything)  # type: ignore[method-assign]
+    for record in records:
+        text = str(record["text"])
+        assert matcher.find_hits(text) == exhaustive.find_hits(text), record["id"]
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        ("схему незаконного переправлення чоловіків через кордон", True),  # interleaved
+        ("переправлення через кордон, а потім чоловіків", True),  # after
+        ("переправлення вантажів через кордон", False),
+    ],
+)
+def test_near_counts_a_word_inside_the_other_match(text: str, matched: bool) -> None:
+    matcher = compile_expression("(переправлення NEAR/5 кордон) NEAR/10 =чоловіків")
+    assert bool(matcher.find_hits(text)) is matched
+
+
+def test_near_does_not_pair_a_word_with_itself() -> None:
+    assert not compile_expression("мобилиз* NEAR/5 мобилиз*").find_hits("мобилизация объявлена")
+    assert compile_expression("мобилиз* NEAR/5 мобилиз*").find_hits("мобилизация и мобилизованные")

@@ -35,3 +35,11 @@ def test_query_terms_are_among_index_terms_of_the_same_word(word: str) -> None:
 def test_index_terms_normalize_obfuscation() -> None:
     assert "повестка" in index_terms("п.о.в.е.с.т.к.у принесли")
     assert "повестка" in index_terms("пoвестку")
+
+
+@pytest.mark.parametrize("text", ["x\U00017000y", "\U00017000", "повестка \U00017000 военкомат"])
+def test_letters_without_a_unicode_name_do_not_break_indexing(text: str) -> None:
+    # pymorphy2/pymorphy2#137: unicodedata.name() raises for such letters.
+    terms = index_terms(text)
+    assert all(isinstance(term, str) for term in terms)
+    assert ("повестка" in terms) == ("повестка" in text)

@@ -56,6 +56,8 @@ OPERATORS = [
     ("channel:1002", [6, 3, 4]),
     ('channel:"Запоріжжя онлайн"', [6, 3, 4]),
     ("category:raid", [4]),
+    ("category:summons", [2, 1, 3, 5]),
+    ("hit:yes since:2024-11-18", [2, 1, 3]),
     ("category:summons -мелитополь", [2, 3, 5]),
     ("повестка since:2024-11-18 until:2024-11-20", [1, 3]),
     ("since:2024-11-21", [2, 6]),
@@ -84,7 +86,8 @@ async def test_walking_the_date_index_finds_the_same_posts(
     database: Database, query: str, expected: list[int]
 ) -> None:
     await seed(database)
-    walking = SearchRepo(database, LEMMATIZER, costs_us=(1.0, 0.0))  # always cheaper to walk
+    # Walking the date index always cheaper: for words and for category:/hit: filters.
+    walking = SearchRepo(database, LEMMATIZER, costs_us=(1.0, 0.0), hit_costs_us=(1.0, 0.0))
     assert await _ids(walking, query) == expected
 
 
@@ -175,7 +178,9 @@ async def test_rebuild_index_indexes_posts_saved_without_the_hook(database: Data
         now=NOW,
     )
     assert await _ids(seeded.search, "облава") == [4]
+    assert not await seeded.search.index_looks_complete()
     assert await seeded.search.rebuild_index(batch=3) == 8
+    assert await seeded.search.index_looks_complete()
     assert await _ids(seeded.search, "облава") == [60, 4]
     assert await _ids(seeded.search, "повестка") == [2, 1, 3, 5]
 
@@ -289,6 +294,37 @@ async def test_a_post_with_letters_the_lemmatizer_rejects_is_still_stored_and_fo
 @pytest.mark.parametrize("costs", [(1.0, 12.0), (1.0, 0.0)], ids=["sorting", "walking"])
 async def test_stream_of_a_word_either_way(database: Database, costs: tuple[float, float]) -> None:
     await seed(database)
-    repo = SearchRepo(database, LEMMATIZER, costs_us=costs)
+    repo = SearchRepo(database, LEMMATIZER, costs_us=costs, hit_costs_us=costs)
     streamed = [r.post.message_id async for r in repo.stream(parse_query("повестка"), batch=2)]
     assert streamed == [2, 1, 3, 5]
+    hits = [r.post.message_id async for r in repo.stream(parse_query("category:summons"), batch=2)]
+    assert hits == [2, 1, 3, 5]
+
+
+@pytest.mark.parametrize(("query", "expected"), INFLECTED + OPERATORS)
+async def test_ranking_inside_fts5_gives_the_same_pages(
+    database: Database, query: str, expected: list[int]
+) -> None:
+    await seed(database)
+    joined = SearchRepo(database, LEMMATIZER, rank_in_fts=False)
+    for offset in (0, 1, 3):
+        fast = await seeded_page(SearchRepo(database, LEMMATIZER), query, offset)
+        assert fast == await seeded_page(joined, query, offset)
+
+
+async def seeded_page(repo: SearchRepo, query: str, offset: int) -> tuple[list[int], bool]:
+    page = await repo.search(parse_query(query), sort=Sort.RELEVANCE, limit=2, offset=offset)
+    return [r.post.message_id for r in page.results], page.has_more
+
+
+async def test_ranking_falls_back_when_filters_drop_the_top_candidates(database: Database) -> None:
+    seeded = await seed(database)
+    gone = [
+        Post(UA.telegram_id, 200 + i, datetime(2024, 10, 1, tzinfo=UTC), "Облава, облава, облава!")
+        for i in range(30)
+    ]
+    await seeded.posts.save_posts(UA.telegram_id, gone, now=NOW, hooks=[seeded.search.index_hook()])
+    await seeded.posts.mark_deleted(UA.telegram_id, [p.message_id for p in gone], now=NOW)
+    page = await seeded.search.search(parse_query("облава"), sort=Sort.RELEVANCE, limit=1)
+    assert [r.post.message_id for r in page.results] == [4]
+    assert not page.has_more

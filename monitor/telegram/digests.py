@@ -1,0 +1,34 @@
+"""Sending a weekly digest as the bot: its text messages, then the chart as a photo (does I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from monitor.digest import Digest
+from monitor.ratelimit import SendLimiter
+from monitor.render.text import escape
+from monitor.telegram.sender import TelethonSender
+from monitor.weekly import DigestSender
+
+
+def digest_sender(sender: TelethonSender, limiter: SendLimiter, chat_id: int) -> DigestSender:
+    """A DigestSender for one subscriber's chat, through the bot's one send gate.
+
+    Errors arrive translated by the sender (RateLimitedError, DeliveryFailedError ...); the
+    weekly job then releases the week and tries again on its next run.
+    """
+
+    async def send(digest: Digest, messages: Sequence[str], chart: bytes) -> list[int]:
+        ids: list[int] = []
+        for html in messages:
+            await limiter.acquire(chat_id)
+            ids.append(await sender.send_with_buttons(chat_id, html))
+        await limiter.acquire(chat_id)
+        ids.append(
+            await sender.send_photo(
+                chat_id, chart, escape(f"Hits per day by category, {digest.week}")
+            )
+        )
+        return ids
+
+    return send

@@ -1,0 +1,79 @@
+"""/search with page buttons and /digest with its chart, through the bot in the sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from monitor.matching import compile_matcher, load_default_packs
+from monitor.sandbox.api import Sandbox
+from monitor.store.engine import Database
+from tests.e2e.bot_stack import BotStack, eventually, start_stack
+
+FORMS = ["повестки", "повестку", "повесткой", "повестках", "повістки", "повісток", "повестка"]
+
+
+@pytest.fixture
+async def stack(sandbox: Sandbox, database: Database, tmp_path: Path) -> AsyncIterator[BotStack]:
+    stack = await start_stack(sandbox, database, compile_matcher(load_default_packs()), tmp_path)
+    try:
+        yield stack
+    finally:
+        await stack.stop()
+
+
+async def test_search_pages_through_inflected_forms_with_buttons(
+    sandbox: Sandbox, stack: BotStack
+) -> None:
+    [analyst] = await stack.analysts(1)
+    channel = await stack.watch("kherson_news", "Херсон новости")
+    for n, form in enumerate(FORMS):
+        message_id = sandbox.post(channel, f"Сообщение {n}: мужчинам в Херсоне вручают {form}")
+        await stack.read(channel, message_id)
+    sandbox.post(channel, "Погода в Херсоне")
+
+    before = len(analyst.inbox)
+    await analyst.say("/search повестка")
+    await eventually(lambda: any(m.buttons for _, _, m in analyst.inbox[before:]), what="page 1")
+    first = "\n".join(analyst.texts()[before:])
+    assert first.count("@kherson_news") == 5  # five cards a page, newest first
+    assert "Сообщение 6" in first
+    assert "Сообщение 0" not in first
+    [paged] = [m for _, _, m in analyst.inbox[before:] if m.buttons]
+
+    before = len(analyst.inbox)
+    await paged.click(text="Older ▶")
+    await eventually(lambda: len(analyst.inbox) > before, what="page 2")
+    await asyncio.sleep(0.3)
+    second = "\n".join(analyst.texts()[before:])
+    assert "Сообщение 1" in second
+    assert "Сообщение 0" in second
+    assert "Сообщение 6" not in second
+    assert "Погода" not in first + second
+
+    before = len(analyst.inbox)
+    await analyst.say('/search повестка "незакрытая')
+    await eventually(lambda: len(analyst.inbox) > before, what="the error")
+    error = analyst.texts()[before]
+    assert "Example: /search" in error
+    assert "SQL" not in error
+    assert "fts5" not in error.lower()
+
+
+async def test_digest_on_demand_sends_the_week_and_its_chart(
+    sandbox: Sandbox, stack: BotStack
+) -> None:
+    [analyst] = await stack.analysts(1)
+    channel = await stack.watch("crimea_today", "Крым сегодня")
+    for text in ("В Симферополе вручают повестки", "Облава у военкомата в Керчи"):
+        await stack.read(channel, sandbox.post(channel, text))
+    before = len(analyst.inbox)
+    await analyst.say("/digest")
+    await eventually(lambda: any(m.photo for _, _, m in analyst.inbox[before:]), what="the chart")
+    text = "\n".join(analyst.texts()[before:])
+    assert "Weekly digest" in text
+    assert "Posts with hits: 2" in text
+    assert "@crimea_today" in text
