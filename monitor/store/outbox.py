@@ -32,12 +32,16 @@ _LIVE = (AlertStatus.PENDING.value, AlertStatus.SENT.value)
 
 
 def make_outbox_hook(
-    expression_hits: ExpressionHits | None = None, *, story_window: timedelta = STORY_WINDOW
+    expression_hits: ExpressionHits | None = None,
+    *,
+    story_window: timedelta = STORY_WINDOW,
+    alert_history: bool = False,
 ) -> SaveHook:
     """A SaveHook for PostRepo.save_posts: one pending alert per (subscriber, post) that newly
     matches one of the subscriber's subscriptions, written in the post's own transaction.
 
-    Posts dated before their channel was added (the backfill) are history and alert nobody.
+    Posts dated before their channel was added (the backfill) are history and alert nobody,
+    unless `alert_history` (an import the operator asked alerts for).
     A new post alerts for all its hits; an edit alerts only for hits (or keyword expressions)
     the previous text did not have, and only subscribers not yet alerted about the post — marked
     edited. A post whose story a subscriber was alerted about within `story_window` becomes a
@@ -45,7 +49,7 @@ def make_outbox_hook(
     """
 
     async def hook(session: AsyncSession, saved: SavedPost) -> None:
-        wanted = await _recipients(session, saved, expression_hits)
+        wanted = await _recipients(session, saved, expression_hits, alert_history)
         if not wanted:
             return
         now = await _seen_at(session, saved)
@@ -58,7 +62,10 @@ def make_outbox_hook(
 
 
 async def _recipients(
-    session: AsyncSession, saved: SavedPost, expression_hits: ExpressionHits | None
+    session: AsyncSession,
+    saved: SavedPost,
+    expression_hits: ExpressionHits | None,
+    alert_history: bool,
 ) -> dict[int, list[str]]:
     """Subscriber id -> rule ids, for subscribers the post newly matches and not yet told."""
     subscriptions = await _active_subscriptions(session)
@@ -69,7 +76,8 @@ async def _recipients(
         return {}
     channel_row = await session.get(ChannelRow, saved.channel_id)
     assert channel_row is not None  # the post was just saved under it
-    if saved.post.date < channel_row.added_at.replace(microsecond=0) - HISTORY_TOLERANCE:
+    history = saved.post.date < channel_row.added_at.replace(microsecond=0) - HISTORY_TOLERANCE
+    if history and not alert_history:
         return {}  # history read back when the channel was added: archived, never alerted
     previous = None if saved.is_new else await _text_of(session, saved, saved.version - 1)
 
