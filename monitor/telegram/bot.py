@@ -20,7 +20,7 @@ from monitor.commands import HELP
 from monitor.config import Settings
 from monitor.conversation import Caller, ChannelControl, Conversation, Reply
 from monitor.delivery import make_expression_hits
-from monitor.errors import ConfigError, ConfigProblem, DraftwatchError
+from monitor.errors import ConfigError, ConfigProblem, DraftwatchError, RateLimitedError
 from monitor.handlers import Stores
 from monitor.health import HealthNotifier, ReaderEvents, check_silence
 from monitor.lookups import ArchiveAnswers
@@ -39,6 +39,8 @@ from monitor.telegram.login import private_session_path
 from monitor.telegram.sender import TelethonSender, bot_client_options
 
 logger = logging.getLogger(__name__)
+
+REPLY_ATTEMPTS = 3  # a command reply or a health notice survives two flood waits
 
 
 class BotFrontDesk:
@@ -107,17 +109,31 @@ class BotFrontDesk:
             logger.exception("handling a button failed user=%s", getattr(event, "sender_id", None))
 
     async def send(self, replies: Sequence[Reply]) -> None:
-        """Send replies one by one through the gate; one failed reply does not stop the rest."""
+        """Send replies one by one through the gate; one failed reply does not stop the rest.
+
+        A flood wait pauses the gate (everything waits) and the reply is tried again.
+        """
         for reply in replies:
-            buttons = [[(b.text, b.data) for b in row] for row in reply.buttons]
-            try:
-                await self._limiter.acquire(reply.chat_id)
-                if reply.photo is not None:
-                    await self._sender.send_photo(reply.chat_id, reply.photo, reply.html)
-                    continue
-                await self._sender.send_with_buttons(reply.chat_id, reply.html, buttons)
-            except DraftwatchError as e:
-                logger.warning("reply not sent chat=%d: %s", reply.chat_id, e)
+            for attempt in range(1, REPLY_ATTEMPTS + 1):
+                try:
+                    await self._send_one(reply)
+                    break
+                except RateLimitedError as e:
+                    self._limiter.pause(e.retry_after)
+                    logger.warning("reply flood wait %d s chat=%d", e.retry_after, reply.chat_id)
+                    if attempt == REPLY_ATTEMPTS:
+                        logger.warning("reply not sent chat=%d: %s", reply.chat_id, e)
+                except DraftwatchError as e:
+                    logger.warning("reply not sent chat=%d: %s", reply.chat_id, e)
+                    break
+
+    async def _send_one(self, reply: Reply) -> None:
+        await self._limiter.acquire(reply.chat_id)
+        if reply.photo is not None:
+            await self._sender.send_photo(reply.chat_id, reply.photo, reply.html)
+            return
+        buttons = [[(b.text, b.data) for b in row] for row in reply.buttons]
+        await self._sender.send_with_buttons(reply.chat_id, reply.html, buttons)
 
     async def notify(self, chat_id: int, html: str) -> None:
         """For the health notifier: one message to one admin, through the gate."""
