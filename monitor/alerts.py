@@ -59,6 +59,7 @@ class DeliveryConfig:
     idle_s: float = 0.5  # how often to look for due alerts when nobody wakes the worker
     concurrency: int = 16  # chats served at once (each chat strictly in order)
     max_messages_per_cycle: int = 60
+    offline_retry_s: float = 5.0  # no connection: pause everything this long, then try again
 
     def backoff(self, attempts: int) -> float:
         """Seconds before attempt `attempts + 1`: exponential, capped."""
@@ -73,6 +74,7 @@ class DeliveryStats:
     retried: int = 0
     failed: int = 0
     flood_waits: int = 0
+    offline: int = 0
     deactivated: int = 0
 
 
@@ -170,7 +172,10 @@ class DeliveryWorker:
                 "subscriber gone chat=%d reason=%s dropped=%d", e.chat_id, e.reason, dropped
             )
         except DeliveryFailedError as e:
-            await self._failed(delivery, e.reason)
+            if e.offline:
+                await self._offline(delivery, e.reason)
+            else:
+                await self._failed(delivery, e.reason)
         except Exception as e:  # one bad message must not stop the others (house rule 8)
             logger.exception(
                 "delivery crashed chat=%d random_id=%d", delivery.chat_id, delivery.random_id
@@ -209,6 +214,15 @@ class DeliveryWorker:
         )
         if self._on_flood_wait is not None:
             await self._on_flood_wait(error.retry_after, "sending alerts")
+
+    async def _offline(self, delivery: Delivery, reason: str) -> None:
+        """No connection: everything waits a little; not an attempt, so nothing is given up."""
+        self.limiter.pause(self.config.offline_retry_s)
+        self.stats.offline += 1
+        if delivery.message_id is None:
+            until = self._clock.now() + timedelta(seconds=self.config.offline_retry_s)
+            await self._repo.defer(delivery.random_id, until, reason)
+        logger.warning("offline while sending to chat=%d: %s", delivery.chat_id, reason)
 
     async def _failed(self, delivery: Delivery, reason: str) -> None:
         if delivery.message_id is not None:  # an edit: not worth retrying forever

@@ -89,7 +89,7 @@ class Conversation:
         self._matcher = matcher
         self._admin_ids = frozenset(admin_ids)
         self._timezone = default_timezone
-        self._channels = channel_control
+        self.channel_control = channel_control
         self._released = on_alerts_released
         self._archive = archive
         self.vocabulary = c.Vocabulary(
@@ -231,15 +231,15 @@ class Conversation:
         return "\n".join(parts)
 
     async def _channel(self, command: c.AddChannel | c.RemoveChannel, now: datetime) -> str:
-        if self._channels is None:
+        if self.channel_control is None:
             raise CommandError(
                 "Channel management runs with the reader: start `python bot.py run`."
             )
         try:
             if isinstance(command, c.AddChannel):
-                channel = await self._channels.add_channel(command.ref, now=now)
+                channel = await self.channel_control.add_channel(command.ref, now=now)
                 return f"👀 Now watching {escape(channel.title)} ({escape(channel.label)})."
-            channel = await self._channels.remove_channel(command.ref, now=now)
+            channel = await self.channel_control.remove_channel(command.ref, now=now)
             return f"Stopped watching {escape(channel.title)} ({escape(channel.label)})."
         except DraftwatchError as e:
             raise CommandError(f"Could not do that: {e}") from e

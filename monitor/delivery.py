@@ -187,11 +187,16 @@ class RecipientGoneError(DraftwatchError):
 
 
 class DeliveryFailedError(DraftwatchError):
-    """A send failed in a way worth retrying later (network, Telegram internal error)."""
+    """A send failed in a way worth retrying later (Telegram error, network).
 
-    def __init__(self, chat_id: int, reason: str) -> None:
+    `offline` means the connection is down: wait and retry without counting an attempt, so an
+    outage of any length loses nothing; other failures count toward giving up.
+    """
+
+    def __init__(self, chat_id: int, reason: str, *, offline: bool = False) -> None:
         self.chat_id = chat_id
         self.reason = reason
+        self.offline = offline
         super().__init__(f"sending to chat {chat_id} failed ({reason}): retry with backoff")
 
 

@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from monitor.clock import Clock
 from monitor.domain import Channel
 from monitor.render.text import escape
+from monitor.store.channels import ChannelRepo
+from monitor.store.rhythm import RhythmRepo
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +126,21 @@ class HealthNotifier:
                 logger.exception("health notice not sent admin=%d subject=%s", admin, subject)
         logger.warning("health notice subject=%s", subject)
         return True
+
+
+async def check_silence(
+    notifier: HealthNotifier, channels: ChannelRepo, rhythm: RhythmRepo
+) -> list[Channel]:
+    """A scheduler job: tell the admins about every watched channel silent beyond its rhythm."""
+    told = []
+    for channel in await channels.list_channels(enabled_only=True):
+        try:
+            dates = await rhythm.list_recent_dates(channel.telegram_id)
+            if await notifier.channel_silent(channel, dates):
+                told.append(channel)
+        except Exception:  # one channel never stops the check of the others (house rule 8)
+            logger.exception("silence check failed channel=%s", channel.label)
+    return told
 
 
 class ReaderEvents:

@@ -232,3 +232,17 @@ async def test_a_muted_subscriber_gets_the_held_alerts_after_the_mute(
     await drain(w, clock)
     [batch] = sender.to(1)
     assert batch.html.startswith("📦 <b>7 draft notices</b>")
+
+
+async def test_being_offline_is_waited_out_without_giving_up(
+    world: OutboxWorld, sender: RecordingSender, clock: JumpingClock
+) -> None:
+    await world.subscriber(1, category("summons"))
+    await world.post(MELITOPOL, 1, SUMMONS)
+    sender.script[1] = [DeliveryFailedError(1, "ConnectionError", offline=True)] * 20
+    w = worker(world, sender, clock, max_attempts=3, offline_retry_s=5.0)
+    await drain(w, clock, idle_limit_s=200)
+    [alert] = await DeliveryRepo(world.db).list_alerts()
+    assert (alert.status, alert.attempts) == (AlertStatus.SENT, 0)
+    assert w.stats.offline == 20
+    assert len(sender.to(1)) == 1

@@ -89,3 +89,13 @@ def test_bad_commands_say_what_was_wrong_with_an_example(text: str, says: str) -
     with pytest.raises(CommandError) as caught:
         parse_command(text, VOCABULARY)
     assert says in caught.value.user_message
+
+
+def test_every_command_is_in_help_with_an_example() -> None:
+    from monitor.commands import _PARSERS, HELP
+
+    assert set(_PARSERS) - {"start"} == set(HELP)
+    for name, (example, what, _) in HELP.items():
+        assert example.startswith(f"/{name}"), name
+        assert what, name
+        parse_command(example, VOCABULARY)  # every example parses

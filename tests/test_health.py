@@ -7,8 +7,12 @@ from datetime import timedelta
 import pytest
 
 from monitor.collector import OperatorEvents
-from monitor.domain import Channel
-from monitor.health import HealthNotifier, ReaderEvents, silence, usual_gap
+from monitor.domain import Channel, Post
+from monitor.health import HealthNotifier, ReaderEvents, check_silence, silence, usual_gap
+from monitor.store.channels import ChannelRepo
+from monitor.store.engine import Database
+from monitor.store.posts import PostRepo
+from monitor.store.rhythm import RhythmRepo
 from tests.conftest import NOW
 from tests.fake_bot import JumpingClock
 
@@ -87,3 +91,26 @@ async def test_reader_events_reach_the_admins(
     assert "on reading @melitopol_news" in texts[0]
     assert "cannot be read: ChannelPrivateError" in texts[1]
     assert "session reader stopped working (AUTH_KEY_UNREGISTERED)" in texts[2]
+
+
+async def test_the_silence_check_reads_the_archive(
+    database: Database, told: list[tuple[int, str]]
+) -> None:
+    channels, posts = ChannelRepo(database), PostRepo(database)
+    quiet = Channel(telegram_id=2001, title="Тихий канал", username="quiet_news")
+    busy = Channel(telegram_id=2002, title="Живой канал", username="busy_news")
+    for channel, newest in ((quiet, 30), (busy, 0)):
+        await channels.upsert_channel(channel, now=NOW)
+        batch = [
+            Post(channel.telegram_id, n, date=NOW - timedelta(hours=newest + n), text=f"пост {n}")
+            for n in range(1, 21)
+        ]
+        await posts.save_posts(channel.telegram_id, batch, now=NOW)
+
+    async def notify(chat_id: int, html: str) -> None:
+        told.append((chat_id, html))
+
+    health = HealthNotifier(notify, [1], JumpingClock(), flood_wait_alert_s=3600)
+    silent = await check_silence(health, channels, RhythmRepo(database))
+    assert [c.username for c in silent] == ["quiet_news"]
+    assert "Тихий канал (@quiet_news) has posted nothing for 31.0 h" in told[0][1]

@@ -25,6 +25,7 @@ def upgrade() -> None:
             sa.Column("stale", sa.Boolean(), server_default="0", nullable=False)
         )
         batch_op.create_index(batch_op.f("ix_alerts_random_id"), ["random_id"], unique=False)
+        batch_op.create_index("ix_alerts_post_id", ["post_id"], unique=False)
 
     op.create_table(
         "alert_sightings",
@@ -74,6 +75,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_alert_sightings_post_id"))
     op.drop_table("alert_sightings")
     with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.drop_index("ix_alerts_post_id")
         batch_op.drop_index(batch_op.f("ix_alerts_random_id"))
         batch_op.drop_column("stale")
         batch_op.drop_column("random_id")

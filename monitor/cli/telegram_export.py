@@ -24,7 +24,7 @@ from monitor.store.search import SearchRepo
 
 def alert_hooks(db: Database, settings: Settings) -> list[SaveHook]:
     """Save hooks that queue alerts for new hits: the alert outbox (only with --alert)."""
-    return [make_outbox_hook(make_expression_hits())]
+    return [make_outbox_hook(make_expression_hits(), alert_history=True)]  # old posts too
 
 
 def import_command(

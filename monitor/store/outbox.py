@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monitor.delivery import ExpressionHits, same_story, select_recipients
-from monitor.domain import AlertStatus, SubscriberStatus, Subscription
+from monitor.domain import AlertStatus, SubscriberStatus, Subscription, SubscriptionKind
 from monitor.store.channels import channel_from_row
 from monitor.store.posts import SavedPost, SaveHook
 from monitor.store.rows import insert_ignoring_duplicates
@@ -23,18 +23,25 @@ from monitor.store.schema import (
     SubscriberRow,
     SubscriptionRow,
 )
-from monitor.store.subscribers import subscription_from_row
 
 STORY_WINDOW = timedelta(days=1)  # copies of a story within this window fold into one alert
+# Telegram dates posts to the second, by its own clock: a post made as the channel was being
+# added is not history.
+HISTORY_TOLERANCE = timedelta(seconds=1)
 _LIVE = (AlertStatus.PENDING.value, AlertStatus.SENT.value)
 
 
 def make_outbox_hook(
-    expression_hits: ExpressionHits | None = None, *, story_window: timedelta = STORY_WINDOW
+    expression_hits: ExpressionHits | None = None,
+    *,
+    story_window: timedelta = STORY_WINDOW,
+    alert_history: bool = False,
 ) -> SaveHook:
     """A SaveHook for PostRepo.save_posts: one pending alert per (subscriber, post) that newly
     matches one of the subscriber's subscriptions, written in the post's own transaction.
 
+    Posts dated before their channel was added (the backfill) are history and alert nobody,
+    unless `alert_history` (an import the operator asked alerts for).
     A new post alerts for all its hits; an edit alerts only for hits (or keyword expressions)
     the previous text did not have, and only subscribers not yet alerted about the post — marked
     edited. A post whose story a subscriber was alerted about within `story_window` becomes a
@@ -42,7 +49,7 @@ def make_outbox_hook(
     """
 
     async def hook(session: AsyncSession, saved: SavedPost) -> None:
-        wanted = await _recipients(session, saved, expression_hits)
+        wanted = await _recipients(session, saved, expression_hits, alert_history)
         if not wanted:
             return
         now = await _seen_at(session, saved)
@@ -55,7 +62,10 @@ def make_outbox_hook(
 
 
 async def _recipients(
-    session: AsyncSession, saved: SavedPost, expression_hits: ExpressionHits | None
+    session: AsyncSession,
+    saved: SavedPost,
+    expression_hits: ExpressionHits | None,
+    alert_history: bool,
 ) -> dict[int, list[str]]:
     """Subscriber id -> rule ids, for subscribers the post newly matches and not yet told."""
     subscriptions = await _active_subscriptions(session)
@@ -66,6 +76,9 @@ async def _recipients(
         return {}
     channel_row = await session.get(ChannelRow, saved.channel_id)
     assert channel_row is not None  # the post was just saved under it
+    history = saved.post.date < channel_row.added_at.replace(microsecond=0) - HISTORY_TOLERANCE
+    if history and not alert_history:
+        return {}  # history read back when the channel was added: archived, never alerted
     previous = None if saved.is_new else await _text_of(session, saved, saved.version - 1)
 
     def newly_matches(expression: str) -> bool:
@@ -82,13 +95,23 @@ async def _recipients(
 
 
 async def _active_subscriptions(session: AsyncSession) -> list[Subscription]:
-    rows = await session.scalars(
-        select(SubscriptionRow)
+    """Every approved subscriber's subscriptions (plain columns: this runs for every post)."""
+    rows = await session.execute(
+        select(
+            SubscriptionRow.id,
+            SubscriptionRow.subscriber_id,
+            SubscriptionRow.kind,
+            SubscriptionRow.value,
+            SubscriptionRow.channels,
+        )
         .join(SubscriberRow, SubscriberRow.id == SubscriptionRow.subscriber_id)
         .where(SubscriberRow.status == SubscriberStatus.APPROVED.value)
         .order_by(SubscriptionRow.id)
     )
-    return [subscription_from_row(r) for r in rows]
+    return [
+        Subscription(subscriber_id, SubscriptionKind(kind), value, tuple(channels or ()), id=id_)
+        for id_, subscriber_id, kind, value, channels in rows.all()
+    ]
 
 
 async def _text_of(session: AsyncSession, saved: SavedPost, version: int) -> str | None:
@@ -135,7 +158,7 @@ async def _fold_into_stories(
     now: datetime,
 ) -> set[int]:
     """Record the post as a sighting of each subscriber's recent alert for the same story."""
-    similar = await _same_story_posts(session, list(wanted), saved, since)
+    similar = await _same_story_posts(session, saved, since)
     if not similar:
         return set()
     rows = await session.execute(
@@ -161,22 +184,20 @@ async def _fold_into_stories(
     return set(story)
 
 
-async def _same_story_posts(
-    session: AsyncSession, subscriber_ids: Sequence[int], saved: SavedPost, since: datetime
-) -> list[int]:
-    """Posts these subscribers were alerted about since `since` that tell the same story."""
+async def _same_story_posts(session: AsyncSession, saved: SavedPost, since: datetime) -> list[int]:
+    """Posts dated since `since` that someone was alerted about and that tell the same story.
+
+    Candidates come from the date index (a day of posts with alerts is small); the caller
+    keeps only these subscribers' alerts.
+    """
+    alerted = (
+        select(AlertRow.id)
+        .where(AlertRow.post_id == PostRow.id, AlertRow.status.in_(_LIVE))
+        .exists()
+    )
     recent = await session.execute(
         select(PostRow.id, PostRow.text)
-        .where(
-            PostRow.id.in_(
-                select(AlertRow.post_id).where(
-                    AlertRow.created_at >= since,
-                    AlertRow.subscriber_id.in_(subscriber_ids),
-                    AlertRow.status.in_(_LIVE),
-                )
-            ),
-            PostRow.id != saved.post_id,
-        )
+        .where(PostRow.date >= since, PostRow.id != saved.post_id, alerted)
         .order_by(PostRow.id)
     )
     return [post_id for post_id, text in recent.all() if same_story(text, saved.post.text)]

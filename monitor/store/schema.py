@@ -189,6 +189,10 @@ class AlertRow(Base):
     stale: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
+# 0003 (bot): finding the alerts of a post (edits, same-story lookup) without a scan
+Index("ix_alerts_post_id", AlertRow.post_id)
+
+
 class AlertSightingRow(Base):
     """The same story seen in another channel: folded into an existing alert (0003, bot)."""
 

@@ -22,7 +22,7 @@ from monitor.conversation import Caller, ChannelControl, Conversation, Reply
 from monitor.delivery import make_expression_hits
 from monitor.errors import ConfigError, ConfigProblem, DraftwatchError
 from monitor.handlers import Stores
-from monitor.health import HealthNotifier, ReaderEvents
+from monitor.health import HealthNotifier, ReaderEvents, check_silence
 from monitor.lookups import ArchiveAnswers
 from monitor.matching import Matcher
 from monitor.query import default_lemmatizer
@@ -31,6 +31,7 @@ from monitor.store.channels import ChannelRepo
 from monitor.store.deliveries import DeliveryRepo
 from monitor.store.digests import DigestRepo
 from monitor.store.engine import Database
+from monitor.store.rhythm import RhythmRepo
 from monitor.store.search import SearchRepo
 from monitor.store.subscribers import SubscriberRepo
 from monitor.telegram.connect import make_client_from_settings
@@ -52,7 +53,7 @@ class BotFrontDesk:
         clock: Clock,
     ) -> None:
         self._client = client
-        self._conversation = conversation
+        self.conversation = conversation
         self._sender = sender
         self._limiter = limiter
         self.limiter = limiter
@@ -80,7 +81,7 @@ class BotFrontDesk:
             caller = await _caller(event)
             if caller is None or not event.raw_text:
                 return
-            replies = await self._conversation.handle(caller, event.raw_text, now=self._clock.now())
+            replies = await self.conversation.handle(caller, event.raw_text, now=self._clock.now())
             await self.send(replies)
         except Exception:  # one bad message never stops the bot (house rule 8)
             logger.exception("handling a message failed chat=%s", event.chat_id)
@@ -95,7 +96,7 @@ class BotFrontDesk:
             if caller is None:
                 return
             data = (event.data or b"").decode(errors="replace")
-            answer, replies = await self._conversation.press(caller, data, now=self._clock.now())
+            answer, replies = await self.conversation.press(caller, data, now=self._clock.now())
             await event.answer(answer)
             if answer.startswith(("Approved", "Denied")):
                 message = await event.get_message()
@@ -139,6 +140,7 @@ class BotRuntime:
     desk: BotFrontDesk
     worker: DeliveryWorker
     health: HealthNotifier
+    db: Database
 
     async def run(self) -> None:
         """Answer commands and deliver alerts until cancelled or disconnected."""
@@ -152,6 +154,14 @@ class BotRuntime:
 
     async def stop(self) -> None:
         await self.client.disconnect()
+
+    def attach_channels(self, control: ChannelControl) -> None:
+        """Give /addchannel and /removechannel the reader's channel management."""
+        self.desk.conversation.channel_control = control
+
+    async def check_silence(self) -> None:
+        """A scheduler job (hourly is plenty): admins hear of channels silent beyond rhythm."""
+        await check_silence(self.health, ChannelRepo(self.db), RhythmRepo(self.db))
 
     @property
     def sender(self) -> TelethonSender:
@@ -238,4 +248,4 @@ def _wire(
         expression_hits=make_expression_hits(),
         on_flood_wait=health.flood_wait,
     )
-    return BotRuntime(client, desk, worker, health)
+    return BotRuntime(client, desk, worker, health, db)

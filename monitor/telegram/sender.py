@@ -53,7 +53,7 @@ async def _translated(chat_id: int, what: str) -> AsyncIterator[None]:
     except errors.RPCError as e:
         raise DeliveryFailedError(chat_id, f"{type(e).__name__}: {e}") from e
     except (ConnectionError, TimeoutError, OSError) as e:
-        raise DeliveryFailedError(chat_id, f"{type(e).__name__}: {e}") from e
+        raise DeliveryFailedError(chat_id, f"{type(e).__name__}: {e}", offline=True) from e
 
 
 class TelethonSender:

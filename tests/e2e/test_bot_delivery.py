@@ -133,3 +133,19 @@ async def test_an_edit_that_adds_a_match_alerts_once_marked_edited(
     await asyncio.sleep(1.0)
     [alert] = alerts_in(analyst.texts())
     assert alert.startswith("✏️ Edited post now matches")
+
+
+async def test_dropped_connections_and_telegram_errors_lose_nothing_and_double_nothing(
+    sandbox: Sandbox, make_stack: StackFactory
+) -> None:
+    stack = await make_stack()
+    analysts = await stack.analysts(4, "summons")
+    channel = await stack.watch("melitopol_now", "Мелитополь сейчас")
+    sandbox.drop("messages.sendMessage", times=2)
+    sandbox.fail("messages.sendMessage", "INTERNAL", code=500, times=2)
+    await stack.read(channel, sandbox.post(channel, SUMMONS))
+    for analyst in analysts:
+        await eventually(lambda a=analyst: bool(alerts_in(a.texts())), within=30, what="alert")  # type: ignore[misc]
+    await asyncio.sleep(1.0)
+    assert [len(alerts_in(a.texts())) for a in analysts] == [1, 1, 1, 1]
+    assert {a.status for a in await stack.deliveries.list_alerts()} == {AlertStatus.SENT}

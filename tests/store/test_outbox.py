@@ -155,3 +155,23 @@ async def test_deactivating_drops_pending_alerts(world: OutboxWorld) -> None:
     assert await repo.deactivate_subscriber(sid) == 1
     assert [a.status for a in await repo.list_alerts()] == [AlertStatus.DROPPED]
     assert (await world.subscribers.get_subscriber(1)).status is SubscriberStatus.INACTIVE
+
+
+async def test_history_read_back_when_a_channel_is_added_alerts_nobody(
+    world: OutboxWorld,
+) -> None:
+    await world.subscriber(1, category("summons"))
+    await world.post(MELITOPOL, 1, SUMMONS, now=NOW - timedelta(days=2))  # before it was added
+    assert await _alerts(world) == []
+
+
+async def test_history_alerts_when_asked_to(database: Database) -> None:
+    from monitor.store.outbox import make_outbox_hook
+    from tests.outbox_world import expression_hits
+
+    world = OutboxWorld(database)
+    world.hook = make_outbox_hook(expression_hits, alert_history=True)
+    await world.channels()
+    await world.subscriber(1, category("summons"))
+    await world.post(MELITOPOL, 1, SUMMONS, now=NOW - timedelta(days=2))
+    assert len(await _alerts(world)) == 1
