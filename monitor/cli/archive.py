@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Coroutine
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TextIO, TypeVar
@@ -17,14 +16,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 from rich.text import Text
 
-from monitor.cli.context import settings_or_exit
+from monitor.cli.context import open_archive, settings_or_exit
 from monitor.config import Settings
 from monitor.errors import DraftwatchError, ImportFileError, QueryError, SchemaOutdatedError
 from monitor.query import SearchPage, SearchResult, Sort, default_lemmatizer, parse_query
 from monitor.render.search import RECORD_FIELDS, result_record
 from monitor.render.text import truncate
-from monitor.store import migrate
-from monitor.store.engine import Database
 from monitor.store.search import SearchRepo
 
 T = TypeVar("T")
@@ -45,17 +42,6 @@ QUERY_HELP = (
     'Words, "phrases", -excluded, a OR b, channel:, category:, since:/until: YYYY-MM-DD, '
     "hit:yes|no, deleted:yes|no|any, edited:yes|no (docs/search.md)."
 )
-
-
-@asynccontextmanager
-async def open_archive(settings: Settings) -> AsyncIterator[Database]:
-    """The archive, checked to be at the schema this code needs."""
-    db = Database.open(settings.database_url)
-    try:
-        await migrate.ensure_current(db.reader)
-        yield db
-    finally:
-        await db.close()
 
 
 def run_or_exit(work: Coroutine[Any, Any, T]) -> T:

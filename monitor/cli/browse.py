@@ -12,8 +12,8 @@ from typing import Annotated
 import typer
 
 from monitor.browse import datasette_command, datasette_metadata
-from monitor.cli.archive import open_archive, run_or_exit
-from monitor.cli.context import settings_or_exit
+from monitor.cli.archive import run_or_exit
+from monitor.cli.context import open_archive, settings_or_exit
 from monitor.config import Settings
 from monitor.store.engine import sqlite_path
 from monitor.store.snapshot import checkpoint

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +12,8 @@ import typer
 
 from monitor.config import Settings, load_settings
 from monitor.errors import ConfigError
+from monitor.store import migrate
+from monitor.store.engine import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,17 @@ def settings_or_exit(ctx: typer.Context) -> Settings:
         raise typer.Exit(2) from e
     configure_logging(settings.log_level)
     return settings
+
+
+@asynccontextmanager
+async def open_archive(settings: Settings) -> AsyncIterator[Database]:
+    """The archive, checked to be at the schema this code needs (else SchemaOutdatedError)."""
+    db = Database.open(settings.database_url)
+    try:
+        await migrate.ensure_current(db.reader)
+        yield db
+    finally:
+        await db.close()
 
 
 def configure_logging(level: str) -> None:

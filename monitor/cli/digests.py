@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 
 from monitor.chart import render_chart
-from monitor.cli.archive import open_archive, run_or_exit
-from monitor.cli.context import settings_or_exit
+from monitor.cli.archive import run_or_exit
+from monitor.cli.context import open_archive, settings_or_exit
 from monitor.config import Settings
 from monitor.digest import Digest, IsoWeek, build_digest, last_complete_week
 from monitor.render.digest import digest_messages, digest_plain

@@ -24,15 +24,13 @@ from monitor.app import (
     status_path,
 )
 from monitor.channel_ref import parse_channel_ref
-from monitor.cli.context import settings_or_exit
+from monitor.cli.context import open_archive, settings_or_exit
 from monitor.clock import SystemClock
 from monitor.config import Settings
 from monitor.domain import Channel
 from monitor.errors import DraftwatchError
 from monitor.lockfile import holder_pid
-from monitor.store import migrate
 from monitor.store.channels import ChannelRepo
-from monitor.store.engine import Database
 from monitor.telegram.connect import make_client_from_settings
 from monitor.telegram.login import login_user, private_session_path
 
@@ -83,9 +81,7 @@ def login(
 
 async def _with_reader(settings: Settings, work: Callable[[ReaderService], Awaitable[T]]) -> T:
     """Run `work(service)` with the reader connected and the archive open."""
-    db = Database.open(settings.database_url)
-    try:
-        await migrate.ensure_current(db.reader)
+    async with open_archive(settings) as db:
         service = ReaderService(
             settings, SystemClock(), db, find_hits=default_hit_finder(), hooks=save_hooks(db)
         )
@@ -94,8 +90,6 @@ async def _with_reader(settings: Settings, work: Callable[[ReaderService], Await
             return await work(service)
         finally:
             await service.stop()
-    finally:
-        await db.close()
 
 
 @channels_app.command("add")
@@ -170,15 +164,12 @@ def channels_remove(
     settings = settings_or_exit(ctx)
 
     async def go() -> str:
-        db = Database.open(settings.database_url)
-        try:
+        async with open_archive(settings) as db:
             repo = ChannelRepo(db)
             ref = parse_channel_ref(channel)
             found = await repo.get_channel(ref.username or ref.channel_id or 0)
             await repo.disable_channel(found.telegram_id)
             return found.label
-        finally:
-            await db.close()
 
     try:
         label = asyncio.run(go())
@@ -196,11 +187,8 @@ def channels_list(ctx: typer.Context) -> None:
     settings = settings_or_exit(ctx)
 
     async def go() -> list[Channel]:
-        db = Database.open(settings.database_url)
-        try:
+        async with open_archive(settings) as db:
             return list(await ChannelRepo(db).list_channels())
-        finally:
-            await db.close()
 
     now = datetime.now(UTC)
     table = Table("channel", "title", "last post", "lag", "interval", "flood wait", "last error")

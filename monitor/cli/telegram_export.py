@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli.archive import open_archive, progress_bar, run_or_exit
-from monitor.cli.context import settings_or_exit
+from monitor.cli.archive import progress_bar, run_or_exit
+from monitor.cli.context import open_archive, settings_or_exit
 from monitor.config import Settings
 from monitor.delivery import make_expression_hits
 from monitor.importer import ImportResult, import_export, load_export

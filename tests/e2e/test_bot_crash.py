@@ -99,6 +99,7 @@ async def _subscribers(database: Database, users: list[Account]) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # 21 bot start-ups (imports, pack compilation) on a loaded 2-core CI
 async def test_sigkill_during_delivery_20_times_every_alert_exactly_once(
     sandbox: Sandbox, database: Database, db_url: str, matcher: Matcher, tmp_path: Path
 ) -> None:
@@ -121,39 +122,44 @@ async def test_sigkill_during_delivery_20_times_every_alert_exactly_once(
         "LOG_LEVEL": "INFO",
     }
     process = BotProcess(env)
-    await process.start()
-    for user in users:  # they write first, so the bot knows them (as in real life)
-        sandbox.send_private(user, bot, "/start")
-    await eventually(
-        lambda: all(sandbox.received_by(u, bot) for u in users), within=60, what="welcomes"
-    )
+    try:
+        await process.start()
+        for user in users:  # they write first, so the bot knows them (as in real life)
+            sandbox.send_private(user, bot, "/start")
+        await eventually(
+            lambda: all(sandbox.received_by(u, bot) for u in users), within=60, what="welcomes"
+        )
 
-    posts = PostRepo(database)
-    hook = make_outbox_hook(make_expression_hits())
-    links: list[str] = []
-    rng = random.Random(6)
-    for round_ in range(KILLS):
-        batch = []
-        for _ in range(POSTS_PER_ROUND):
-            n = len(links) + 1
-            batch.append(Post(CHANNEL.telegram_id, n, date=datetime.now(UTC), text=story(n)))
-            links.append(CHANNEL.post_link(n))
-        await posts.save_posts(
-            CHANNEL.telegram_id, batch, now=datetime.now(UTC), find_hits=matcher.find_hits,
-            hooks=[hook],
-        )  # fmt: skip
-        if round_:
-            await process.start()
-        await asyncio.sleep(rng.uniform(0.05, 1.5))
-        await process.kill()
+        posts = PostRepo(database)
+        hook = make_outbox_hook(make_expression_hits())
+        links: list[str] = []
+        rng = random.Random(6)
+        for round_ in range(KILLS):
+            batch = []
+            for _ in range(POSTS_PER_ROUND):
+                n = len(links) + 1
+                batch.append(Post(CHANNEL.telegram_id, n, date=datetime.now(UTC), text=story(n)))
+                links.append(CHANNEL.post_link(n))
+            await posts.save_posts(
+                CHANNEL.telegram_id, batch, now=datetime.now(UTC), find_hits=matcher.find_hits,
+                hooks=[hook],
+            )  # fmt: skip
+            if round_:
+                await process.start()
+            await asyncio.sleep(rng.uniform(0.05, 1.5))
+            await process.kill()
 
-    await process.start()
-    deliveries = DeliveryRepo(database)
-    start = time.monotonic()
-    while (await deliveries.count_alerts())[AlertStatus.PENDING]:
-        assert time.monotonic() - start < 180, "delivery did not finish"
-        await asyncio.sleep(0.5)
-    await process.kill(signal.SIGTERM)
+        await process.start()
+        deliveries = DeliveryRepo(database)
+        start = time.monotonic()
+        while (await deliveries.count_alerts())[AlertStatus.PENDING]:
+            assert time.monotonic() - start < 180, "delivery did not finish"
+            await asyncio.sleep(0.5)
+        await process.kill(signal.SIGTERM)
+
+    finally:  # never leave a bot process behind, whatever failed
+        if process.process is not None and process.process.returncode is None:
+            await process.kill()
 
     counts = await deliveries.count_alerts()
     assert counts[AlertStatus.SENT] == USERS * len(links)
