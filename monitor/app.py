@@ -49,6 +49,7 @@ logger = logging.getLogger(__name__)
 POLL_TICK_S = 5  # how often the poll job looks for due channels
 WATCHDOG_EVERY_S = 60
 WATCHDOG_QUIET_S = 15 * 60
+SILENCE_EVERY_S = 3600
 DIGEST_EVERY_S = 3600  # due digests (Monday 09:00 local, and weeks missed while down)  # no successful request for this long: probe, then reconnect
 
 
@@ -310,6 +311,8 @@ async def _schedule_and_wait(
             fatal(_digest_job(service, bot)),
             first_at=now + timedelta(seconds=30),
         )
+        # Admins hear of channels silent far beyond their usual rhythm.
+        scheduler.every("silence", SILENCE_EVERY_S, bot.check_silence)
     scheduler.start()
     bot_task = asyncio.create_task(bot.run(), name="bot") if bot is not None else None
     if bot_task is not None:
