@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from telethon import TelegramClient
@@ -13,6 +14,7 @@ from monitor.clock import SystemClock
 from monitor.collector import Collector, PollConfig
 from monitor.domain import Hit, Span
 from monitor.ingest import Ingest
+from monitor.matching import Matcher, compile_matcher, load_default_packs
 from monitor.polling import IntervalPolicy
 from monitor.sandbox.api import Sandbox
 from monitor.sandbox.world import Account
@@ -20,6 +22,9 @@ from monitor.store.channels import ChannelRepo
 from monitor.store.engine import Database
 from monitor.store.posts import PostRepo
 from monitor.telegram.reader import ChannelReader
+
+if TYPE_CHECKING:
+    from tests.e2e.bot_stack import BotStack
 
 READER_PHONE = "+380501112233"
 
@@ -91,6 +96,26 @@ async def reader(
     account = sandbox.create_user(READER_PHONE, first_name="Reader")
     stack = ReaderStack(sandbox, database, tmp_path / "reader.session", account)
     await stack.start()
+    try:
+        yield stack
+    finally:
+        await stack.stop()
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    """The default packs, compiled once per test module (compiling takes about 2 s)."""
+    return compile_matcher(load_default_packs())
+
+
+@pytest.fixture
+async def stack(
+    sandbox: Sandbox, database: Database, matcher: Matcher, tmp_path: Path
+) -> AsyncIterator[BotStack]:
+    """Reader, bot and delivery worker through the sandbox, as `run` wires them."""
+    from tests.e2e.bot_stack import start_stack  # bot_stack imports this module's FAST
+
+    stack = await start_stack(sandbox, database, matcher, tmp_path)
     try:
         yield stack
     finally:

@@ -4,34 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
-
-from monitor.matching import Matcher, compile_matcher, load_default_packs
 from monitor.sandbox.api import Sandbox
-from monitor.store.engine import Database
-from tests.e2e.bot_stack import Analyst, BotStack, eventually, start_stack
+from tests.e2e.bot_stack import Analyst, BotStack, eventually
 
 SUMMONS = "В Мелитополе мужчинам вручают повестки прямо на улице у центрального рынка"
 WEATHER = "Погода в Мелитополе: завтра солнечно, ветер северо-восточный"
-
-
-@pytest.fixture(scope="module")
-def matcher() -> Matcher:
-    return compile_matcher(load_default_packs())
-
-
-@pytest.fixture
-async def stack(
-    sandbox: Sandbox, database: Database, matcher: Matcher, tmp_path: Path
-) -> AsyncIterator[BotStack]:
-    stack = await start_stack(sandbox, database, matcher, tmp_path)
-    try:
-        yield stack
-    finally:
-        await stack.stop()
 
 
 async def test_start_approve_subscribe_then_a_matching_post_is_alerted(

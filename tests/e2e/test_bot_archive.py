@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
-
-from monitor.matching import compile_matcher, load_default_packs
 from monitor.sandbox.api import Sandbox
-from monitor.store.engine import Database
-from tests.e2e.bot_stack import BotStack, eventually, start_stack
+from tests.e2e.bot_stack import BotStack, eventually
 
 FORMS = ["повестки", "повестку", "повесткой", "повестках", "повістки", "повісток", "повестка"]
-
-
-@pytest.fixture
-async def stack(sandbox: Sandbox, database: Database, tmp_path: Path) -> AsyncIterator[BotStack]:
-    stack = await start_stack(sandbox, database, compile_matcher(load_default_packs()), tmp_path)
-    try:
-        yield stack
-    finally:
-        await stack.stop()
 
 
 async def test_search_pages_through_inflected_forms_with_buttons(

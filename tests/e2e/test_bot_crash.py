@@ -18,7 +18,7 @@ import pytest
 
 from monitor.delivery import make_expression_hits
 from monitor.domain import AlertStatus, Channel, Post, SubscriberStatus, SubscriptionKind
-from monitor.matching import Matcher, compile_matcher, load_default_packs
+from monitor.matching import Matcher
 from monitor.sandbox.api import API_HASH, API_ID, Sandbox
 from monitor.sandbox.world import Account
 from monitor.store.channels import ChannelRepo
@@ -36,11 +36,6 @@ USERS = 30
 KILLS = 20
 POSTS_PER_ROUND = 2
 CHANNEL = Channel(telegram_id=1_500_000_001, title="Мелитополь сейчас", username="melitopol_now")
-
-
-@pytest.fixture(scope="module")
-def matcher() -> Matcher:
-    return compile_matcher(load_default_packs())
 
 
 def story(n: int) -> str:

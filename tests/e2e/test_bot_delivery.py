@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitor.domain import AlertStatus, SubscriberStatus
-from monitor.matching import Matcher, compile_matcher, load_default_packs
+from monitor.matching import Matcher
 from monitor.sandbox.api import Sandbox
 from monitor.store.engine import Database
 from monitor.store.subscribers import SubscriberRepo
@@ -19,11 +19,6 @@ SUMMONS = "В Мелитополе мужчинам вручают повест�
 WEATHER = "Погода в Херсоне: завтра солнечно, без осадков, ветер северо-восточный"
 
 StackFactory = Callable[..., Awaitable[BotStack]]
-
-
-@pytest.fixture(scope="module")
-def matcher() -> Matcher:
-    return compile_matcher(load_default_packs())
 
 
 @pytest.fixture

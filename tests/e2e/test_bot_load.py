@@ -7,21 +7,17 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from telethon.tl.types import PeerUser
 
 from monitor.channel_ref import parse_channel_ref
 from monitor.domain import AlertStatus, SubscriberStatus, SubscriptionKind
-from monitor.matching import Matcher, compile_matcher, load_default_packs
 from monitor.sandbox.api import Sandbox
 from monitor.sandbox.world import Account
-from monitor.store.engine import Database
 from monitor.store.subscribers import SubscriberRepo
 from tests.conftest import NOW
-from tests.e2e.bot_stack import BotStack, start_stack
+from tests.e2e.bot_stack import BotStack
 
 logger = logging.getLogger(__name__)
 SUBSCRIBERS = 500
@@ -32,22 +28,6 @@ TOWNS = ("Мелитополе", "Херсоне", "Бердянске", "Эне
 def story(n: int) -> str:
     codes = " ".join(str(n * p) for p in (7919, 104729, 1299709, 15485863))
     return f"Сводка {n}: в {TOWNS[n % 5]} раздают повестки мужчинам. Номер {codes}"
-
-
-@pytest.fixture(scope="module")
-def matcher() -> Matcher:
-    return compile_matcher(load_default_packs())
-
-
-@pytest.fixture
-async def stack(
-    sandbox: Sandbox, database: Database, matcher: Matcher, tmp_path: Path
-) -> AsyncIterator[BotStack]:
-    stack = await start_stack(sandbox, database, matcher, tmp_path)
-    try:
-        yield stack
-    finally:
-        await stack.stop()
 
 
 async def _subscribers(stack: BotStack) -> list[Account]:
