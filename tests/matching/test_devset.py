@@ -12,7 +12,7 @@ from monitor.matching import Matcher
 DATA = Path(__file__).resolve().parents[1] / "data"
 FILES = ("devset_posts.jsonl", "devset_own.jsonl")
 # (precision, recall) floors a little under today's scores, so that a change that costs more
-# fails. Today: all 0.990/0.996, ru 0.982/0.995, uk 1.000/0.996, real posts only 0.918/1.000
+# fails. Today: all 0.986/0.996, ru 0.978/0.995, uk 0.997/0.997, real posts only 0.918/1.000
 # (the real false alarms: Ukrainian "мобилизованные" complaining about rations, South Korea,
 # a journal named "Военные комиссариаты России", a satire on "ТЦКашники").
 FLOORS = {"all": (0.975, 0.985), "ru": (0.965, 0.985), "uk": (0.98, 0.98), "real": (0.90, 0.97)}
@@ -26,10 +26,10 @@ def load() -> list[dict[str, object]]:
 
 def test_devset_is_large_and_mixed() -> None:
     records = load()
-    assert len(records) >= 1310
+    assert len(records) >= 1350
     assert {r["lang"] for r in records if r["label"]} == {"ru", "uk"}
-    assert sum(1 for r in records if r["label"]) >= 670
-    assert sum(1 for r in records if not r["label"]) >= 630
+    assert sum(1 for r in records if r["label"]) >= 685
+    assert sum(1 for r in records if not r["label"]) >= 660
 
 
 @pytest.mark.parametrize("subset", ["all", "ru", "uk", "real"])
