@@ -12,9 +12,10 @@ from monitor.matching import Matcher
 DATA = Path(__file__).resolve().parents[1] / "data"
 FILES = ("devset_posts.jsonl", "devset_own.jsonl")
 # (precision, recall) floors a little under today's scores, so that a change that costs more
-# fails. Today: all 0.983/0.998, ru 0.970/1.000, uk 1.000/0.995, real posts only 0.882/1.000
-# (the real false alarms are war stories about "мобилизованные", 1914, South Korea).
-FLOORS = {"all": (0.96, 0.98), "ru": (0.945, 0.98), "uk": (0.97, 0.97), "real": (0.86, 0.97)}
+# fails. Today: all 0.986/0.996, ru 0.978/0.995, uk 0.997/0.997, real posts only 0.918/1.000
+# (the real false alarms: Ukrainian "мобилизованные" complaining about rations, South Korea,
+# a journal named "Военные комиссариаты России", a satire on "ТЦКашники").
+FLOORS = {"all": (0.975, 0.985), "ru": (0.965, 0.985), "uk": (0.98, 0.98), "real": (0.90, 0.97)}
 
 
 def load() -> list[dict[str, object]]:
@@ -25,10 +26,10 @@ def load() -> list[dict[str, object]]:
 
 def test_devset_is_large_and_mixed() -> None:
     records = load()
-    assert len(records) >= 1030
+    assert len(records) >= 1400
     assert {r["lang"] for r in records if r["label"]} == {"ru", "uk"}
-    assert sum(1 for r in records if r["label"]) >= 460
-    assert sum(1 for r in records if not r["label"]) >= 440
+    assert sum(1 for r in records if r["label"]) >= 710
+    assert sum(1 for r in records if not r["label"]) >= 680
 
 
 @pytest.mark.parametrize("subset", ["all", "ru", "uk", "real"])
