@@ -189,17 +189,15 @@ def save_hooks(db: Database, *, alerts: bool = True) -> tuple[SaveHook, ...]:
 class ReaderChannels:
     """The bot's /addchannel and /removechannel, done by the running reader (ChannelControl)."""
 
-    def __init__(self, service: ReaderService) -> None:
-        self._service = service
+    def __init__(self, collector: Collector) -> None:
+        self._collector = collector
 
     async def add_channel(self, ref: str, *, now: datetime) -> Channel:
-        assert self._service.collector is not None, "the reader is not started"
-        channel, _ = await self._service.collector.add(parse_channel_ref(ref))
+        channel, _ = await self._collector.add(parse_channel_ref(ref))
         return channel
 
     async def remove_channel(self, ref: str, *, now: datetime) -> Channel:
-        assert self._service.collector is not None, "the reader is not started"
-        return await self._service.collector.remove(parse_channel_ref(ref))
+        return await self._collector.remove(parse_channel_ref(ref))
 
 
 def default_hit_finder() -> HitFinder:
@@ -257,10 +255,11 @@ async def run_service(settings: Settings, clock: Clock, stop: asyncio.Event) -> 
 async def _start_bot(
     settings: Settings, db: Database, matcher: Matcher, clock: Clock, service: ReaderService
 ) -> BotRuntime:
-    bot = await start_bot(settings, db, matcher, clock, channel_control=ReaderChannels(service))
+    assert service.collector is not None, "start the reader before the bot"
+    channels = ReaderChannels(service.collector)
+    bot = await start_bot(settings, db, matcher, clock, channel_control=channels)
     # Admins hear about the reader's flood waits, lost channels and a dead session.
     service.events = bot.reader_events()
-    assert service.collector is not None
     service.collector.events = service.events
     return bot
 

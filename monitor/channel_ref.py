@@ -20,6 +20,11 @@ class ChannelRef:
     username: str | None = None
     channel_id: int | None = None
 
+    @property
+    def key(self) -> int | str:
+        """What the channel repository looks it up by: the username, else the id."""
+        return self.username or self.channel_id or 0
+
     def __str__(self) -> str:
         return f"@{self.username}" if self.username else str(self.channel_id)
 

@@ -110,7 +110,7 @@ class Collector:
     ) -> tuple[Channel, int]:
         """Watch a channel: resolve it once (never again), store it, read back its recent posts."""
         now = self._clock.now()
-        known = await self._channels.find_channel(ref.username or ref.channel_id or 0)
+        known = await self._channels.find_channel(ref.key)
         if known is not None and known.access_hash is not None:
             channel = await self._channels.upsert_channel(known, now=now)
         else:
@@ -156,7 +156,7 @@ class Collector:
 
     async def remove(self, ref: ChannelRef) -> Channel:
         """Stop watching; the archive keeps the channel's posts."""
-        channel = await self._channels.get_channel(ref.username or ref.channel_id or 0)
+        channel = await self._channels.get_channel(ref.key)
         await self._channels.disable_channel(channel.telegram_id)
         return channel
 

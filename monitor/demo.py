@@ -48,6 +48,7 @@ class DemoWorld:
     bot: Account
     channels: dict[str, Channel] = field(default_factory=dict)
     stream: list[StreamedPost] = field(default_factory=list)
+    posted_at: dict[str, float] = field(default_factory=dict)  # text -> when it was published
 
 
 def build_world(tg: Sandbox) -> DemoWorld:
@@ -263,7 +264,7 @@ async def stream_and_watch(
         for item in world.stream:
             channel = world.channels[item.channel]
             message_id = tg.post(channel, item.text, markdown_text=True)
-            POSTED_AT[item.text] = time.monotonic()
+            world.posted_at[item.text] = time.monotonic()
             pending.append(_Pending(item, channel.id, message_id, time.monotonic()))
             report.streamed += 1
             await asyncio.sleep(STREAM_GAP_S)
@@ -380,7 +381,7 @@ async def print_alerts(analyst: Person, world: DemoWorld, report: DemoReport, sa
     while True:
         await asyncio.sleep(0.05)
         for item in analyst.inbox[seen:]:
-            posted = POSTED_AT.get(_first_line_match(item.text, world), item.at)
+            posted = world.posted_at.get(_first_line_match(item.text, world), item.at)
             report.alerts.append((item.at - posted, item.text))
             lines = [line for line in item.text.splitlines() if line.strip()]
             say(
@@ -389,9 +390,6 @@ async def print_alerts(analyst: Person, world: DemoWorld, report: DemoReport, sa
             for line in lines[:4]:
                 say(f"    [green]│[/] {_short(line, 100)}")
         seen = len(analyst.inbox)
-
-
-POSTED_AT: dict[str, float] = {}
 
 
 def _first_line_match(alert: str, world: DemoWorld) -> str:

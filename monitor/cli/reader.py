@@ -167,7 +167,7 @@ def channels_remove(
         async with open_archive(settings) as db:
             repo = ChannelRepo(db)
             ref = parse_channel_ref(channel)
-            found = await repo.get_channel(ref.username or ref.channel_id or 0)
+            found = await repo.get_channel(ref.key)
             await repo.disable_channel(found.telegram_id)
             return found.label
 

@@ -56,10 +56,8 @@ class BotFrontDesk:
     ) -> None:
         self._client = client
         self.conversation = conversation
-        self._sender = sender
-        self._limiter = limiter
-        self.limiter = limiter
         self.sender = sender
+        self.limiter = limiter
         self._clock = clock
 
     def install(self) -> None:
@@ -102,7 +100,7 @@ class BotFrontDesk:
             await event.answer(answer)
             if answer.startswith(("Approved", "Denied")):
                 message = await event.get_message()
-                await self._limiter.acquire(event.chat_id)
+                await self.limiter.acquire(event.chat_id)
                 await event.edit(f"{message.message}\n\n→ {answer}", parse_mode=None, buttons=None)
             await self.send(replies)
         except Exception:  # one bad press never stops the bot (house rule 8)
@@ -119,7 +117,7 @@ class BotFrontDesk:
                     await self._send_one(reply)
                     break
                 except RateLimitedError as e:
-                    self._limiter.pause(e.retry_after)
+                    self.limiter.pause(e.retry_after)
                     logger.warning("reply flood wait %d s chat=%d", e.retry_after, reply.chat_id)
                     if attempt == REPLY_ATTEMPTS:
                         logger.warning("reply not sent chat=%d: %s", reply.chat_id, e)
@@ -128,12 +126,12 @@ class BotFrontDesk:
                     break
 
     async def _send_one(self, reply: Reply) -> None:
-        await self._limiter.acquire(reply.chat_id)
+        await self.limiter.acquire(reply.chat_id)
         if reply.photo is not None:
-            await self._sender.send_photo(reply.chat_id, reply.photo, reply.html)
+            await self.sender.send_photo(reply.chat_id, reply.photo, reply.html)
             return
         buttons = [[(b.text, b.data) for b in row] for row in reply.buttons]
-        await self._sender.send_with_buttons(reply.chat_id, reply.html, buttons)
+        await self.sender.send_with_buttons(reply.chat_id, reply.html, buttons)
 
     async def notify(self, chat_id: int, html: str) -> None:
         """For the health notifier: one message to one admin, through the gate."""

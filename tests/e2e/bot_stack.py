@@ -14,12 +14,12 @@ from typing import Any
 from telethon import TelegramClient, events
 
 from monitor.alerts import DeliveryConfig
-from monitor.app import save_hooks
+from monitor.app import ReaderChannels, save_hooks
 from monitor.channel_ref import parse_channel_ref
 from monitor.clock import SystemClock
 from monitor.collector import Collector
 from monitor.config import Settings
-from monitor.domain import Channel, SubscriberStatus, SubscriptionKind
+from monitor.domain import SubscriberStatus, SubscriptionKind
 from monitor.ingest import Ingest
 from monitor.matching import Matcher
 from monitor.sandbox.api import Sandbox
@@ -37,20 +37,6 @@ from monitor.telegram.sender import bot_client_options
 from tests.e2e.conftest import FAST
 
 BOT_USERNAME = "draftwatch_test_bot"
-
-
-class CollectorChannels:
-    """The reader side's ChannelControl, as the app wires it: /addchannel -> Collector.add."""
-
-    def __init__(self, collector: Collector) -> None:
-        self._collector = collector
-
-    async def add_channel(self, ref: str, *, now: datetime) -> Channel:
-        channel, _ = await self._collector.add(parse_channel_ref(ref))
-        return channel
-
-    async def remove_channel(self, ref: str, *, now: datetime) -> Channel:
-        return await self._collector.remove(parse_channel_ref(ref))
 
 
 async def eventually(check: Callable[[], bool], *, within: float = 15.0, what: str = "") -> float:
@@ -187,7 +173,7 @@ async def start_stack(
         database,
         matcher,
         clock,
-        channel_control=CollectorChannels(collector),
+        channel_control=ReaderChannels(collector),
         delivery=delivery or DeliveryConfig(idle_s=0.1),
         client=bot_client,
     )
