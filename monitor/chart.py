@@ -12,6 +12,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from monitor.digest import Digest
+from monitor.render.text import truncate
+
+LEGEND_LABEL = 40  # characters of a category (a keyword expression can be long)
 
 
 def render_chart(digest: Digest) -> bytes:
@@ -23,7 +26,7 @@ def render_chart(digest: Digest) -> bytes:
     positions = list(range(len(labels)))  # numbers, not strings: no category-axis guessing
     bottom = [0] * len(labels)
     for category, counts in digest.daily:
-        axes.bar(positions, counts, bottom=bottom, label=category)
+        axes.bar(positions, counts, bottom=bottom, label=truncate(category, LEGEND_LABEL))
         bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
     axes.set_xticks(positions, labels)
     axes.set_title(f"Posts with hits per day, {digest.week} ({digest.timezone})")

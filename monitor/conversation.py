@@ -11,7 +11,7 @@ from typing import Protocol
 
 from monitor import commands as c
 from monitor import handlers
-from monitor.domain import Channel, Role, Subscriber, SubscriberStatus
+from monitor.domain import Channel, Role, Subscriber, SubscriberStatus, Subscription
 from monitor.errors import CommandError, DraftwatchError, NotFoundError
 from monitor.handlers import Stores, invite_hash
 from monitor.matching import Matcher, compile_expression, explain
@@ -68,7 +68,14 @@ class ArchiveReader(Protocol):
         self, chat_id: int, text: str, *, page: int = 0, timezone: str = "UTC"
     ) -> list[Reply]: ...
     async def page(self, chat_id: int, data: str, *, timezone: str) -> list[Reply]: ...
-    async def digest(self, chat_id: int, *, timezone: str, now: datetime) -> list[Reply]: ...
+    async def digest(
+        self,
+        chat_id: int,
+        *,
+        subscriptions: Sequence[Subscription],
+        timezone: str,
+        now: datetime,
+    ) -> list[Reply]: ...
 
 
 class Conversation:
@@ -218,7 +225,11 @@ class Conversation:
                 raise CommandError("The archive is not available in this process.")
             if isinstance(command, c.Search):
                 return await self._archive.search(chat, command.query, timezone=me.timezone)
-            return await self._archive.digest(chat, timezone=me.timezone, now=now)
+            assert me.id is not None
+            subs = await self._s.subscribers.list_subscriptions(me.id)
+            return await self._archive.digest(
+                chat, subscriptions=subs, timezone=me.timezone, now=now
+            )
         html = await handlers.run(self._s, me, command, now=now, admins=self._admin_ids)
         return replies(chat, html)
 

@@ -93,6 +93,44 @@ def select_recipients(
     return wanted
 
 
+@dataclass(frozen=True, slots=True)
+class Prefilter:
+    """What a store may select before `select_recipients` decides: never less than it keeps.
+
+    A post is a candidate when one of its hits has a category in `categories` or a rule in
+    `rule_ids`, or, when `any_text` (a keyword expression reads the text), any post at all;
+    and, when `channels` is set, only in those channels (refs as `normalize_channel_ref` gives).
+    """
+
+    categories: frozenset[str]
+    rule_ids: frozenset[str]
+    any_text: bool
+    channels: frozenset[str] | None
+
+    def wants_channel(self, channel: Channel) -> bool:
+        return self.channels is None or bool(channel_keys(channel) & self.channels)
+
+
+def prefilter(subscriptions: Iterable[Subscription]) -> Prefilter:
+    """The union of the subscriptions' conditions: a cheap superset for a query."""
+    subs = list(subscriptions)
+
+    def values(kind: SubscriptionKind) -> frozenset[str]:
+        return frozenset(s.value for s in subs if s.kind is kind)
+
+    limited = all(s.channels for s in subs)
+    return Prefilter(
+        categories=values(SubscriptionKind.CATEGORY),
+        rule_ids=values(SubscriptionKind.RULE),
+        any_text=any(s.kind is SubscriptionKind.EXPRESSION for s in subs),
+        channels=(
+            frozenset(normalize_channel_ref(c) for s in subs for c in s.channels)
+            if limited
+            else None
+        ),
+    )
+
+
 def story_words(text: str) -> list[str]:
     """The words that tell a story: lowercase, ё as е, without links, mentions and hashtags."""
     return _WORD.findall(_NOISE.sub(" ", text.lower().replace("ё", "е")))

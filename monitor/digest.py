@@ -1,8 +1,11 @@
 """The weekly digest: ISO weeks in a subscriber's timezone, and the digest built from hit data (pure).
 
-Counts are of posts, not rule hits: a post with three summons rules is one summons post. A week
-is compared with the one before it. A channel is "new" when it has hits this week and none the
-week before, "gone quiet" when it had hits the week before and none this week.
+A subscriber's digest counts only what their subscriptions would alert them for, decided by the
+alerts' own `select_recipients`: a category or rule subscription counts the post under that
+hit's category, a keyword expression under "keywords: <expression>". Counts are of posts, not
+rule hits: a post with three summons rules is one summons post. A week is compared with the one
+before it. A channel is "new" when it has hits this week and none the week before, "gone quiet"
+when it had hits the week before and none this week.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from monitor.delivery import EXPRESSION_RULE_PREFIX, ExpressionHits, select_recipients
+from monitor.domain import Channel, Hit, Post, Subscription
 
 SEND_WEEKDAY = 0  # Monday
 SEND_TIME = time(9, 0)
@@ -104,6 +110,64 @@ class HitRecord:
 
 
 _Key = Callable[[HitRecord], str]
+KEYWORDS = "keywords"  # the category a keyword-expression subscription counts under
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedPost:
+    """A post of the digest's period as the archive holds it: its channel and its rule hits."""
+
+    post: Post
+    channel: Channel
+    hits: tuple[Hit, ...]
+
+
+def subscribed_hits(
+    posts: Iterable[ArchivedPost],
+    subscriptions: Sequence[Subscription] | None,
+    expression_hits: ExpressionHits,
+) -> list[HitRecord]:
+    """The hit records a digest counts: only those the subscriptions would alert for, decided
+    as alerts are (`select_recipients`); every hit when `subscriptions` is None (the archive)."""
+    records: list[HitRecord] = []
+    for item in posts:
+        if subscriptions is None:
+            categories = [h.category for h in item.hits]
+        else:
+            categories = _subscribed_categories(item, subscriptions, expression_hits)
+        records += [_record(item, category) for category in dict.fromkeys(categories)]
+    return records
+
+
+def _subscribed_categories(
+    item: ArchivedPost, subscriptions: Sequence[Subscription], expression_hits: ExpressionHits
+) -> list[str]:
+    def matches(expression: str) -> bool:
+        return bool(expression_hits(expression, item.post.text))
+
+    wanted = select_recipients(subscriptions, item.hits, item.channel, matches)
+    rules = [rule for rules in wanted.values() for rule in rules]
+    categories = [h.category for h in item.hits if h.rule_id in rules]
+    return categories + [
+        f"{KEYWORDS}: {r.removeprefix(EXPRESSION_RULE_PREFIX)}"
+        for r in rules
+        if r.startswith(EXPRESSION_RULE_PREFIX)
+    ]
+
+
+def _record(item: ArchivedPost, category: str) -> HitRecord:
+    post = item.post
+    assert post.id is not None  # archived posts have their archive id
+    return HitRecord(
+        post_id=post.id,
+        channel=item.channel.label,
+        category=category,
+        date=post.date,
+        link=item.channel.post_link(post.message_id),
+        text=post.text,
+        views=post.views,
+        forwards=post.forwards,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +218,8 @@ class Digest:
     quiet_channels: tuple[str, ...]
     days: tuple[date, ...]  # the local days of the week
     daily: tuple[tuple[str, tuple[int, ...]], ...]  # per category: posts per day
+    # what it covers: one subscriber's subscriptions, or None for every hit in the archive
+    subscriptions: tuple[Subscription, ...] | None = None
 
     @property
     def week(self) -> IsoWeek:
@@ -161,9 +227,18 @@ class Digest:
 
 
 def build_digest(
-    data: DigestData, *, start: datetime, end: datetime, timezone: str = "UTC", top: int = 5
+    data: DigestData,
+    *,
+    start: datetime,
+    end: datetime,
+    timezone: str = "UTC",
+    top: int = 5,
+    subscriptions: Sequence[Subscription] | None = None,
 ) -> Digest:
-    """The digest of [start, end) compared with the period of the same length before it."""
+    """The digest of [start, end) compared with the period of the same length before it.
+
+    `data` is already scoped (`subscribed_hits`); `subscriptions` says what it covers.
+    """
     previous_start = start - (end - start)
     this = [h for h in data.hits if start <= h.date < end]
     before = [h for h in data.hits if previous_start <= h.date < start]
@@ -183,6 +258,7 @@ def build_digest(
         quiet_channels=tuple(sorted(before_channels - this_channels)),
         days=days,
         daily=_daily(this, days, timezone),
+        subscriptions=None if subscriptions is None else tuple(subscriptions),
     )
 
 

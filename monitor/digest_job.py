@@ -22,6 +22,9 @@ async def send_weekly_digests(
 ) -> int:
     """Send what is due (Monday 09:00 in each subscriber's zone, and weeks missed while down).
 
+    Admins are subscribers like any other here: each digest covers the subscriber's own
+    subscriptions, and one without subscriptions gets the note on how to subscribe.
+
     One subscriber's failure never stops the others; a week that failed is released and
     tried again on the next run. Returns how many digests went out.
     """
@@ -33,6 +36,7 @@ async def send_weekly_digests(
             weeks = await send_due_digests(
                 digests,
                 subscriber_id=subscriber.id,
+                subscriptions=await subscribers.list_subscriptions(subscriber.id),
                 timezone=subscriber.timezone,
                 joined=subscriber.created_at,
                 now=now,

@@ -12,9 +12,10 @@ from typing import Any
 
 from monitor import commands as c
 from monitor.delivery import normalize_channel_ref
-from monitor.domain import AlertStatus, Role, Subscriber, SubscriberStatus, Subscription
+from monitor.domain import AlertStatus, Role, Subscriber, SubscriberStatus
 from monitor.errors import CommandError, NotFoundError
 from monitor.render.alert import local_time
+from monitor.render.subscription import describe
 from monitor.render.text import escape
 from monitor.store.channels import ChannelRepo
 from monitor.store.deliveries import DeliveryRepo
@@ -33,11 +34,6 @@ class Stores:
 def invite_hash(code: str) -> str:
     """Only this is stored: the code itself is shown once, to the admin who made it."""
     return hashlib.sha256(code.strip().encode()).hexdigest()
-
-
-def describe(sub: Subscription) -> str:
-    where = f" in {', '.join(sub.channels)}" if sub.channels else ""
-    return f"#{sub.id} {sub.kind.value} <code>{escape(sub.value)}</code>{escape(where)}"
 
 
 Handler = Callable[[Stores, Subscriber, Any, datetime, Collection[int]], Awaitable[str]]

@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections import OrderedDict
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from monitor.chart import render_chart
 from monitor.conversation import Button, Reply
 from monitor.digest import IsoWeek
+from monitor.domain import Subscription
 from monitor.errors import CommandError, QueryError
 from monitor.query import Sort, parse_query
-from monitor.render.digest import digest_messages
+from monitor.render.digest import digest_messages, no_subscriptions_html
 from monitor.render.search import search_page_messages
 from monitor.render.text import escape
 from monitor.store.digests import DigestRepo
@@ -66,10 +68,20 @@ class ArchiveAnswers:
             raise CommandError("That search has expired: send /search again.")
         return await self.search(chat_id, text, page=int(raw_page), timezone=timezone)
 
-    async def digest(self, chat_id: int, *, timezone: str, now: datetime) -> list[Reply]:
-        """This week's digest so far, in the subscriber's zone: text, then the chart as a photo."""
+    async def digest(
+        self,
+        chat_id: int,
+        *,
+        subscriptions: Sequence[Subscription],
+        timezone: str,
+        now: datetime,
+    ) -> list[Reply]:
+        """This week's digest so far of what the subscriptions match, in the subscriber's zone:
+        text, then the chart as a photo; without subscriptions, how to subscribe."""
         week = IsoWeek.of(now.astimezone(ZoneInfo(timezone)).date())
-        digest = await digest_for_week(self._digests, week, timezone)
+        if not subscriptions:
+            return [Reply(chat_id, no_subscriptions_html(week))]
+        digest = await digest_for_week(self._digests, week, timezone, subscriptions)
         chart = await asyncio.to_thread(render_chart, digest)
         out = [Reply(chat_id, html) for html in digest_messages(digest)]
         out.append(Reply(chat_id, escape(f"Hits per day by category, {week} so far"), photo=chart))

@@ -12,9 +12,12 @@ from monitor.chart import render_chart
 from monitor.cli.archive import run_or_exit
 from monitor.cli.context import open_archive, settings_or_exit
 from monitor.config import Settings
-from monitor.digest import Digest, IsoWeek, build_digest, last_complete_week
+from monitor.digest import Digest, IsoWeek, last_complete_week
+from monitor.errors import CommandError
 from monitor.render.digest import digest_messages, digest_plain
 from monitor.store.digests import DigestRepo
+from monitor.store.subscribers import SubscriberRepo
+from monitor.weekly import digest_for_week
 
 
 def digest(
@@ -28,12 +31,18 @@ def digest(
     ] = None,
     subscriber: Annotated[
         int | None,
-        typer.Option("--subscriber", help="Telegram user id: use this subscriber's timezone."),
+        typer.Option(
+            "--subscriber",
+            help="Telegram user id: this subscriber's digest (their subscriptions and timezone).",
+        ),
     ] = None,
 ) -> None:
     """Preview a weekly digest: by category and channel with changes, top posts, chart.
 
-    Example: python bot.py digest --preview --week 2024-W48 --out digest-preview
+    With --subscriber it is what that subscriber gets (only what their subscriptions match);
+    without, it covers every hit in the archive.
+
+    Example: python bot.py digest --preview --week 2024-W48 --subscriber 123456789 --out preview
     """
     if not preview:
         typer.echo(
@@ -64,15 +73,20 @@ def digest(
 async def _build(
     settings: Settings, week: IsoWeek | None, subscriber: int | None, now: datetime
 ) -> Digest:
+    """The subscriber's digest (their subscriptions and zone), or every hit without one."""
     async with open_archive(settings) as db:
         repo = DigestRepo(db)
-        timezone = settings.timezone
+        timezone, subscriptions = settings.timezone, None
         if subscriber is not None:
-            _, timezone = await repo.get_subscriber_timezone(subscriber)
+            subscriber_id, timezone = await repo.get_subscriber_timezone(subscriber)
+            subscriptions = await SubscriberRepo(db).list_subscriptions(subscriber_id)
+            if not subscriptions:
+                raise CommandError(
+                    f"Subscriber {subscriber} has no subscriptions: the bot sends them only a "
+                    "note on how to /subscribe. Leave out --subscriber to preview every hit."
+                )
         chosen = week or last_complete_week(now, timezone)
-        start, end = chosen.bounds(timezone)
-        data = await repo.gather(start=start, end=end)
-        return build_digest(data, start=start, end=end, timezone=timezone)
+        return await digest_for_week(repo, chosen, timezone, subscriptions)
 
 
 def register(app: typer.Typer) -> None:

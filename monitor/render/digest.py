@@ -7,7 +7,9 @@ import re
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from monitor.digest import Change, Digest, TopPost
+from monitor.commands import usage
+from monitor.digest import Change, Digest, IsoWeek, TopPost
+from monitor.render.subscription import describe
 from monitor.render.text import escape, split_message, truncate
 
 TOP_TEXT = 120
@@ -18,9 +20,13 @@ def digest_html(digest: Digest) -> str:
     zone = ZoneInfo(digest.timezone)
     first = digest.start.astimezone(zone).strftime("%d.%m")
     last = digest.days[-1].strftime("%d.%m.%Y") if digest.days else ""
+    counted = (
+        "Posts with hits" if digest.subscriptions is None else "Posts matching your subscriptions"
+    )
     sections = [
         f"<b>Weekly digest {digest.week}</b> ({first}–{last}, {escape(digest.timezone)})\n"
-        f"Posts with hits: <b>{digest.posts.count}</b> {_delta(digest.posts)}",
+        f"{_scope(digest)}\n"
+        f"{counted}: <b>{digest.posts.count}</b> {_delta(digest.posts)}",
         _changes("By category", digest.by_category),
         _changes("By channel", digest.by_channel),
         _top("Top posts by views", digest.top_by_views, "views", zone),
@@ -31,6 +37,17 @@ def digest_html(digest: Digest) -> str:
     return "\n\n".join(s for s in sections if s)
 
 
+def no_subscriptions_html(week: IsoWeek) -> str:
+    """What a subscriber without subscriptions gets instead of a digest: how to subscribe."""
+    return (
+        f"<b>Weekly digest {week}</b>\n"
+        "You have no subscriptions, so there is nothing to count for you: the digest covers only "
+        "posts that your subscriptions match, the same posts you get alerts for.\n"
+        "Subscribe to a category, a rule or keywords, then send /digest to see this week so far. "
+        f"{escape(usage('subscribe'))} (/help lists the categories)."
+    )
+
+
 def digest_messages(digest: Digest) -> list[str]:
     """The digest split into Telegram messages, each under the limit and valid HTML."""
     return split_message(digest_html(digest))
@@ -39,6 +56,15 @@ def digest_messages(digest: Digest) -> list[str]:
 def digest_plain(digest: Digest) -> str:
     """The digest without markup (for digest.txt and logs)."""
     return html.unescape(re.sub(r"<[^<>]+>", "", digest_html(digest)))
+
+
+def _scope(digest: Digest) -> str:
+    """What the digest covers: the subscriber's subscriptions, or the whole archive."""
+    subs = digest.subscriptions
+    if subs is None:
+        return "Covers every hit in the archive (no subscriber's subscriptions applied)."
+    noun = "subscription" if len(subs) == 1 else f"{len(subs)} subscriptions"
+    return f"Covers only your {noun}:\n" + "\n".join(f"• {describe(s)}" for s in subs)
 
 
 def _delta(change: Change) -> str:

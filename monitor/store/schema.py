@@ -90,6 +90,8 @@ class PostRow(Base):
     __table_args__ = (
         UniqueConstraint("channel_id", "message_id"),
         Index("ix_posts_date", "date"),
+        # 0004: one channel's posts of a week (a digest of subscriptions limited to channels)
+        Index("ix_posts_channel_id_date", "channel_id", "date"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

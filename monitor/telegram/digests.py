@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from monitor.digest import Digest
+from monitor.digest import IsoWeek
 from monitor.ratelimit import SendLimiter
 from monitor.render.text import escape
 from monitor.telegram.sender import TelethonSender
@@ -18,17 +18,15 @@ def digest_sender(sender: TelethonSender, limiter: SendLimiter, chat_id: int) ->
     weekly job then releases the week and tries again on its next run.
     """
 
-    async def send(digest: Digest, messages: Sequence[str], chart: bytes) -> list[int]:
+    async def send(week: IsoWeek, messages: Sequence[str], chart: bytes | None) -> list[int]:
         ids: list[int] = []
         for html in messages:
             await limiter.acquire(chat_id)
             ids.append(await sender.send_with_buttons(chat_id, html))
-        await limiter.acquire(chat_id)
-        ids.append(
-            await sender.send_photo(
-                chat_id, chart, escape(f"Hits per day by category, {digest.week}")
-            )
-        )
+        if chart is not None:
+            await limiter.acquire(chat_id)
+            caption = escape(f"Hits per day by category, {week}")
+            ids.append(await sender.send_photo(chat_id, chart, caption))
         return ids
 
     return send

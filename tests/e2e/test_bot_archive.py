@@ -48,17 +48,33 @@ async def test_search_pages_through_inflected_forms_with_buttons(
     assert "fts5" not in error.lower()
 
 
-async def test_digest_on_demand_sends_the_week_and_its_chart(
+async def test_digest_on_demand_covers_the_askers_subscriptions_only(
     sandbox: Sandbox, stack: BotStack
 ) -> None:
-    [analyst] = await stack.analysts(1)
+    subscribed, newcomer = await stack.analysts(2)
+    before = len(subscribed.inbox)
+    await subscribed.say("/subscribe summons")
+    await eventually(lambda: len(subscribed.inbox) > before, what="the subscription")
     channel = await stack.watch("crimea_today", "Крым сегодня")
     for text in ("В Симферополе вручают повестки", "Облава у военкомата в Керчи"):
         await stack.read(channel, sandbox.post(channel, text))
-    before = len(analyst.inbox)
-    await analyst.say("/digest")
-    await eventually(lambda: any(m.photo for _, _, m in analyst.inbox[before:]), what="the chart")
-    text = "\n".join(analyst.texts()[before:])
+
+    before = len(subscribed.inbox)
+    await subscribed.say("/digest")
+    await eventually(lambda: any(m.photo for _, _, m in subscribed.inbox[before:]), what="chart")
+    text = "\n".join(subscribed.texts()[before:])
     assert "Weekly digest" in text
-    assert "Posts with hits: 2" in text
-    assert "@crimea_today" in text
+    assert "Covers only your subscription:\n• #1 category summons" in text
+    assert "Posts matching your subscriptions: 1" in text  # the round-up is not a summons
+    assert "@crimea_today: 1" in text
+    assert "Керчи" not in text
+
+    before = len(newcomer.inbox)
+    await newcomer.say("/digest")
+    await eventually(lambda: len(newcomer.inbox) > before, what="the note")
+    await asyncio.sleep(0.3)  # nothing else follows: no chart
+    got = newcomer.inbox[before:]
+    assert len(got) == 1
+    assert not got[0][2].photo
+    assert "You have no subscriptions" in got[0][1]
+    assert "/subscribe" in got[0][1]

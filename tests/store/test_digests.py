@@ -8,17 +8,20 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from monitor.cli import app
-from monitor.digest import IsoWeek, build_digest
-from monitor.domain import Channel, Post
+from monitor.delivery import Prefilter
+from monitor.digest import IsoWeek
+from monitor.domain import Channel, Post, SubscriptionKind
 from monitor.errors import NotFoundError
 from monitor.store.channels import ChannelRepo
-from monitor.store.digests import DigestRepo
+from monitor.store.digests import DigestRepo, candidate_page
 from monitor.store.engine import Database
 from monitor.store.posts import PostRepo
-from tests.conftest import NOW
+from monitor.store.subscribers import SubscriberRepo
+from monitor.weekly import digest_for_week
+from tests.conftest import NOW, POSTGRES_URL
 from tests.stand_in_matcher import find_hits
 
 W47 = IsoWeek(2024, 47)
@@ -50,10 +53,9 @@ async def _seed(db: Database) -> None:
         await PostRepo(db).save_posts(channel.telegram_id, posts, now=NOW, find_hits=find_hits)
 
 
-async def test_gathered_data_gives_counts_matching_the_seed(database: Database) -> None:
+async def test_the_whole_archive_digest_gives_counts_matching_the_seed(database: Database) -> None:
     await _seed(database)
-    data = await DigestRepo(database).gather(start=START, end=END)
-    digest = build_digest(data, start=START, end=END, timezone="Europe/Moscow")
+    digest = await digest_for_week(DigestRepo(database), W47, "Europe/Moscow", None)
 
     expected: dict[str, list[int]] = {}  # category -> [this week, last week], counted by hand
     for _channel, _mid, hours, body in SEEDED:
@@ -73,6 +75,76 @@ async def test_gathered_data_gives_counts_matching_the_seed(database: Database) 
         "https://t.me/berd/4",
         "https://t.me/mel/2",
     ]
+
+
+def _prefilter(
+    categories: tuple[str, ...] = (),
+    rules: tuple[str, ...] = (),
+    *,
+    any_text: bool = False,
+    channels: tuple[str, ...] | None = None,
+) -> Prefilter:
+    return Prefilter(
+        frozenset(categories),
+        frozenset(rules),
+        any_text,
+        None if channels is None else frozenset(channels),
+    )
+
+
+@pytest.mark.parametrize(
+    ("wanted", "expected"),
+    [
+        (None, [7, 6, 1, 2, 4]),  # every post with a hit, oldest first
+        (_prefilter(("raid",)), [7, 2]),
+        (_prefilter((), ("summons.stand_in",)), [6, 1, 4]),
+        (_prefilter(("summons",), channels=("berd",)), [4]),
+        (_prefilter(any_text=True), [7, 6, 1, 2, 3, 4]),  # keywords read every post
+        (_prefilter(any_text=True, channels=("2001",)), [7, 6, 1, 2, 3]),
+        (_prefilter(("summons",), channels=("nobody",)), []),
+    ],
+)
+async def test_candidate_posts_come_a_page_at_a_time_oldest_first(
+    database: Database, wanted: Prefilter | None, expected: list[int]
+) -> None:
+    await _seed(database)
+    since = START - (END - START)
+    pages = [
+        page
+        async for page in DigestRepo(database).stream_posts(
+            since=since, end=END, wanted=wanted, batch=2
+        )
+    ]
+    assert [p.post.message_id for page in pages for p in page] == expected
+    assert all(len(page) <= 2 for page in pages)
+    by_id = {p.post.message_id: p for page in pages for p in page}
+    if 2 in by_id:  # every hit of a candidate, whatever matched: the scope decides on them all
+        assert {h.category for h in by_id[2].hits} == {"raid", "enlistment_office"}
+        assert by_id[2].channel.label == "@mel"
+
+
+@pytest.mark.skipif(POSTGRES_URL is not None, reason="SQLite's query plan")
+@pytest.mark.parametrize(
+    ("wanted", "index"),
+    [
+        (None, "ix_posts_date"),
+        (_prefilter(("summons",), ("raid.stand_in",)), "ix_posts_date"),
+        (_prefilter(any_text=True), "ix_posts_date"),
+        (_prefilter(("summons",), channels=("mel",)), "ix_posts_channel_id_date"),
+        (_prefilter(any_text=True, channels=("mel",)), "ix_posts_channel_id_date"),
+    ],
+)
+async def test_digest_pages_read_posts_through_a_date_index(
+    database: Database, wanted: Prefilter | None, index: str
+) -> None:
+    for after in (None, (START, 5)):
+        stmt = candidate_page(START, END, wanted, [1, 2], after, 2000)
+        async with database.read() as session:
+            compiled = stmt.compile(session.bind, compile_kwargs={"literal_binds": True})
+            plan = [row[3] for row in await session.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))]
+        assert any(f"USING INDEX {index} (" in step and "date>" in step for step in plan), plan
+        assert not any(step.startswith("SCAN posts") for step in plan), plan
+        assert not any(step.startswith("SCAN hits") for step in plan), plan
 
 
 async def _subscriber(db: Database, telegram_user_id: int = 777) -> int:
@@ -137,23 +209,42 @@ def test_cli_preview_writes_text_html_and_chart(
         db = Database.open(db_url)
         try:
             await _seed(db)
-            await _subscriber(db, 4242)
+            subscriber_id = await _subscriber(db, 4242)
+            await SubscriberRepo(db).save_subscription(
+                subscriber_id, SubscriptionKind.CATEGORY, "raid", [], now=NOW
+            )
+            await _subscriber(db, 4343)  # no subscriptions
         finally:
             await db.close()
 
     asyncio.run(seed())
     monkeypatch.setenv("DATABASE_URL", db_url)
     out = tmp_path / "preview"
-    result = CliRunner().invoke(
-        app,
-        ["digest", "--preview", "--week", "2024-W47", "--subscriber", "4242", "--out", str(out)],
-    )
+
+    def preview(*args: str) -> Result:
+        return CliRunner().invoke(
+            app, ["digest", "--preview", "--week", "2024-W47", *args, "--out", str(out)]
+        )
+
+    result = preview("--subscriber", "4242")
     assert result.exit_code == 0, result.output
-    assert "digest 2024-W47 (Europe/Kyiv): 3 posts with hits" in result.output
+    assert "digest 2024-W47 (Europe/Kyiv): 1 posts with hits" in result.output
     body = (out / "digest.txt").read_text(encoding="utf-8")
-    assert "• summons: 2 (+1 from 1 last week)" in body
+    assert "Covers only your subscription:\n• #1 category raid\n" in body
+    assert "• raid: 1 (±0 from 1 last week)" in body
+    assert "summons" not in body
     assert "<b>Weekly digest 2024-W47</b>" in (out / "digest.html").read_text(encoding="utf-8")
     assert (out / "chart.png").read_bytes()[:4] == b"\x89PNG"
+
+    everything = preview()
+    assert everything.exit_code == 0, everything.output
+    body = (out / "digest.txt").read_text(encoding="utf-8")
+    assert "Covers every hit in the archive" in body
+    assert "• summons: 2 (±0 from 2 last week)" in body  # the default zone, UTC
+
+    nothing = preview("--subscriber", "4343")
+    assert nothing.exit_code == 2
+    assert "Subscriber 4343 has no subscriptions" in nothing.output
     bad = CliRunner().invoke(app, ["digest", "--preview", "--week", "48", "--out", str(out)])
     assert bad.exit_code == 2
     assert "not an ISO week like 2024-W48" in bad.output
