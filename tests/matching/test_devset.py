@@ -12,10 +12,9 @@ from monitor.matching import Matcher
 DATA = Path(__file__).resolve().parents[1] / "data"
 FILES = ("devset_posts.jsonl", "devset_own.jsonl")
 # (precision, recall) floors a little under today's scores, so that a change that costs more
-# fails. Today: all 0.986/0.996, ru 0.978/0.995, uk 0.997/0.997, real posts only 0.918/1.000
-# (the real false alarms: Ukrainian "мобилизованные" complaining about rations, South Korea,
-# a journal named "Военные комиссариаты России", a satire on "ТЦКашники").
-FLOORS = {"all": (0.975, 0.985), "ru": (0.965, 0.985), "uk": (0.98, 0.98), "real": (0.90, 0.97)}
+# fails. Today: all 0.988/0.996, ru 0.981/0.995, uk 0.997/0.997, real posts only 0.938/1.000 (the real false alarms: Ukrainian
+# "мобилизованные" complaining about rations, South Korea, a satire on "ТЦКашники").
+FLOORS = {"all": (0.975, 0.985), "ru": (0.965, 0.985), "uk": (0.98, 0.98), "real": (0.93, 0.97)}
 
 
 def load() -> list[dict[str, object]]:
