@@ -26,15 +26,20 @@ def env_file_of(ctx: typer.Context) -> Path:
     return state.env_file if isinstance(state, CliState) else Path(".env")
 
 
-def settings_or_exit(ctx: typer.Context) -> Settings:
-    """Load settings; on a problem print every one, naming its variable, and exit 2."""
+def settings_or_exit(ctx: typer.Context, *, log: bool = True) -> Settings:
+    """Load settings; on a problem print every one, naming its variable, and exit 2.
+
+    With `log`, logging is set up at the configured level; commands whose stderr is part of
+    their output (`match`) leave it off.
+    """
     try:
         settings = load_settings(env_file_of(ctx))
     except ConfigError as e:
         typer.echo(str(e), err=True)
         typer.echo("Fix these in the environment or .env (see config.example.env).", err=True)
         raise typer.Exit(2) from e
-    configure_logging(settings.log_level)
+    if log:
+        configure_logging(settings.log_level)
     return settings
 
 

@@ -83,7 +83,11 @@ async def _with_reader(settings: Settings, work: Callable[[ReaderService], Await
     """Run `work(service)` with the reader connected and the archive open."""
     async with open_archive(settings) as db:
         service = ReaderService(
-            settings, SystemClock(), db, find_hits=default_hit_finder(), hooks=save_hooks(db)
+            settings,
+            SystemClock(),
+            db,
+            find_hits=default_hit_finder(settings.cache_dir),
+            hooks=save_hooks(db),
         )
         await service.start()
         try:

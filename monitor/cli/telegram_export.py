@@ -13,7 +13,7 @@ from monitor.cli.context import open_archive, settings_or_exit
 from monitor.config import Settings
 from monitor.delivery import make_expression_hits
 from monitor.importer import ImportResult, import_export, load_export
-from monitor.matching import compile_matcher, load_default_packs
+from monitor.matching import cached_matcher, load_default_packs
 from monitor.query import default_lemmatizer
 from monitor.store.channels import ChannelRepo
 from monitor.store.engine import Database
@@ -72,7 +72,7 @@ async def _import(
                 channels=ChannelRepo(db),
                 posts=PostRepo(db),
                 now=datetime.now(UTC),
-                find_hits=compile_matcher(load_default_packs()).find_hits,
+                find_hits=cached_matcher(load_default_packs(), settings.cache_dir).find_hits,
                 hooks=hooks,
                 username=username,
                 progress=lambda n: progress.advance(task, n),
