@@ -13,12 +13,14 @@ from monitor.clock import SystemClock
 from monitor.config import Settings
 from monitor.errors import ConfigError
 from monitor.matching import cached_matcher, load_default_packs
-from monitor.store import migrate
-from monitor.store.engine import Database
-from monitor.telegram.bot import start_bot
 
 
 async def _serve(settings: Settings) -> None:
+    # Imported here: Telethon and SQLAlchemy take a second that other commands need not pay.
+    from monitor.store import migrate
+    from monitor.store.engine import Database
+    from monitor.telegram.bot import start_bot
+
     db = Database.open(settings.database_url)
     try:
         await migrate.ensure_current(db.reader)

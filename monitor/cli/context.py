@@ -7,13 +7,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from monitor.config import Settings, load_settings
 from monitor.errors import ConfigError
-from monitor.store import migrate
-from monitor.store.engine import Database
+
+if TYPE_CHECKING:
+    from monitor.store.engine import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,10 @@ def settings_or_exit(ctx: typer.Context, *, log: bool = True) -> Settings:
 @asynccontextmanager
 async def open_archive(settings: Settings) -> AsyncIterator[Database]:
     """The archive, checked to be at the schema this code needs (else SchemaOutdatedError)."""
+    # SQLAlchemy and Alembic are imported here, not above: most commands never open the archive.
+    from monitor.store import migrate
+    from monitor.store.engine import Database
+
     db = Database.open(settings.database_url)
     try:
         await migrate.ensure_current(db.reader)
