@@ -1,6 +1,7 @@
 """Benchmark the matcher on the bundled real posts against the naive substring loop (make bench).
 
-Reports, from one run on one core: the one-time compile cost of the default packs, posts/s and
+Reports, from one run on one core: the one-time compile cost of the default packs (no cache,
+cold and warm compile cache) and the start-up of `bot.py --help` and `bot.py match`, posts/s and
 MB/s of the full path (normalize, match, explain-ready spans) and of the naive baseline
 (lower-case substring search for a short stem list), their ratio, the alternative design
 (lemmatize every token with pymorphy3 and a cache) cold and warm, and peak memory.
@@ -13,7 +14,9 @@ import json
 import os
 import platform
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -82,6 +85,8 @@ def main() -> None:
     report("naive substrings", naive_s, naive_hits, len(posts), megabytes)
     print(f"ratio: the full path takes {full_s / naive_s:.1f}x the time of the naive loop")
 
+    compile_cache()
+    startup()
     lemmatize_alternative(posts, megabytes)
     memory(posts)
 
@@ -91,6 +96,47 @@ def report(name: str, seconds: float, hits: int, count: int, megabytes: float) -
         f"{name:>18}: {count / seconds:>9,.0f} posts/s {megabytes / seconds:>7.2f} MB/s"
         f"  ({seconds:.3f} s, {hits} posts matched)"
     )
+
+
+def compile_cache() -> None:
+    """Compiling the default packs through the compile cache: cold (expand, write), warm (read)."""
+    from monitor.matching import cached_matcher, load_default_packs
+    from monitor.matching.morphology import expand
+
+    with tempfile.TemporaryDirectory() as folder:
+        times = []
+        for _ in ("cold", "warm"):
+            expand.cache_clear()  # as in a new process; the dictionaries stay loaded
+            started = time.process_time()
+            cached_matcher(load_default_packs(), Path(folder))
+            times.append(time.process_time() - started)
+    print(
+        f"compile with the cache: cold {times[0]:.2f} s CPU (expand and write), "
+        f"warm {times[1]:.3f} s CPU (read the forms, build the automata)"
+    )
+
+
+def startup() -> None:
+    """Whole processes, as a user starts them: CPU seconds of the child, best of a few."""
+    bot = str(ROOT / "bot.py")
+    with tempfile.TemporaryDirectory() as folder:
+        env = {**os.environ, "CACHE_DIR": folder}
+        match = [sys.executable, bot, "match", "повестка"]
+        cold = min(child_cpu(match, {**env, "CACHE_DIR": f"{folder}/{n}"}) for n in range(REPEATS))
+        warm = min(child_cpu(match, env) for _ in range(REPEATS))
+        help_s = min(child_cpu([sys.executable, bot, "--help"], env) for _ in range(REPEATS))
+        bare = min(child_cpu([sys.executable, "-c", "pass"], env) for _ in range(REPEATS))
+    print(
+        f"start-up, CPU s of the process: bot.py --help {help_s:.2f}; bot.py match "
+        f"'повестка' cold cache {cold:.2f}, warm cache {warm:.2f} (python -c pass: {bare:.2f})"
+    )
+
+
+def child_cpu(command: list[str], env: dict[str, str]) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(command, env=env, cwd=ROOT, check=True, capture_output=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def lemmatize_alternative(posts: list[str], megabytes: float) -> None:

@@ -24,7 +24,7 @@ from monitor.domain import Channel
 from monitor.errors import SessionDeadError
 from monitor.ingest import Ingest
 from monitor.lockfile import ProcessLock
-from monitor.matching import Matcher, compile_matcher, load_default_packs
+from monitor.matching import Matcher, cached_matcher, load_default_packs
 from monitor.polling import IntervalPolicy
 from monitor.query import default_lemmatizer
 from monitor.scheduler import Scheduler
@@ -200,9 +200,9 @@ class ReaderChannels:
         return await self._collector.remove(parse_channel_ref(ref))
 
 
-def default_hit_finder() -> HitFinder:
-    """The default Russian and Ukrainian packs, compiled once."""
-    matcher = compile_matcher(load_default_packs())
+def default_hit_finder(cache_dir: Path | None) -> HitFinder:
+    """The default Russian and Ukrainian packs, compiled once (through the cache in `cache_dir`)."""
+    matcher = cached_matcher(load_default_packs(), cache_dir)
     return matcher.find_hits
 
 
@@ -226,7 +226,7 @@ async def run_service(settings: Settings, clock: Clock, stop: asyncio.Event) -> 
     db = Database.open(settings.database_url)
     try:
         await migrate.ensure_current(db.reader)
-        matcher = compile_matcher(load_default_packs())
+        matcher = cached_matcher(load_default_packs(), settings.cache_dir)
         service = ReaderService(
             settings, clock, db, find_hits=matcher.find_hits, hooks=save_hooks(db)
         )

@@ -7,10 +7,6 @@ from __future__ import annotations
 
 import io
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
-
 from monitor.digest import Digest
 from monitor.render.text import truncate
 
@@ -19,6 +15,12 @@ LEGEND_LABEL = 40  # characters of a category (a keyword expression can be long)
 
 def render_chart(digest: Digest) -> bytes:
     """A stacked bar chart of posts with hits per local day, one colour per category."""
+    # Imported on the first chart, not with the module: matplotlib takes about 0.3 s to import,
+    # and every CLI command and service start would pay it for a chart drawn once a week.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     figure = Figure(figsize=(8, 4.5), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()

@@ -46,6 +46,7 @@ class Settings:
     telegram_server: str | None = None
     telegram_server_key: Path | None = None
     telegram_dc_id: int = 2
+    cache_dir: Path | None = None  # compiled pattern packs; None: compile in memory every time
 
     def __repr__(self) -> str:
         shown = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -197,7 +198,10 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "TELEGRAM_SERVER": ("telegram_server", _server),
     "TELEGRAM_SERVER_KEY": ("telegram_server_key", _existing_file),
     "TELEGRAM_DC_ID": ("telegram_dc_id", _int(1, 1000)),
+    "CACHE_DIR": ("cache_dir", Path),
 }
+# Read beside our variables: where the per-user cache folder is by default.
+_XDG_CACHE_HOME = "XDG_CACHE_HOME"
 
 
 def variables() -> tuple[str, ...]:
@@ -210,7 +214,7 @@ def read_environment(env_file: Path | None = Path(".env")) -> dict[str, str]:
     merged: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
         merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-    merged.update({k: v for k, v in os.environ.items() if k in _VARIABLES})
+    merged.update({k: v for k, v in os.environ.items() if k in _VARIABLES or k == _XDG_CACHE_HOME})
     return merged
 
 
@@ -242,7 +246,19 @@ def parse_settings(env: Mapping[str, str]) -> Settings:
         )
     if problems:
         raise ConfigError(problems)
+    values.setdefault("cache_dir", default_cache_dir(env))
     return Settings(**values)
+
+
+def default_cache_dir(env: Mapping[str, str]) -> Path | None:
+    """$XDG_CACHE_HOME/draftwatch, else ~/.cache/draftwatch; None when there is no home folder."""
+    base = env.get(_XDG_CACHE_HOME, "").strip()
+    if base and Path(base).is_absolute():  # the XDG spec says to ignore a relative path
+        return Path(base) / "draftwatch"
+    try:
+        return Path.home() / ".cache" / "draftwatch"
+    except RuntimeError:
+        return None
 
 
 def load_settings(env_file: Path | None = Path(".env")) -> Settings:

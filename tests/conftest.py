@@ -26,6 +26,15 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """CACHE_DIR for the whole run, subprocesses included: the suite never writes ~/.cache."""
+    folder = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CACHE_DIR", str(folder))
+        yield folder
+
+
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One archive migrated to head by Alembic, copied for each test (migrating is the slow part)."""
@@ -72,8 +81,9 @@ async def database(db_url: str) -> AsyncIterator[Database]:
 
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    """No draftwatch variable in the environment, and an empty working folder."""
+    """No draftwatch variable in the environment but the test cache, and an empty working folder."""
     for name in variables():
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.chdir(tmp_path)
     return tmp_path

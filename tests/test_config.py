@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from monitor.cli import app
-from monitor.config import parse_settings, variables
+from monitor.config import load_settings, parse_settings, variables
 from monitor.errors import ConfigError
 
 API_HASH = "0123456789abcdef0123456789abcdef"
@@ -31,6 +31,29 @@ def test_complete_settings_parse() -> None:
     )
     assert s.missing_for_service() == []
     assert s.server_address is None
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"CACHE_DIR": "/srv/dw-cache", "XDG_CACHE_HOME": "/xdg"}, Path("/srv/dw-cache")),
+        ({"XDG_CACHE_HOME": "/xdg"}, Path("/xdg/draftwatch")),
+        ({"XDG_CACHE_HOME": "relative/ignored"}, Path.home() / ".cache" / "draftwatch"),
+        ({}, Path.home() / ".cache" / "draftwatch"),
+    ],
+)
+def test_the_cache_folder_is_cache_dir_else_the_xdg_one(
+    env: dict[str, str], expected: Path
+) -> None:
+    assert parse_settings(env).cache_dir == expected
+
+
+def test_xdg_cache_home_is_read_from_the_environment(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", "/xdg")
+    assert load_settings(clean_env / ".env").cache_dir == Path("/xdg/draftwatch")
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable, Coroutine
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TextIO, TypeVar
 
 import typer
 from rich.console import Console
@@ -22,7 +22,10 @@ from monitor.errors import DraftwatchError, ImportFileError, QueryError, SchemaO
 from monitor.query import SearchPage, SearchResult, Sort, default_lemmatizer, parse_query
 from monitor.render.search import RECORD_FIELDS, result_record
 from monitor.render.text import truncate
-from monitor.store.search import SearchRepo
+
+if TYPE_CHECKING:
+    from monitor.store.engine import Database
+    from monitor.store.search import SearchRepo
 
 T = TypeVar("T")
 
@@ -77,7 +80,7 @@ def search(
 
     async def work() -> tuple[SearchPage, bool]:
         async with open_archive(settings) as db:
-            repo = SearchRepo(db, default_lemmatizer())
+            repo = _search_repo(db)
             page = await repo.search(parse_query(query), sort=sort, limit=limit, offset=offset)
             return page, not await repo.index_looks_complete()
 
@@ -114,7 +117,7 @@ def export(
 async def _export(settings: Settings, query: str, output: ExportFormat, out: Path) -> int:
     parsed = parse_query(query)
     async with open_archive(settings) as db:
-        repo = SearchRepo(db, default_lemmatizer())
+        repo = _search_repo(db)
         total = await repo.count(parsed)
         written = 0
         with out.open("w", encoding="utf-8", newline="") as fh, progress_bar() as progress:
@@ -136,9 +139,15 @@ def reindex(ctx: typer.Context) -> None:
 
     async def work() -> int:
         async with open_archive(settings) as db:
-            return await SearchRepo(db, default_lemmatizer()).rebuild_index()
+            return await _search_repo(db).rebuild_index()
 
     typer.echo(f"{run_or_exit(work())} posts indexed")
+
+
+def _search_repo(db: Database) -> SearchRepo:
+    from monitor.store.search import SearchRepo  # SQLAlchemy: only for the commands that search
+
+    return SearchRepo(db, default_lemmatizer())
 
 
 def progress_bar() -> Progress:

@@ -12,17 +12,19 @@ from monitor.cli.context import settings_or_exit
 from monitor.clock import SystemClock
 from monitor.config import Settings
 from monitor.errors import ConfigError
-from monitor.matching import compile_matcher, load_default_packs
-from monitor.store import migrate
-from monitor.store.engine import Database
-from monitor.telegram.bot import start_bot
+from monitor.matching import cached_matcher, load_default_packs
 
 
 async def _serve(settings: Settings) -> None:
+    # Imported here: Telethon and SQLAlchemy take a second that other commands need not pay.
+    from monitor.store import migrate
+    from monitor.store.engine import Database
+    from monitor.telegram.bot import start_bot
+
     db = Database.open(settings.database_url)
     try:
         await migrate.ensure_current(db.reader)
-        matcher = compile_matcher(load_default_packs())
+        matcher = cached_matcher(load_default_packs(), settings.cache_dir)
         runtime = await start_bot(settings, db, matcher, SystemClock())
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

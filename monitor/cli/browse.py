@@ -11,12 +11,9 @@ from typing import Annotated
 
 import typer
 
-from monitor.browse import datasette_command, datasette_metadata
 from monitor.cli.archive import run_or_exit
 from monitor.cli.context import open_archive, settings_or_exit
 from monitor.config import Settings
-from monitor.store.engine import sqlite_path
-from monitor.store.snapshot import checkpoint
 
 MISSING = (
     "The archive browser needs Datasette, an optional extra: "
@@ -43,6 +40,9 @@ def browse(
     if not datasette_installed():
         typer.echo(MISSING, err=True)
         raise typer.Exit(2)
+    from monitor.browse import datasette_command, datasette_metadata  # SQLAlchemy: not for --help
+    from monitor.store.engine import sqlite_path
+
     settings = settings_or_exit(ctx)
     path = sqlite_path(settings.database_url)
     if path is None or not path.exists():
@@ -63,6 +63,8 @@ def browse(
 
 
 async def _checkpoint(settings: Settings) -> None:
+    from monitor.store.snapshot import checkpoint
+
     async with open_archive(settings) as db:
         await checkpoint(db)
 

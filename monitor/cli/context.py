@@ -7,13 +7,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from monitor.config import Settings, load_settings
 from monitor.errors import ConfigError
-from monitor.store import migrate
-from monitor.store.engine import Database
+
+if TYPE_CHECKING:
+    from monitor.store.engine import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,21 +28,30 @@ def env_file_of(ctx: typer.Context) -> Path:
     return state.env_file if isinstance(state, CliState) else Path(".env")
 
 
-def settings_or_exit(ctx: typer.Context) -> Settings:
-    """Load settings; on a problem print every one, naming its variable, and exit 2."""
+def settings_or_exit(ctx: typer.Context, *, log: bool = True) -> Settings:
+    """Load settings; on a problem print every one, naming its variable, and exit 2.
+
+    With `log`, logging is set up at the configured level; commands whose stderr is part of
+    their output (`match`) leave it off.
+    """
     try:
         settings = load_settings(env_file_of(ctx))
     except ConfigError as e:
         typer.echo(str(e), err=True)
         typer.echo("Fix these in the environment or .env (see config.example.env).", err=True)
         raise typer.Exit(2) from e
-    configure_logging(settings.log_level)
+    if log:
+        configure_logging(settings.log_level)
     return settings
 
 
 @asynccontextmanager
 async def open_archive(settings: Settings) -> AsyncIterator[Database]:
     """The archive, checked to be at the schema this code needs (else SchemaOutdatedError)."""
+    # SQLAlchemy and Alembic are imported here, not above: most commands never open the archive.
+    from monitor.store import migrate
+    from monitor.store.engine import Database
+
     db = Database.open(settings.database_url)
     try:
         await migrate.ensure_current(db.reader)

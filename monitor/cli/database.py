@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 
 from monitor.cli.context import settings_or_exit
-from monitor.store import migrate
-from monitor.store.engine import Database
 
 db_app = typer.Typer(help="The archive's schema (Alembic migrations).", no_args_is_help=True)
 
@@ -23,6 +21,8 @@ def upgrade(
 
     Example: python bot.py db upgrade
     """
+    from monitor.store import migrate  # Alembic and SQLAlchemy: only for the db commands
+
     settings = settings_or_exit(ctx)
     migrate.upgrade(settings.database_url, revision)
     typer.echo(f"schema at {revision} ({settings.database_url})")
@@ -34,6 +34,9 @@ def current(ctx: typer.Context) -> None:
 
     Example: python bot.py db current
     """
+    from monitor.store import migrate
+    from monitor.store.engine import Database
+
     settings = settings_or_exit(ctx)
 
     async def read() -> str | None:
@@ -60,6 +63,8 @@ def downgrade(
 
     Example: python bot.py db downgrade base
     """
+    from monitor.store import migrate
+
     settings = settings_or_exit(ctx)
     migrate.downgrade(settings.database_url, revision)
     typer.echo(f"schema at {revision}")

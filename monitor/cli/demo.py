@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from monitor.demo import DemoReport, run_demo
+if TYPE_CHECKING:
+    from monitor.demo import DemoReport
 
 console = Console(highlight=False)
 
@@ -28,6 +29,8 @@ def demo(
 
     Example: python bot.py demo
     """
+    from monitor.demo import run_demo  # the sandbox and Telethon: not for other commands
+
     report = asyncio.run(run_demo(state_dir, console.print))
     _summary(report)
     if report.service_exit != 0 or report.stored != report.streamed or not report.alerts:

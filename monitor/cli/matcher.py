@@ -14,18 +14,20 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from monitor.cli.context import settings_or_exit
 from monitor.domain import Hit
 from monitor.errors import PatternError
 from monitor.matching import (
     Matcher,
     Pack,
+    cached_matcher,
     compile_matcher,
     explain,
     load_default_packs,
     load_pack,
 )
-from monitor.matching.expression import Word, walk
 from monitor.matching.morphology import expand, homonyms
+from monitor.matching.packs import lemma_words
 
 PackOption = Annotated[
     list[Path] | None,
@@ -39,11 +41,11 @@ patterns_app = typer.Typer(
 )
 
 
-def build_matcher(pack_files: Iterable[Path] | None) -> Matcher:
-    """The default packs, or the given pack files instead of them."""
+def build_matcher(ctx: typer.Context, pack_files: Iterable[Path] | None) -> Matcher:
+    """The default packs, or the given pack files instead of them, through the compile cache."""
     files = list(pack_files or [])
     packs = [load_pack(p) for p in files] if files else load_default_packs()
-    return compile_matcher(packs)
+    return cached_matcher(packs, settings_or_exit(ctx, log=False).cache_dir)
 
 
 def highlight(text: str, hits: Iterable[Hit]) -> Text:
@@ -83,6 +85,7 @@ def category_counts(hit_lists: Iterable[list[Hit]]) -> dict[str, int]:
 
 
 def match(
+    ctx: typer.Context,
     text: Annotated[str | None, typer.Argument(help="The text to match.")] = None,
     jsonl: Annotated[
         str | None,
@@ -103,7 +106,7 @@ def match(
     Example: python bot.py match "Пришла повестка из военкомата"
     """
     try:
-        matcher = build_matcher(pack)
+        matcher = build_matcher(ctx, pack)
     except PatternError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from e
@@ -238,18 +241,18 @@ def check(
     for word in unknown_words(pack):
         typer.echo(f"  note: {word!r} is in no dictionary; its forms are predicted")
     if show_homonyms:
-        for word in lemma_words(pack):
+        for word in lemma_words([pack]):
             for form, others in homonyms(word).items():
                 typer.echo(f"  homonym: {form!r} of {word!r} is also {', '.join(others)}")
 
 
 @patterns_app.command("list")
-def list_rules(pack: PackOption = None) -> None:
+def list_rules(ctx: typer.Context, pack: PackOption = None) -> None:
     """List the rules of the packs with their categories and descriptions.
 
     Example: python bot.py patterns list
     """
-    matcher = build_matcher(pack)
+    matcher = build_matcher(ctx, pack)
     table = Table(title="Rules")
     for column in ("id", "category", "description"):
         table.add_column(column)
@@ -258,20 +261,9 @@ def list_rules(pack: PackOption = None) -> None:
     Console().print(table)
 
 
-def lemma_words(pack: Pack) -> list[str]:
-    """Every lemma word of a pack, in order of appearance."""
-    words: dict[str, None] = {}
-    for rule in (*pack.rules, *pack.tags):
-        for node in (rule.query.positive, *rule.query.minus):
-            for item in walk(node):
-                if isinstance(item, Word) and item.kind == "lemma":
-                    words[item.text] = None
-    return list(words)
-
-
 def unknown_words(pack: Pack) -> list[str]:
     """Lemma words of a pack that neither dictionary knows."""
-    return [word for word in lemma_words(pack) if not expand(word).known]
+    return [word for word in lemma_words([pack]) if not expand(word).known]
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,8 @@
-"""CLI: login, channels add|remove|list, run and status for the reader account (does I/O)."""
+"""CLI: login, channels add|remove|list, run and status for the reader account (does I/O).
+
+Telethon, SQLAlchemy and the service are imported inside the commands that use them: every
+other command, and `--help`, starts without them.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +11,13 @@ import signal
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
-from monitor.app import (
-    ReaderService,
-    default_hit_finder,
-    lock_path,
-    read_health,
-    run_service,
-    save_hooks,
-    status_path,
-)
 from monitor.channel_ref import parse_channel_ref
 from monitor.cli.context import open_archive, settings_or_exit
 from monitor.clock import SystemClock
@@ -30,9 +25,9 @@ from monitor.config import Settings
 from monitor.domain import Channel
 from monitor.errors import DraftwatchError
 from monitor.lockfile import holder_pid
-from monitor.store.channels import ChannelRepo
-from monitor.telegram.connect import make_client_from_settings
-from monitor.telegram.login import login_user, private_session_path
+
+if TYPE_CHECKING:
+    from monitor.app import ReaderService
 
 T = TypeVar("T")
 channels_app = typer.Typer(help="The channels draftwatch watches.", no_args_is_help=True)
@@ -54,6 +49,10 @@ def login(
 
     Example: python bot.py login --phone +380501234567
     """
+    from monitor.app import lock_path
+    from monitor.telegram.connect import make_client_from_settings
+    from monitor.telegram.login import login_user, private_session_path
+
     settings = settings_or_exit(ctx)
     session = private_session_path(settings.reader_session)
     if holder_pid(lock_path(session)):
@@ -81,9 +80,15 @@ def login(
 
 async def _with_reader(settings: Settings, work: Callable[[ReaderService], Awaitable[T]]) -> T:
     """Run `work(service)` with the reader connected and the archive open."""
+    from monitor.app import ReaderService, default_hit_finder, save_hooks
+
     async with open_archive(settings) as db:
         service = ReaderService(
-            settings, SystemClock(), db, find_hits=default_hit_finder(), hooks=save_hooks(db)
+            settings,
+            SystemClock(),
+            db,
+            find_hits=default_hit_finder(settings.cache_dir),
+            hooks=save_hooks(db),
         )
         await service.start()
         try:
@@ -164,6 +169,8 @@ def channels_remove(
     settings = settings_or_exit(ctx)
 
     async def go() -> str:
+        from monitor.store.channels import ChannelRepo
+
         async with open_archive(settings) as db:
             repo = ChannelRepo(db)
             ref = parse_channel_ref(channel)
@@ -187,6 +194,8 @@ def channels_list(ctx: typer.Context) -> None:
     settings = settings_or_exit(ctx)
 
     async def go() -> list[Channel]:
+        from monitor.store.channels import ChannelRepo
+
         async with open_archive(settings) as db:
             return list(await ChannelRepo(db).list_channels())
 
@@ -231,6 +240,8 @@ def run(ctx: typer.Context) -> None:
 
     Example: python bot.py run
     """
+    from monitor.app import run_service
+
     settings = settings_or_exit(ctx)
 
     async def go() -> None:
@@ -252,6 +263,9 @@ def status(ctx: typer.Context) -> None:
 
     Example: python bot.py status
     """
+    from monitor.app import lock_path, read_health, status_path
+    from monitor.telegram.login import private_session_path
+
     settings = settings_or_exit(ctx)
     session = private_session_path(settings.reader_session)
     pid = holder_pid(lock_path(session))

@@ -9,9 +9,6 @@ from typing import Annotated
 
 import typer
 
-from monitor.sandbox.feeds import bundled_feeds
-from monitor.sandbox.standalone import StandaloneConfig, run
-
 StateDir = Annotated[
     Path, typer.Option("--state-dir", help="Where the server key and connection.json live.")
 ]
@@ -59,6 +56,10 @@ def sandbox(
 
     Example: python bot.py sandbox --port 8443 --feed monitor/sandbox/feeds/ru-news-channels/1001101170442_messages.json --state-dir data/sandbox
     """
+    # The sandbox and Telethon are imported here: other commands and --help need neither.
+    from monitor.sandbox.feeds import bundled_feeds
+    from monitor.sandbox.standalone import StandaloneConfig, run
+
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -4,26 +4,27 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from monitor.cli.archive import progress_bar, run_or_exit
 from monitor.cli.context import open_archive, settings_or_exit
 from monitor.config import Settings
-from monitor.delivery import make_expression_hits
-from monitor.importer import ImportResult, import_export, load_export
-from monitor.matching import compile_matcher, load_default_packs
+from monitor.matching import cached_matcher, load_default_packs
 from monitor.query import default_lemmatizer
-from monitor.store.channels import ChannelRepo
-from monitor.store.engine import Database
-from monitor.store.outbox import make_outbox_hook
-from monitor.store.posts import PostRepo, SaveHook
-from monitor.store.search import SearchRepo
+
+if TYPE_CHECKING:
+    from monitor.importer import ImportResult
+    from monitor.store.engine import Database
+    from monitor.store.posts import SaveHook
 
 
 def alert_hooks(db: Database, settings: Settings) -> list[SaveHook]:
     """Save hooks that queue alerts for new hits: the alert outbox (only with --alert)."""
+    from monitor.delivery import make_expression_hits
+    from monitor.store.outbox import make_outbox_hook
+
     return [make_outbox_hook(make_expression_hits(), alert_history=True)]  # old posts too
 
 
@@ -57,6 +58,12 @@ def import_command(
 async def _import(
     settings: Settings, file: Path, username: str | None, alert: bool
 ) -> ImportResult:
+    # The archive's modules (SQLAlchemy) are imported here, not above: not for other commands.
+    from monitor.importer import import_export, load_export
+    from monitor.store.channels import ChannelRepo
+    from monitor.store.posts import PostRepo
+    from monitor.store.search import SearchRepo
+
     export = load_export(file)
     async with open_archive(settings) as db:
         hooks = [SearchRepo(db, default_lemmatizer()).index_hook()]
@@ -72,7 +79,7 @@ async def _import(
                 channels=ChannelRepo(db),
                 posts=PostRepo(db),
                 now=datetime.now(UTC),
-                find_hits=compile_matcher(load_default_packs()).find_hits,
+                find_hits=cached_matcher(load_default_packs(), settings.cache_dir).find_hits,
                 hooks=hooks,
                 username=username,
                 progress=lambda n: progress.advance(task, n),

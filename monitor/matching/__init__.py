@@ -1,5 +1,6 @@
 """Matching engine: normalize, lemmatize, parse and compile patterns, match, explain (pure, no I/O but pack files)."""
 
+from monitor.matching.cache import cached_matcher
 from monitor.matching.explain import explain
 from monitor.matching.matcher import Matcher, RuleInfo, compile_expression, compile_matcher
 from monitor.matching.normalize import Normalized, normalize
@@ -13,6 +14,7 @@ __all__ = [
     "Pack",
     "Rule",
     "RuleInfo",
+    "cached_matcher",
     "compile_expression",
     "compile_matcher",
     "explain",

@@ -11,6 +11,7 @@ automaton holds every atom and runs only on the few posts that wake a rule.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ import re2
 
 from monitor.errors import PatternError
 from monitor.matching.expression import And, Near, Node, Phrase, Regex, Word
-from monitor.matching.morphology import expand
+from monitor.matching.morphology import Expansion, expand
 from monitor.matching.packs import Rule, regex_options
 
 MAX_ATOMS = 20_000  # distinct words per matcher: each costs a dictionary expansion at compile time
@@ -81,10 +82,15 @@ class Compiled:
 
 
 class Compiler:
-    """Turns rules into a Compiled; atoms are shared across rules."""
+    """Turns rules into a Compiled; atoms are shared across rules.
 
-    def __init__(self) -> None:
+    `expansions` are lemma words already expanded (read from the compile cache); any other
+    lemma word is expanded with the dictionaries.
+    """
+
+    def __init__(self, expansions: Mapping[str, Expansion] | None = None) -> None:
         self.out = Compiled()
+        self._expansions = expansions or {}
         self._atom_ids: dict[tuple[str, str], int] = {}
         self._regex_ids: dict[str, int] = {}
         self._source = "patterns"
@@ -136,7 +142,7 @@ class Compiler:
                 self._source, f"more than {MAX_ATOMS} distinct words; split the pack"
             )
         if word.kind == "lemma":
-            exp = expand(word.text)
+            exp = self._expansions.get(word.text) or expand(word.text)
             atom = Atom(
                 len(self.out.atoms), "lemma", exp.lemma, word.source, exp.forms, exp.homographs
             )

@@ -19,6 +19,7 @@ from monitor.matching.expression import (
     Or,
     Query,
     Regex,
+    Word,
     parse_expression,
     walk,
 )
@@ -320,3 +321,15 @@ def all_rules(packs: Iterable[Pack]) -> list[Rule]:
             seen[rule.id] = pack.source
             out.append(rule)
     return out
+
+
+def lemma_words(packs: Iterable[Pack]) -> list[str]:
+    """Every lemma word of the packs' rules and tags (normalized), in order of appearance."""
+    words: dict[str, None] = {}
+    for pack in packs:
+        for rule in (*pack.rules, *pack.tags):
+            for node in (rule.query.positive, *rule.query.minus):
+                for item in walk(node):
+                    if isinstance(item, Word) and item.kind == "lemma":
+                        words[item.text] = None
+    return list(words)

@@ -1,0 +1,160 @@
+"""The compile cache: the packs' lemma words expanded into forms, kept as JSON (reads and writes files).
+
+Expanding every lemma word with pymorphy3 is most of a compile (0.6 s of 0.7 s for the
+default packs, after 0.1 s loading the dictionaries); parsing the packs and building the
+automata from the forms takes about 0.1 s and is done every time, so a pack edit that keeps
+its words needs no new cache file.
+
+A cache file holds only strings, lists and booleans: reading one can run nothing. It is
+named by a hash of everything its forms depend on: the words, the dictionary packages'
+versions and the source of the code that expands them. A file that is unreadable, malformed
+or of other words is ignored and replaced; a folder that cannot be written to is passed over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from monitor.matching.matcher import Matcher, compile_matcher
+from monitor.matching.morphology import LANGUAGES, Expansion, expand
+from monitor.matching.packs import Pack, lemma_words
+
+logger = logging.getLogger(__name__)
+
+FORMAT = 1
+PREFIX = "forms-"
+MAX_BYTES = 16 << 20  # the default packs' table is about 0.4 MB
+KEEP_FILES = 8  # a few pack sets side by side (the default packs, a --pack under test)
+_DISTRIBUTIONS = ("pymorphy3", "pymorphy3-dicts-ru", "pymorphy3-dicts-uk")
+_EXPANDING_CODE = ("morphology.py", "normalize.py")  # expand() and the fold_word it uses
+
+Table = dict[str, Expansion]
+
+
+def cached_matcher(packs: Sequence[Pack], folder: Path | None) -> Matcher:
+    """compile_matcher(packs), the words' forms read from `folder` or expanded and saved there.
+
+    The matcher is the same either way; with `folder` None nothing is read or written.
+    """
+    if folder is None:
+        return compile_matcher(packs)
+    words = lemma_words(packs)
+    path = folder / f"{PREFIX}{cache_key(words)}.json"
+    table = find_table(path, words)
+    if table is None:
+        table = {word: expand(word) for word in words}
+        save_table(path, table)
+    return compile_matcher(packs, table)
+
+
+def cache_key(words: Iterable[str]) -> str:
+    """A hash of all a table depends on: its words, the dictionaries, the expanding code."""
+    code = hashlib.sha256()
+    for name in _EXPANDING_CODE:
+        # Our source stands for "the compiler version": a change to it cannot be forgotten.
+        code.update(_source(Path(__file__).with_name(name)))
+    versions = [_version(name) for name in _DISTRIBUTIONS]
+    key = [FORMAT, versions, code.hexdigest(), sorted(words)]
+    return hashlib.sha256(json.dumps(key, ensure_ascii=False).encode("utf-8")).hexdigest()[:32]
+
+
+def _source(file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except OSError:  # no source beside the bytecode: FORMAT alone has to tell versions apart
+        return b""
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def find_table(path: Path, words: Sequence[str]) -> Table | None:
+    """The table saved at `path` if it is whole and holds exactly `words`; None otherwise."""
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise ValueError(f"larger than {MAX_BYTES} bytes")
+        data = json.loads(path.read_bytes())
+        table = _table_of(data)
+        if set(table) != set(words):
+            raise ValueError("the words differ")
+    except FileNotFoundError:
+        logger.debug("forms cache miss path=%s", path)
+        return None
+    # JSONDecodeError and UnicodeDecodeError are ValueErrors; RecursionError: nested too deep.
+    except (OSError, ValueError, TypeError, KeyError, RecursionError) as e:
+        logger.debug("forms cache ignored path=%s problem=%s", path, e)
+        return None
+    return table
+
+
+def _table_of(data: Any) -> Table:
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ValueError("not a forms table of this format")
+    entries = data["words"]
+    if not isinstance(entries, dict):
+        raise TypeError("words is not an object")
+    return {_string(word): _expansion(entry) for word, entry in entries.items()}
+
+
+def _expansion(entry: Any) -> Expansion:
+    lemma, forms, homographs, known = entry
+    if not isinstance(forms, list) or not forms or not isinstance(homographs, dict):
+        raise TypeError("forms or homographs malformed")
+    if not isinstance(known, bool) or not set(homographs.values()) <= set(LANGUAGES):
+        raise TypeError("known or homograph languages malformed")
+    return Expansion(
+        _string(lemma),
+        frozenset(_string(f) for f in forms),
+        {_string(form): lang for form, lang in homographs.items()},
+        known,
+    )
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"expected a word, got {value!r}")
+    return value
+
+
+def save_table(path: Path, table: Table) -> None:
+    """Write the table atomically, keeping the newest files; a folder we cannot write is passed over."""
+    words = {
+        word: [e.lemma, sorted(e.forms), dict(sorted(e.homographs.items())), e.known]
+        for word, e in table.items()
+    }
+    text = json.dumps({"format": FORMAT, "words": words}, ensure_ascii=False)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(temporary, path)
+        finally:
+            Path(temporary).unlink(missing_ok=True)
+        _prune(path.parent)
+    except OSError as e:
+        logger.debug("forms cache not written path=%s problem=%s", path, e)
+
+
+def _prune(folder: Path) -> None:
+    """Remove all but the newest files: every pack edit that changes a word leaves one behind."""
+    dated: list[tuple[float, Path]] = []
+    for file in folder.glob(f"{PREFIX}*.json"):
+        with contextlib.suppress(FileNotFoundError):  # another process pruned it first
+            dated.append((file.stat().st_mtime, file))
+    for _, old in sorted(dated, reverse=True)[KEEP_FILES:]:
+        old.unlink(missing_ok=True)
