@@ -15,9 +15,6 @@ from monitor.config import Settings
 from monitor.digest import Digest, IsoWeek, last_complete_week
 from monitor.errors import CommandError
 from monitor.render.digest import digest_messages, digest_plain
-from monitor.store.digests import DigestRepo
-from monitor.store.subscribers import SubscriberRepo
-from monitor.weekly import digest_for_week
 
 
 def digest(
@@ -74,6 +71,10 @@ async def _build(
     settings: Settings, week: IsoWeek | None, subscriber: int | None, now: datetime
 ) -> Digest:
     """The subscriber's digest (their subscriptions and zone), or every hit without one."""
+    from monitor.store.digests import DigestRepo  # SQLAlchemy: only when a digest is built
+    from monitor.store.subscribers import SubscriberRepo
+    from monitor.weekly import digest_for_week
+
     async with open_archive(settings) as db:
         repo = DigestRepo(db)
         timezone, subscriptions = settings.timezone, None

@@ -8,7 +8,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # Each of these costs 0.1-0.3 s to import; together they were most of a 1.3 s `--help`.
-HEAVY = ("telethon", "matplotlib", "alembic", "apscheduler", "monitor.app", "monitor.sandbox.api")
+HEAVY = (
+    "telethon",
+    "matplotlib",
+    "alembic",
+    "sqlalchemy",
+    "apscheduler",
+    "monitor.app",
+    "monitor.sandbox.api",
+)
 PROBE = """
 import sys
 from typer.testing import CliRunner
