@@ -223,23 +223,33 @@ def check(
     show_homonyms: Annotated[
         bool, typer.Option("--homonyms", help="List forms that are also forms of other lemmas.")
     ] = False,
+    show_vetoes: Annotated[
+        bool,
+        typer.Option("--vetoes", help="List the exclusions that veto a whole rule, not mask."),
+    ] = False,
 ) -> None:
     """Validate a pack file: syntax, ids, categories, expressions, regexes; point at the bad line.
 
     Words no dictionary knows are listed: their forms are predicted, so check them. With
-    --homonyms, forms that also belong to another lemma are listed for review.
+    --homonyms, forms that also belong to another lemma are listed for review. With --vetoes,
+    each exclusion that shares no word with its rule, and so silences the rule for the whole
+    post, is listed: a word meant for `match` that landed in `exclude` shows up there.
 
     Example: python bot.py patterns check monitor/patterns/ru.toml
     """
     try:
         pack = load_pack(file)
-        compile_matcher([pack])
+        matcher = compile_matcher([pack])
     except PatternError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(1) from e
     typer.echo(f"{file}: OK, {len(pack.rules)} rule(s), {len(pack.tags)} tag(s)")
     for word in unknown_words(pack):
         typer.echo(f"  note: {word!r} is in no dictionary; its forms are predicted")
+    if show_vetoes:
+        for rule in pack.rules:
+            for position in matcher.vetoing_exclusions(rule.id):
+                typer.echo(f"  veto: {rule.id}: {rule.exclusions[position]}")
     if show_homonyms:
         for word in lemma_words([pack]):
             for form, others in homonyms(word).items():

@@ -68,6 +68,8 @@ class CompiledRule:
     # Per alternative of the rule's top-level OR, up to two anchor sets that must both be
     # seen (one word of each) before the rule is worth evaluating.
     branches: tuple[tuple[frozenset[int], ...], ...] = ()
+    # Positions in rule.query.minus (its exclusions in order) of those that veto, not mask.
+    vetoing: tuple[int, ...] = ()
 
 
 @dataclass(slots=True)
@@ -108,17 +110,21 @@ class Compiler:
         positive_atoms = _atoms_of(node)
         masks: list[CNode] = []
         vetoes: list[CNode] = []
-        for minus in rule.query.minus:
+        vetoing: list[int] = []
+        for position, minus in enumerate(rule.query.minus):
             cnode = self._node(minus)
             if self._overlaps(_atoms_of(cnode), positive_atoms):
                 masks.append(cnode)
             else:
                 vetoes.append(cnode)
+                vetoing.append(position)
         branches = self._branches(node)
         anchors = (
             None if branches is None else frozenset().union(*(a for sets in branches for a in sets))
         )
-        return CompiledRule(rule, node, tuple(masks), tuple(vetoes), anchors, branches or ())
+        return CompiledRule(
+            rule, node, tuple(masks), tuple(vetoes), anchors, branches or (), tuple(vetoing)
+        )
 
     def _node(self, node: Node) -> CNode:
         if isinstance(node, Word):

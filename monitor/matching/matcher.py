@@ -55,6 +55,17 @@ class Matcher:
         self.category_descriptions = dict(categories)
         self._has_trigger = len(compiled.trigger) > 0
 
+    def vetoing_exclusions(self, rule_id: str) -> tuple[int, ...]:
+        """Positions, among a rule's exclusions in order, of those that veto the whole post.
+
+        An exclusion that shares no word with the rule vetoes it; the others only mask their
+        own occurrences (docs/patterns.md, Exclusions).
+        """
+        for compiled in self._c.rules:
+            if compiled.rule.id == rule_id:
+                return compiled.vetoing
+        raise KeyError(rule_id)
+
     def find_hits(self, text: str) -> list[Hit]:
         """The rules that match `text`, one Hit each, spans pointing into `text`."""
         norm = normalize(text)

@@ -56,6 +56,8 @@ class Rule:
     tags: tuple[str, ...] = ()
     source: str = ""
     line: int | None = None
+    # The text each of query.minus came from, in the same order (for `patterns check --vetoes`).
+    exclusions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,21 +230,24 @@ def _entry(
             f"rule {rule_id}: unknown category {category!r} (known: {known})",
             locate.text("category", line),
         )
+    query, exclusions = _query(entry, f"{kind} {rule_id}", source, line, locate)
     return Rule(
         id=rule_id,
         category=str(category),
         description=str(entry.get("description", "")),
-        query=_query(entry, f"{kind} {rule_id}", source, line, locate),
+        query=query,
         tags=tuple(_strings(entry.get("tags", []), f"{kind} {rule_id}: tags", source, line)),
         source=source,
         line=line,
+        exclusions=exclusions,
     )
 
 
 def _query(
     entry: dict[str, Any], what: str, source: str, line: int | None, locate: _Locator
-) -> Query:
-    """The rule's match expressions (OR-ed) and exclusions as one query."""
+) -> tuple[Query, tuple[str, ...]]:
+    """The rule's match expressions (OR-ed) and exclusions as one query, and the text each
+    exclusion came from."""
     match_line = locate.text("match", line)
     exclude_line = locate.text("exclude", line) if "exclude" in entry else line
     matches = _strings(entry.get("match", []), f"{what}: match", source, match_line)
@@ -251,15 +256,18 @@ def _query(
     excludes = _strings(entry.get("exclude", []), f"{what}: exclude", source, exclude_line)
     positive: list[Node] = []
     minus: list[Node] = []
+    sources: list[str] = []
     for expr in matches:
         query = _parse(expr, what, source, locate.text(expr, match_line))
         positive.append(query.positive)
         minus.extend(query.minus)
+        sources.extend([expr] * len(query.minus))
     for expr in excludes:
         query = _parse(expr, f"{what}: exclude", source, locate.text(expr, exclude_line))
         minus.extend((query.positive, *query.minus))
+        sources.extend([expr] * (1 + len(query.minus)))
     node = positive[0] if len(positive) == 1 else Or(tuple(positive))
-    return Query(node, tuple(minus))
+    return Query(node, tuple(minus)), tuple(sources)
 
 
 def _strings(value: Any, what: str, source: str, line: int | None) -> list[str]:

@@ -156,3 +156,18 @@ def test_patterns_check_lists_homonyms_on_request(tmp_path: Path) -> None:
     result = runner.invoke(app, ["patterns", "check", str(pack), "--homonyms"])
     assert result.exit_code == 0
     assert "homonym: 'бронированный' of 'бронировать' is also ru:бронированный" in result.stdout
+
+
+def test_patterns_check_lists_the_exclusions_that_veto(tmp_path: Path) -> None:
+    pack = tmp_path / "p.toml"
+    pack.write_text(
+        '[[rule]]\nid = "a"\ncategory = "enlistment"\nmatch = "тцк*"\n'
+        # A word meant for `match` that landed in `exclude` silences the rule: it must show.
+        "exclude = ['\"військовий комісаріат\"', '\"тцк бібліотека\"~2', 'цахал OR тцк']\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["patterns", "check", str(pack), "--vetoes"])
+    assert result.exit_code == 0, result.output
+    vetoes = [line.strip() for line in result.stdout.splitlines() if "veto:" in line]
+    # The phrase with «тцк» masks, and so does the OR that shares «тцк»: neither is listed.
+    assert vetoes == ['veto: a: "військовий комісаріат"']
