@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: test lint typecheck pytest demo bench bench-reader bench-search venv clean
+.PHONY: test lint typecheck pytest demo bench bench-reader bench-search bench-import venv clean
 
 venv: $(STAMP)
 
@@ -40,6 +40,11 @@ bench-reader: $(STAMP)
 POSTS ?= 1000000
 bench-search: $(STAMP)
 	$(PY) bench/search.py --posts $(POSTS)
+
+# Import of a 200,000-message Telegram Desktop export, streamed; `MESSAGES=20000` for a quick run.
+MESSAGES ?= 200000
+bench-import: $(STAMP)
+	$(PY) bench/importer.py --messages $(MESSAGES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,39 +1,58 @@
-"""Import a Telegram Desktop channel export (result.json): parse it (pure), then store it (orchestration).
+"""Import a Telegram Desktop channel export (result.json): parse it (pure), stream and store it (reads files).
 
 Telegram Desktop's "Export chat history" writes `result.json`: the channel's `name`, `type` and
 bare `id`, and `messages`, each with `id`, `type` ("message" or "service"), `date` (local time
 of the exporting machine, no zone) and `date_unixtime` (UTC seconds), `edited_unixtime`,
 `text` (a string, or a list of strings and entity parts {type, text, ...}), `photo` / `file` /
 `media_type` and `forwarded_from`. Service messages are skipped; every other message is a post.
+
+A channel's export can run to hundreds of megabytes, so it is never held whole: one streamed
+pass checks every message before anything is stored, a second streams the posts into the store.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from monitor.domain import Channel, Post
 from monitor.errors import ImportFileError
+from monitor.json_stream import read_top_level, stream_items
 from monitor.store.channels import ChannelRepo
 from monitor.store.posts import HitFinder, PostRepo, SaveHook
 
 CHANNEL_TYPES = ("public_channel", "private_channel")
+HEADER = ("name", "type", "id")
 IMPORT_BATCH = 200
 
 
 @dataclass(frozen=True, slots=True)
 class ChannelExport:
-    """A parsed export: the channel's bare id and title, its posts, and how many were skipped."""
+    """A checked export: the channel's bare id and title, how many posts and skipped messages,
+    and its messages, read again (streamed from the file) each time `posts` is iterated."""
 
     source: str
     telegram_id: int
     title: str
-    posts: tuple[Post, ...]
+    post_count: int
     skipped: int
+    messages: Callable[[], Iterable[object]] = field(repr=False, compare=False)
+
+    @property
+    def posts(self) -> Iterator[Post]:
+        """The posts in file order, parsed one at a time as they are read."""
+        for index, message in enumerate(self.messages()):
+            post = parse_message(
+                message, index=index, channel_id=self.telegram_id, source=self.source
+            )
+            if post is not None:
+                yield post
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,43 +71,75 @@ class ImportResult:
 
 
 def load_export(path: Path) -> ChannelExport:
-    """Read and parse result.json; ImportFileError names what broke, down to the message."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise ImportFileError(str(path), "file", f"cannot be read: {e.strerror}") from e
-    except UnicodeDecodeError as e:
-        raise ImportFileError(str(path), "file", "is not UTF-8 text") from e
-    except json.JSONDecodeError as e:
-        where = f"line {e.lineno}, column {e.colno}"
-        raise ImportFileError(str(path), where, f"is not valid JSON ({e.msg})") from e
-    return parse_export(data, source=str(path))
+    """Check result.json in streamed passes; ImportFileError names what broke, down to the message.
+
+    As when the file was decoded whole, a JSON error anywhere is reported first, then a problem
+    of the top level, then the first malformed message. The header may follow `messages`.
+    """
+    source = str(path)
+    top = read_top_level(path, full=HEADER, stop_at="messages")
+    post_count, skipped, malformed = _check_messages(stream_items(path, "messages.item"), source)
+    telegram_id, title = _check_top_level(top, source)
+    if malformed is not None:
+        raise malformed
+    messages = partial(stream_items, path, "messages.item")
+    return ChannelExport(source, telegram_id, title, post_count, skipped, messages)
 
 
 def parse_export(data: object, *, source: str) -> ChannelExport:
-    """The channel and posts of a decoded export (pure)."""
-    if not isinstance(data, dict):
+    """The channel and posts of an export already decoded (pure)."""
+    telegram_id, title = _check_top_level(data if isinstance(data, dict) else None, source)
+    messages: list[object] = cast(dict[str, Any], data)["messages"]  # a list: checked above
+    post_count, skipped, malformed = _check_messages(messages, source)
+    if malformed is not None:
+        raise malformed
+    return ChannelExport(source, telegram_id, title, post_count, skipped, lambda: messages)
+
+
+def _check_top_level(top: Mapping[str, Any] | None, source: str) -> tuple[int, str]:
+    """The channel's bare id and title from the top-level object (None: the file holds none).
+
+    Of `top`, only name, type and id need be whole; the other members may be placeholders.
+    """
+    if top is None:
         raise ImportFileError(source, "top level", "is not a JSON object: not a result.json")
-    if "chats" in data and "messages" not in data:
+    if "chats" in top and "messages" not in top:
         raise ImportFileError(
             source, "top level", "is a whole-account export; export one channel's history"
         )
-    kind = data.get("type")
+    kind = top.get("type")
     if kind not in CHANNEL_TYPES:
         raise ImportFileError(
             source, "top level", f"type is {kind!r}, not a channel ({', '.join(CHANNEL_TYPES)})"
         )
-    messages = data.get("messages")
-    if not isinstance(messages, list):
+    if not isinstance(top.get("messages"), list):
         raise ImportFileError(source, "top level", "has no `messages` list")
-    telegram_id = _channel_id(source, data.get("id"))
-    title = data.get("name") if isinstance(data.get("name"), str) else str(telegram_id)
-    posts = []
-    for index, message in enumerate(messages):
-        post = parse_message(message, index=index, channel_id=telegram_id, source=source)
-        if post is not None:
-            posts.append(post)
-    return ChannelExport(source, telegram_id, str(title), tuple(posts), len(messages) - len(posts))
+    telegram_id = _channel_id(source, top.get("id"))
+    name = top.get("name")
+    return telegram_id, name if isinstance(name, str) else str(telegram_id)
+
+
+def _check_messages(
+    messages: Iterable[object], source: str
+) -> tuple[int, int, ImportFileError | None]:
+    """Posts, skipped service messages and the first malformed message's error, if any.
+
+    After a malformed message the rest are read, not parsed: a JSON error further on comes first.
+    The channel's id plays no part in checking a message, so 0 stands for it.
+    """
+    posts = skipped = 0
+    unread = iter(messages)
+    for index, message in enumerate(unread):
+        try:
+            post = parse_message(message, index=index, channel_id=0, source=source)
+        except ImportFileError as e:
+            deque(unread, maxlen=0)
+            return posts, skipped, e
+        if post is None:
+            skipped += 1
+        else:
+            posts += 1
+    return posts, skipped, None
 
 
 def _channel_id(source: str, raw: object) -> int:
@@ -198,17 +249,23 @@ async def import_export(
     the caller asked for alerts). `progress` is told how many posts each batch stored.
     """
     channel = await _channel(export, channels, username, now)
-    new = edited = hits = 0
-    for start in range(0, len(export.posts), IMPORT_BATCH):
-        batch = export.posts[start : start + IMPORT_BATCH]
+    total = new = edited = hits = 0
+    for batch in _batches(export.posts, IMPORT_BATCH):
         result = await posts.save_posts(
             channel.telegram_id, batch, now=now, find_hits=find_hits, hooks=hooks
         )
+        total += len(batch)
         new += len(result.new_posts)
         edited += len(result.edited_posts)
         hits += len(result.new_hits)
         progress(len(batch))
-    return ImportResult(channel, len(export.posts), new, edited, hits)
+    return ImportResult(channel, total, new, edited, hits)
+
+
+def _batches(posts: Iterable[Post], size: int) -> Iterator[tuple[Post, ...]]:
+    remaining = iter(posts)
+    while batch := tuple(islice(remaining, size)):
+        yield batch
 
 
 async def _channel(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,17 @@ from typer.testing import CliRunner
 from monitor.cli import app
 from monitor.domain import SubscriptionKind
 from monitor.errors import ImportFileError
-from monitor.importer import ChannelExport, import_export, load_export, parse_export
+from monitor.importer import (
+    ChannelExport,
+    ImportResult,
+    import_export,
+    load_export,
+    parse_export,
+)
 from monitor.query import Sort, default_lemmatizer, parse_query
 from monitor.store.channels import ChannelRepo
 from monitor.store.engine import Database
-from monitor.store.posts import PostRepo
+from monitor.store.posts import HitFinder, PostRepo
 from monitor.store.search import SearchRepo
 from monitor.store.subscribers import SubscriberRepo
 from tests.conftest import NOW
@@ -84,16 +91,23 @@ def test_dates_come_from_unixtime_in_utc_and_media_and_forwards_are_kept() -> No
     assert posts[7].forwarded_from == "Запоріжжя онлайн"
 
 
-async def _import(db: Database, export: ChannelExport, username: str | None = None) -> Any:
+async def _import(
+    db: Database,
+    export: ChannelExport,
+    username: str | None = None,
+    progress: Callable[[int], None] = lambda _n: None,
+    hit_finder: HitFinder = find_hits,
+) -> ImportResult:
     search = SearchRepo(db, default_lemmatizer())
     return await import_export(
         export,
         channels=ChannelRepo(db),
         posts=PostRepo(db),
         now=NOW,
-        find_hits=find_hits,
+        find_hits=hit_finder,
         hooks=[search.index_hook()],
         username=username,
+        progress=progress,
     )
 
 

@@ -73,7 +73,7 @@ async def _import(
                 typer.echo("--alert: the alert outbox is not wired in; no alerts queued", err=True)
             hooks.extend(extra)
         with progress_bar() as progress:
-            task = progress.add_task("importing", total=len(export.posts))
+            task = progress.add_task("importing", total=export.post_count)
             return await import_export(
                 export,
                 channels=ChannelRepo(db),
