@@ -54,7 +54,7 @@ class Atom:
 
 # Compiled expression nodes: tuples are cheaper than classes on the hot path.
 # ("w", atom_id) | ("p", (atom_ids...), gap) | ("r", regex_index) | ("n", left, right, distance)
-# | ("and", children) | ("or", children)
+# | ("and", children) | ("or", children) | ("x", exclusion, cancels): only as a mask or veto
 CNode = tuple[Any, ...]
 
 
@@ -111,9 +111,13 @@ class Compiler:
         masks: list[CNode] = []
         vetoes: list[CNode] = []
         vetoing: list[int] = []
-        for position, minus in enumerate(rule.query.minus):
+        unless = rule.query.unless or tuple(() for _ in rule.query.minus)
+        for position, (minus, cancel) in enumerate(zip(rule.query.minus, unless, strict=True)):
             cnode = self._node(minus)
-            if self._overlaps(_atoms_of(cnode), positive_atoms):
+            overlaps = self._overlaps(_atoms_of(cnode), positive_atoms)
+            if cancel:  # ("x", exclusion, cancels): the exclusion holds unless a cancel occurs
+                cnode = ("x", cnode, tuple(self._node(c) for c in cancel))
+            if overlaps:
                 masks.append(cnode)
             else:
                 vetoes.append(cnode)

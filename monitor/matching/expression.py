@@ -87,6 +87,13 @@ class Query:
 
     positive: Node
     minus: tuple[Node, ...] = ()
+    # Per exclusion in `minus` (same order), what cancels it when it occurs anywhere in the
+    # post: a pack's exclude entry "A -B" excludes A unless B occurs. Empty: nothing cancels.
+    unless: tuple[tuple[Node, ...], ...] = ()
+
+    def nodes(self) -> tuple[Node, ...]:
+        """Every node of the query: the positive, the exclusions and what cancels them."""
+        return (self.positive, *self.minus, *(u for cancel in self.unless for u in cancel))
 
 
 _LEX = re.compile(

@@ -184,6 +184,10 @@ class _Post:
             return [tuple(o for part in parts for m in part for o in m)]
         if kind == "n":
             return self._near(node, occ)
+        if kind == "x":  # an exclusion that holds unless one of its cancels occurs in the post
+            if any(self.eval(cancel, self.occ) for cancel in node[2]):
+                return []
+            return self.eval(node[1], occ)
         return self._regex_matches(node[1])
 
     def _phrase(
@@ -314,7 +318,7 @@ def compile_expression(
         query: Query = parse_expression(expr)
     except ExpressionError as e:
         raise PatternError("expression", f"{e.problem} at column {e.column} of {expr!r}") from e
-    for node in (query.positive, *query.minus):
+    for node in query.nodes():
         for regex in (n for n in walk(node) if isinstance(n, Regex)):
             check_regex(regex.pattern, "", "expression", None)
     rule = Rule(rule_id, category, expr, query, source="expression")

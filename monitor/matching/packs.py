@@ -256,18 +256,22 @@ def _query(
     excludes = _strings(entry.get("exclude", []), f"{what}: exclude", source, exclude_line)
     positive: list[Node] = []
     minus: list[Node] = []
+    unless: list[tuple[Node, ...]] = []
     sources: list[str] = []
     for expr in matches:
         query = _parse(expr, what, source, locate.text(expr, match_line))
         positive.append(query.positive)
         minus.extend(query.minus)
+        unless.extend(() for _ in query.minus)
         sources.extend([expr] * len(query.minus))
     for expr in excludes:
+        # In an exclusion, a minus term cancels it: "A -B" excludes A unless B occurs.
         query = _parse(expr, f"{what}: exclude", source, locate.text(expr, exclude_line))
-        minus.extend((query.positive, *query.minus))
-        sources.extend([expr] * (1 + len(query.minus)))
+        minus.append(query.positive)
+        unless.append(query.minus)
+        sources.append(expr)
     node = positive[0] if len(positive) == 1 else Or(tuple(positive))
-    return Query(node, tuple(minus)), tuple(sources)
+    return Query(node, tuple(minus), tuple(unless)), tuple(sources)
 
 
 def _strings(value: Any, what: str, source: str, line: int | None) -> list[str]:
@@ -283,7 +287,7 @@ def _parse(expr: str, what: str, source: str, line: int | None) -> Query:
         query = parse_expression(expr)
     except ExpressionError as e:
         raise PatternError(source, f"{what}: {e} in {expr!r}", line) from e
-    for node in (query.positive, *query.minus):
+    for node in query.nodes():
         for regex in (n for n in walk(node) if isinstance(n, Regex)):
             check_regex(regex.pattern, f"{what}: ", source, line)
     return query
@@ -336,7 +340,7 @@ def lemma_words(packs: Iterable[Pack]) -> list[str]:
     words: dict[str, None] = {}
     for pack in packs:
         for rule in (*pack.rules, *pack.tags):
-            for node in (rule.query.positive, *rule.query.minus):
+            for node in rule.query.nodes():
                 for item in walk(node):
                     if isinstance(item, Word) and item.kind == "lemma":
                         words[item.text] = None

@@ -166,3 +166,21 @@ def test_near_finds_the_pair_among_many_occurrences() -> None:
     text = " ".join(["повестка"] * 300 + ["слово"] * 10 + ["военкомат"] * 300)
     assert not matcher.find_hits(text)
     assert matcher.find_hits(text + " повестка")
+
+
+def test_an_exclusion_with_a_minus_term_holds_unless_that_term_occurs(tmp_path: Path) -> None:
+    pack = tmp_path / "p.toml"
+    pack.write_text(
+        '[[rule]]\nid = "a"\ncategory = "conscription"\nmatch = "призыв"\n'
+        "exclude = ['(казахстан OR литва) -(россия OR украина)']\n",
+        encoding="utf-8",
+    )
+    matcher = compile_matcher([load_pack(pack)])
+    assert matcher.find_hits("Начался весенний призыв")
+    # A foreign country's own draft is excluded ...
+    assert not matcher.find_hits("В Казахстане начался весенний призыв, повестки раздают")
+    # ... unless the post names Russia or Ukraine anywhere, however far from the country.
+    assert matcher.find_hits(
+        "Из России уезжают в Казахстан. " + "Слово " * 40 + "Весенний призыв продолжается"
+    )
+    assert matcher.vetoing_exclusions("a") == (0,)
