@@ -111,8 +111,7 @@ class Compiler:
         masks: list[CNode] = []
         vetoes: list[CNode] = []
         vetoing: list[int] = []
-        unless = rule.query.unless or tuple(() for _ in rule.query.minus)
-        for position, (minus, cancel) in enumerate(zip(rule.query.minus, unless, strict=True)):
+        for position, (minus, cancel) in enumerate(rule.query.exclusions()):
             cnode = self._node(minus)
             overlaps = self._overlaps(_atoms_of(cnode), positive_atoms)
             if cancel:  # ("x", exclusion, cancels): the exclusion holds unless a cancel occurs

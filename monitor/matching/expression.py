@@ -91,6 +91,10 @@ class Query:
     # post: a pack's exclude entry "A -B" excludes A unless B occurs. Empty: nothing cancels.
     unless: tuple[tuple[Node, ...], ...] = ()
 
+    def exclusions(self) -> list[tuple[Node, tuple[Node, ...]]]:
+        """Each exclusion with what cancels it (nothing, for an expression's own minus terms)."""
+        return list(zip(self.minus, self.unless or ((),) * len(self.minus), strict=True))
+
     def nodes(self) -> tuple[Node, ...]:
         """Every node of the query: the positive, the exclusions and what cancels them."""
         return (self.positive, *self.minus, *(u for cancel in self.unless for u in cancel))
