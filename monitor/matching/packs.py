@@ -43,6 +43,10 @@ _ID_RE = re.compile(r"[a-z0-9][a-z0-9_.\-]{0,79}")
 _RULE_KEYS = {"id", "category", "description", "match", "exclude", "tags"}
 _TAG_KEYS = {"id", "description", "match", "exclude"}
 _PACK_KEYS = {"name", "description", "categories"}
+_NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+# An @name outside quotes and regexes: the quoted and slashed parts are skipped whole.
+_REF_RE = re.compile(r'"[^"]*"|NEAR/\d+|/(?:\\.|[^/\\])+/|(?<![\w@])@([A-Za-z0-9_]+)')
+MAX_DEFINE_DEPTH = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,12 +108,12 @@ def parse_pack(text: str, source: str) -> Pack:
         m = re.search(r"line (\d+)", str(e))
         raise PatternError(source, f"not valid TOML: {e}", int(m.group(1)) if m else None) from e
     locate = _Locator(text)
-    unknown = set(data) - {"pack", "rule", "tag"}
+    unknown = set(data) - {"pack", "define", "rule", "tag"}
     if unknown:
         key = sorted(unknown)[0]
         raise PatternError(
             source,
-            f"unknown section {key!r}: a pack has [pack], [[rule]] and [[tag]]",
+            f"unknown section {key!r}: a pack has [pack], [define], [[rule]] and [[tag]]",
             locate.key(key),
         )
     header = _table(data.get("pack", {}), "[pack]", source, locate.key("pack"))
@@ -119,8 +123,9 @@ def parse_pack(text: str, source: str) -> Pack:
         header.get("categories", {}), "[pack.categories]", source, locate.key("categories")
     )
     categories.update({str(k): str(v) for k, v in extra.items()})
-    rules = _entries(data.get("rule", []), "rule", source, locate, categories)
-    tags = _entries(data.get("tag", []), "tag", source, locate, categories)
+    defines = _Defines(data.get("define", {}), source, locate)
+    rules = _entries(data.get("rule", []), "rule", source, locate, categories, defines)
+    tags = _entries(data.get("tag", []), "tag", source, locate, categories, defines)
     if not rules:
         raise PatternError(source, "the pack has no [[rule]]")
     return Pack(
@@ -166,6 +171,76 @@ class _Locator:
         return after
 
 
+class _Defines:
+    """The pack's [define] table: named pieces written once and used by many rules.
+
+    A name bound to a string is an expression: `@name` inside any expression stands for it in
+    parentheses. A name bound to a list is a list of entries: an entry that is just `@name`
+    stands for all of them (a string name used so stands for one entry).
+    """
+
+    def __init__(self, raw: Any, source: str, locate: _Locator) -> None:
+        self.source = source
+        self.locate = locate
+        self.start = locate.key("define")
+        table = _table(raw, "[define]", source, self.start)
+        self.raw: dict[str, str | list[str]] = {}
+        for name, value in table.items():
+            line = self.line_of(name)
+            if not _NAME_RE.fullmatch(name):
+                raise PatternError(
+                    source,
+                    f"[define] name {name!r}: use lowercase letters, digits and '_', "
+                    "starting with a letter",
+                    line,
+                )
+            if isinstance(value, str):
+                self.raw[name] = value
+            else:
+                self.raw[name] = _strings(value, f"[define] {name}", source, line)
+        for name in self.raw:
+            # Each definition on its own, so a mistake is reported at its own line.
+            for entry in self.entries(f"@{name}", f"[define] {name}", self.line_of(name)):
+                _parse(entry, f"[define] {name}", source, self.line_of(name))
+
+    def line_of(self, name: str) -> int | None:
+        return self.locate.key(name, (self.start or 1) - 1) if self.start else None
+
+    def entries(self, entry: str, what: str, line: int | None) -> list[str]:
+        """An entry as the entries it stands for, every @name inside them substituted."""
+        name = entry.strip()
+        if name.startswith("@") and name[1:] in self.raw:
+            value = self.raw[name[1:]]
+            items = [value] if isinstance(value, str) else value
+            return [self.expand(item, what, line, (name[1:],)) for item in items]
+        return [self.expand(entry, what, line, ())]
+
+    def expand(self, expr: str, what: str, line: int | None, seen: tuple[str, ...]) -> str:
+        def substitute(found: re.Match[str]) -> str:
+            name = found.group(1)
+            if name is None:
+                return found.group(0)
+            value = self.raw.get(name)
+            if value is None:
+                known = ", ".join(f"@{n}" for n in sorted(self.raw)) or "none"
+                raise PatternError(
+                    self.source, f"{what}: @{name} is not in [define] (defined: {known})", line
+                )
+            if not isinstance(value, str):
+                raise PatternError(
+                    self.source,
+                    f"{what}: @{name} is a list of entries; write it as an entry of its own "
+                    f'("@{name}"), not inside an expression',
+                    line,
+                )
+            if name in seen or len(seen) >= MAX_DEFINE_DEPTH:
+                chain = " -> ".join(f"@{n}" for n in (*seen, name))
+                raise PatternError(self.source, f"{what}: [define] refers to itself: {chain}", line)
+            return "(" + self.expand(value, what, line, (*seen, name)) + ")"
+
+        return _REF_RE.sub(substitute, expr)
+
+
 def _table(value: Any, what: str, source: str, line: int | None) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise PatternError(source, f"{what} must be a table", line)
@@ -185,7 +260,12 @@ def _no_unknown_keys(
 
 
 def _entries(
-    raw: Any, kind: str, source: str, locate: _Locator, categories: dict[str, str]
+    raw: Any,
+    kind: str,
+    source: str,
+    locate: _Locator,
+    categories: dict[str, str],
+    defines: _Defines,
 ) -> list[Rule]:
     if not isinstance(raw, list):
         raise PatternError(source, f"{kind} must be written as [[{kind}]] tables", locate.key(kind))
@@ -195,7 +275,7 @@ def _entries(
     seen: set[str] = set()
     for index, entry in enumerate(raw):
         line = locate.entry(kind, index)
-        rule = _entry(entry, kind, source, line, locate, categories)
+        rule = _entry(entry, kind, source, line, locate, categories, defines)
         if rule.id in seen:
             raise PatternError(source, f"{kind} id {rule.id!r} is used twice", line)
         seen.add(rule.id)
@@ -210,6 +290,7 @@ def _entry(
     line: int | None,
     locate: _Locator,
     categories: dict[str, str],
+    defines: _Defines,
 ) -> Rule:
     if not isinstance(entry, dict):
         raise PatternError(source, f"a [[{kind}]] must be a table", line)
@@ -230,7 +311,7 @@ def _entry(
             f"rule {rule_id}: unknown category {category!r} (known: {known})",
             locate.text("category", line),
         )
-    query, exclusions = _query(entry, f"{kind} {rule_id}", source, line, locate)
+    query, exclusions = _query(entry, f"{kind} {rule_id}", source, line, locate, defines)
     return Rule(
         id=rule_id,
         category=str(category),
@@ -244,7 +325,12 @@ def _entry(
 
 
 def _query(
-    entry: dict[str, Any], what: str, source: str, line: int | None, locate: _Locator
+    entry: dict[str, Any],
+    what: str,
+    source: str,
+    line: int | None,
+    locate: _Locator,
+    defines: _Defines,
 ) -> tuple[Query, tuple[str, ...]]:
     """The rule's match expressions (OR-ed) and exclusions as one query, and the text each
     exclusion came from."""
@@ -258,18 +344,22 @@ def _query(
     minus: list[Node] = []
     unless: list[tuple[Node, ...]] = []
     sources: list[str] = []
-    for expr in matches:
-        query = _parse(expr, what, source, locate.text(expr, match_line))
-        positive.append(query.positive)
-        minus.extend(query.minus)
-        unless.extend(() for _ in query.minus)
-        sources.extend([expr] * len(query.minus))
-    for expr in excludes:
-        # In an exclusion, a minus term cancels it: "A -B" excludes A unless B occurs.
-        query = _parse(expr, f"{what}: exclude", source, locate.text(expr, exclude_line))
-        minus.append(query.positive)
-        unless.append(query.minus)
-        sources.append(expr)
+    for written in matches:
+        at = locate.text(written, match_line)
+        for expr in defines.entries(written, f"{what}: match", at):
+            query = _parse(expr, what, source, at)
+            positive.append(query.positive)
+            minus.extend(query.minus)
+            unless.extend(() for _ in query.minus)
+            sources.extend([expr] * len(query.minus))
+    for written in excludes:
+        at = locate.text(written, exclude_line)
+        for expr in defines.entries(written, f"{what}: exclude", at):
+            # In an exclusion, a minus term cancels it: "A -B" excludes A unless B occurs.
+            query = _parse(expr, f"{what}: exclude", source, at)
+            minus.append(query.positive)
+            unless.append(query.minus)
+            sources.append(expr)
     node = positive[0] if len(positive) == 1 else Or(tuple(positive))
     return Query(node, tuple(minus), tuple(unless)), tuple(sources)
 

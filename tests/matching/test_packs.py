@@ -76,6 +76,21 @@ def write(tmp_path: Path, text: str) -> Path:
             "only exclusions",
         ),
         ('[[tag]]\nid = "x"\nmatch = "крым"\n', None, "has no [[rule]]"),
+        (
+            '[define]\nforeign = "литва"\n' + GOOD_RULE + 'exclude = ["@foriegn"]\n',
+            8,
+            "@foriegn is not in [define] (defined: @foreign)",
+        ),
+        (
+            '[define]\narmies = ["цахал"]\n'
+            + GOOD_RULE
+            + 'exclude = ["повестка NEAR/5 @armies"]\n',
+            8,
+            "@armies is a list of entries",
+        ),
+        ('[define]\nloop = "a OR @loop"\n' + GOOD_RULE, 2, "refers to itself: @loop -> @loop"),
+        ('[define]\nbroken = "(литва"\n' + GOOD_RULE, 2, "[define] broken: missing ')'"),
+        ('[define]\nBad-Name = "литва"\n' + GOOD_RULE, 2, "[define] name 'Bad-Name'"),
     ],
 )
 def test_broken_pack_points_at_the_line(
@@ -184,3 +199,52 @@ def test_an_exclusion_with_a_minus_term_holds_unless_that_term_occurs(tmp_path: 
         "Из России уезжают в Казахстан. " + "Слово " * 40 + "Весенний призыв продолжается"
     )
     assert matcher.vetoing_exclusions("a") == (0,)
+
+
+def test_define_writes_a_piece_once_for_many_rules(tmp_path: Path) -> None:
+    pack = tmp_path / "p.toml"
+    pack.write_text(
+        """
+[define]
+home = "россия OR украина"
+foreign = "казахстан OR литва"
+vetoes = ["@foreign -@home", "цахал"]
+
+[[rule]]
+id = "a"
+category = "conscription"
+match = "призыв"
+exclude = ["@vetoes"]
+
+[[rule]]
+id = "b"
+category = "summons"
+match = "повестка"
+exclude = ["повестка NEAR/3 @foreign", '"@home" OR /@home/']
+""",
+        encoding="utf-8",
+    )
+    matcher = compile_matcher([load_pack(pack)])
+    # A list stands for all its entries; a string inside an expression for itself.
+    assert not matcher.find_hits("В Литве начался призыв")
+    assert matcher.find_hits("Из России едут в Литву, а призыв продолжается")
+    assert not matcher.find_hits("Призыв в ЦАХАЛ")
+    assert not matcher.find_hits("повестка из Казахстана")
+    assert matcher.find_hits("Казахстан далеко. " + "Слово " * 10 + "Пришла повестка")
+    # Inside quotes and regexes @name is text, not a reference.
+    assert [e for e in load_pack(pack).rules[1].exclusions][1] == '"@home" OR /@home/'
+    assert matcher.vetoing_exclusions("a") == (0, 1)
+
+
+def test_default_packs_share_their_foreign_and_history_pieces() -> None:
+    for pack in load_default_packs():
+        rules = {rule.id: rule for rule in pack.rules}
+        summons = rules[f"{pack.name}.summons.{'povestka' if pack.name == 'ru' else 'povistka'}"]
+        mobilization = rules[f"{pack.name}.mobilization"]
+        # The summons rule vetoes a foreign draft with Finland among the countries; the
+        # mobilization rule does not (Russians fled there in 2022).
+        veto = next(e for e in summons.exclusions if " -(" in e)
+        mob_veto = next(e for e in mobilization.exclusions if " -(" in e)
+        finland = "финляндия" if pack.name == "ru" else "фінляндія"
+        assert finland in veto
+        assert finland not in mob_veto
