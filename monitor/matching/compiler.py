@@ -170,12 +170,18 @@ class Compiler:
         return self._regex_ids[pattern]
 
     def _overlaps(self, minus: set[int], positive: set[int]) -> bool:
-        """Does an exclusion share a word with the rule? Then it masks; otherwise it vetoes."""
+        """Does an exclusion share a word with the rule? Then it masks; otherwise it vetoes.
+
+        Prepositions and conjunctions do not count: «по делам обороны» shares nothing with
+        «служба по призыву» that would make the one a mask of the other.
+        """
         for m in minus:
             a = self.out.atoms[m]
+            if a.forms <= FUNCTION_WORDS:
+                continue
             for p in positive:
                 b = self.out.atoms[p]
-                if m == p or a.forms & b.forms:
+                if m == p or (a.forms & b.forms) - FUNCTION_WORDS:
                     return True
                 if any(_covers(b, f) for f in a.forms) or any(_covers(a, f) for f in b.forms):
                     return True
@@ -260,6 +266,69 @@ class Compiler:
                     trigger[form].append((atom.id, is_prefix, tuple(sorted(anchor_rules[atom.id]))))
         self.out.trigger = _automaton(trigger)
         self.out.full = _automaton(full)
+
+
+# Russian and Ukrainian prepositions, conjunctions and particles (normalized: ё→е, one
+# apostrophe): glue inside phrases, never what makes an exclusion a mask.
+FUNCTION_WORDS = frozenset(
+    [
+        "в",
+        "во",
+        "на",
+        "с",
+        "со",
+        "к",
+        "ко",
+        "о",
+        "об",
+        "обо",
+        "от",
+        "ото",
+        "до",
+        "по",
+        "за",
+        "из",
+        "изо",
+        "у",
+        "для",
+        "при",
+        "без",
+        "над",
+        "под",
+        "перед",
+        "через",
+        "про",
+        "и",
+        "а",
+        "но",
+        "или",
+        "либо",
+        "не",
+        "ни",
+        "же",
+        "ли",
+        "бы",
+        "то",
+        "что",
+        "как",
+        "чем",
+        "з",
+        "із",
+        "зі",
+        "від",
+        "під",
+        "і",
+        "й",
+        "та",
+        "або",
+        "чи",
+        "ні",
+        "що",
+        "як",
+        "ніж",
+        "щодо",
+    ]
+)
 
 
 def _covers(atom: Atom, form: str) -> bool:

@@ -248,3 +248,19 @@ def test_default_packs_share_their_foreign_and_history_pieces() -> None:
         finland = "финляндия" if pack.name == "ru" else "фінляндія"
         assert finland in veto
         assert finland not in mob_veto
+
+
+def test_a_shared_preposition_does_not_turn_a_veto_into_a_mask(tmp_path: Path) -> None:
+    pack = tmp_path / "p.toml"
+    pack.write_text(
+        '[[rule]]\nid = "a"\ncategory = "conscription"\nmatch = \'"служба по призыв"\'\n'
+        "exclude = ['\"департамент по дело оборона\"']\n",
+        encoding="utf-8",
+    )
+    matcher = compile_matcher([load_pack(pack)])
+    assert matcher.vetoing_exclusions("a") == (0,)
+    assert matcher.find_hits("Начинается служба по призыву")
+    # The department (Kazakhstan's) vetoes the post, however far from the rule's words.
+    assert not matcher.find_hits(
+        "Департамент по делам обороны сообщил новости. " + "Слово " * 30 + "Служба по призыву"
+    )
