@@ -246,6 +246,8 @@ def check(
     typer.echo(f"{file}: OK, {len(pack.rules)} rule(s), {len(pack.tags)} tag(s)")
     for word in unknown_words(pack):
         typer.echo(f"  note: {word!r} is in no dictionary; its forms are predicted")
+    for line in mixed_defines(pack, matcher):
+        typer.echo(f"  note: {line}")
     if show_vetoes:
         for rule in pack.rules:
             for position in matcher.vetoing_exclusions(rule.id):
@@ -269,6 +271,30 @@ def list_rules(ctx: typer.Context, pack: PackOption = None) -> None:
     for rule in matcher.rules:
         table.add_row(rule.id, rule.category, rule.description)
     Console().print(table)
+
+
+def mixed_defines(pack: Pack, matcher: Matcher) -> list[str]:
+    """[define] entries that veto some rules and only mask others (they share a word).
+
+    An entry shared through @name is usually meant the same way everywhere; one that turns
+    into a mask where it shares a word with a rule is worth a look (docs/patterns.md).
+    """
+    uses: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+    for rule in pack.rules:
+        vetoing = set(matcher.vetoing_exclusions(rule.id))
+        for position, (text, origin) in enumerate(zip(rule.exclusions, rule.origins, strict=True)):
+            if origin:
+                vetoes, masks = uses.setdefault((origin, text), ([], []))
+                (vetoes if position in vetoing else masks).append(rule.id)
+    out = []
+    for (origin, text), (vetoes, masks) in uses.items():
+        if vetoes and masks:
+            shown = text if len(text) <= 60 else text[:57] + "..."
+            out.append(
+                f"{origin} entry {shown!r} vetoes {len(vetoes)} rule(s) but only masks "
+                f"{', '.join(masks)}: it shares a word with them"
+            )
+    return out
 
 
 def unknown_words(pack: Pack) -> list[str]:

@@ -62,6 +62,8 @@ class Rule:
     line: int | None = None
     # The text each of query.minus came from, in the same order (for `patterns check --vetoes`).
     exclusions: tuple[str, ...] = ()
+    # For each exclusion, the [define] name it came from ("" when written in the rule).
+    origins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +208,11 @@ class _Defines:
     def line_of(self, name: str) -> int | None:
         return self.locate.key(name, (self.start or 1) - 1) if self.start else None
 
+    def origin(self, entry: str) -> str:
+        """The define an entry stands for ("@name"), or "" for an entry written out."""
+        name = entry.strip()
+        return name if name.startswith("@") and name[1:] in self.raw else ""
+
     def entries(self, entry: str, what: str, line: int | None) -> list[str]:
         """An entry as the entries it stands for, every @name inside them substituted."""
         name = entry.strip()
@@ -311,7 +318,7 @@ def _entry(
             f"rule {rule_id}: unknown category {category!r} (known: {known})",
             locate.text("category", line),
         )
-    query, exclusions = _query(entry, f"{kind} {rule_id}", source, line, locate, defines)
+    query, exclusions, origins = _query(entry, f"{kind} {rule_id}", source, line, locate, defines)
     return Rule(
         id=rule_id,
         category=str(category),
@@ -321,6 +328,7 @@ def _entry(
         source=source,
         line=line,
         exclusions=exclusions,
+        origins=origins,
     )
 
 
@@ -331,9 +339,9 @@ def _query(
     line: int | None,
     locate: _Locator,
     defines: _Defines,
-) -> tuple[Query, tuple[str, ...]]:
-    """The rule's match expressions (OR-ed) and exclusions as one query, and the text each
-    exclusion came from."""
+) -> tuple[Query, tuple[str, ...], tuple[str, ...]]:
+    """The rule's match expressions (OR-ed) and exclusions as one query, the text each
+    exclusion came from, and the [define] name it came from ("" if none)."""
     match_line = locate.text("match", line)
     exclude_line = locate.text("exclude", line) if "exclude" in entry else line
     matches = _strings(entry.get("match", []), f"{what}: match", source, match_line)
@@ -344,6 +352,7 @@ def _query(
     minus: list[Node] = []
     unless: list[tuple[Node, ...]] = []
     sources: list[str] = []
+    origins: list[str] = []
     for written in matches:
         at = locate.text(written, match_line)
         for expr in defines.entries(written, f"{what}: match", at):
@@ -352,6 +361,7 @@ def _query(
             minus.extend(query.minus)
             unless.extend(() for _ in query.minus)
             sources.extend([expr] * len(query.minus))
+            origins.extend([defines.origin(written)] * len(query.minus))
     for written in excludes:
         at = locate.text(written, exclude_line)
         for expr in defines.entries(written, f"{what}: exclude", at):
@@ -360,8 +370,9 @@ def _query(
             minus.append(query.positive)
             unless.append(query.minus)
             sources.append(expr)
+            origins.append(defines.origin(written))
     node = positive[0] if len(positive) == 1 else Or(tuple(positive))
-    return Query(node, tuple(minus), tuple(unless)), tuple(sources)
+    return Query(node, tuple(minus), tuple(unless)), tuple(sources), tuple(origins)
 
 
 def _strings(value: Any, what: str, source: str, line: int | None) -> list[str]:

@@ -171,3 +171,22 @@ def test_patterns_check_lists_the_exclusions_that_veto(tmp_path: Path) -> None:
     vetoes = [line.strip() for line in result.stdout.splitlines() if "veto:" in line]
     # The phrase with «тцк» masks, and so does the OR that shares «тцк»: neither is listed.
     assert vetoes == ['veto: a: "військовий комісаріат"']
+
+
+def test_check_notes_a_define_that_vetoes_some_rules_and_masks_others(tmp_path: Path) -> None:
+    pack = tmp_path / "p.toml"
+    pack.write_text(
+        '[define]\nforeign = ["\\"красный армия\\"", "цахал"]\n'
+        '[[rule]]\nid = "a"\ncategory = "summons"\nmatch = "повестка"\nexclude = ["@foreign"]\n'
+        '[[rule]]\nid = "b"\ncategory = "conscription"\nmatch = "призыв в армия"\n'
+        'exclude = ["@foreign"]\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["patterns", "check", str(pack)])
+    assert result.exit_code == 0, result.output
+    notes = [line.strip() for line in result.stdout.splitlines() if "@foreign" in line]
+    # «армия» is in rule b: there the entry only hides its own words; «цахал» vetoes both.
+    assert notes == [
+        "note: @foreign entry '\"красный армия\"' vetoes 1 rule(s) but only masks b: "
+        "it shares a word with them"
+    ]
