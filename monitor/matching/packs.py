@@ -202,25 +202,22 @@ class _Defines:
                 self.raw[name] = _strings(value, f"[define] {name}", source, line)
         for name in self.raw:
             # Each definition on its own, so a mistake is reported at its own line.
-            for entry in self.entries(f"@{name}", f"[define] {name}", self.line_of(name)):
-                _parse(entry, f"[define] {name}", source, self.line_of(name))
+            line = self.line_of(name)
+            for entry in self.entries(f"@{name}", f"[define] {name}", line)[1]:
+                _parse(entry, f"[define] {name}", source, line)
 
     def line_of(self, name: str) -> int | None:
         return self.locate.key(name, (self.start or 1) - 1) if self.start else None
 
-    def origin(self, entry: str) -> str:
-        """The define an entry stands for ("@name"), or "" for an entry written out."""
-        name = entry.strip()
-        return name if name.startswith("@") and name[1:] in self.raw else ""
-
-    def entries(self, entry: str, what: str, line: int | None) -> list[str]:
-        """An entry as the entries it stands for, every @name inside them substituted."""
+    def entries(self, entry: str, what: str, line: int | None) -> tuple[str, list[str]]:
+        """An entry as the entries it stands for, every @name inside them substituted, and
+        the define it stands for as a whole ("@name"; "" for an entry written out)."""
         name = entry.strip()
         if name.startswith("@") and name[1:] in self.raw:
             value = self.raw[name[1:]]
             items = [value] if isinstance(value, str) else value
-            return [self.expand(item, what, line, (name[1:],)) for item in items]
-        return [self.expand(entry, what, line, ())]
+            return name, [self.expand(item, what, line, (name[1:],)) for item in items]
+        return "", [self.expand(entry, what, line, ())]
 
     def expand(self, expr: str, what: str, line: int | None, seen: tuple[str, ...]) -> str:
         def substitute(found: re.Match[str]) -> str:
@@ -355,22 +352,24 @@ def _query(
     origins: list[str] = []
     for written in matches:
         at = locate.text(written, match_line)
-        for expr in defines.entries(written, f"{what}: match", at):
+        origin, exprs = defines.entries(written, f"{what}: match", at)
+        for expr in exprs:
             query = _parse(expr, what, source, at)
             positive.append(query.positive)
             minus.extend(query.minus)
             unless.extend(() for _ in query.minus)
             sources.extend([expr] * len(query.minus))
-            origins.extend([defines.origin(written)] * len(query.minus))
+            origins.extend([origin] * len(query.minus))
     for written in excludes:
         at = locate.text(written, exclude_line)
-        for expr in defines.entries(written, f"{what}: exclude", at):
+        origin, exprs = defines.entries(written, f"{what}: exclude", at)
+        for expr in exprs:
             # In an exclusion, a minus term cancels it: "A -B" excludes A unless B occurs.
             query = _parse(expr, f"{what}: exclude", source, at)
             minus.append(query.positive)
             unless.append(query.minus)
             sources.append(expr)
-            origins.append(defines.origin(written))
+            origins.append(origin)
     node = positive[0] if len(positive) == 1 else Or(tuple(positive))
     return Query(node, tuple(minus), tuple(unless)), tuple(sources), tuple(origins)
 

@@ -184,11 +184,10 @@ def test_near_finds_the_pair_among_many_occurrences() -> None:
 
 
 def test_an_exclusion_with_a_minus_term_holds_unless_that_term_occurs(tmp_path: Path) -> None:
-    pack = tmp_path / "p.toml"
-    pack.write_text(
+    pack = write(
+        tmp_path,
         '[[rule]]\nid = "a"\ncategory = "conscription"\nmatch = "призыв"\n'
         "exclude = ['(казахстан OR литва) -(россия OR украина)']\n",
-        encoding="utf-8",
     )
     matcher = compile_matcher([load_pack(pack)])
     assert matcher.find_hits("Начался весенний призыв")
@@ -202,8 +201,8 @@ def test_an_exclusion_with_a_minus_term_holds_unless_that_term_occurs(tmp_path: 
 
 
 def test_define_writes_a_piece_once_for_many_rules(tmp_path: Path) -> None:
-    pack = tmp_path / "p.toml"
-    pack.write_text(
+    pack = write(
+        tmp_path,
         """
 [define]
 home = "россия OR украина"
@@ -222,7 +221,6 @@ category = "summons"
 match = "повестка"
 exclude = ["повестка NEAR/3 @foreign", '"@home" OR /@home/']
 """,
-        encoding="utf-8",
     )
     matcher = compile_matcher([load_pack(pack)])
     # A list stands for all its entries; a string inside an expression for itself.
@@ -251,11 +249,10 @@ def test_default_packs_share_their_foreign_and_history_pieces() -> None:
 
 
 def test_a_shared_preposition_does_not_turn_a_veto_into_a_mask(tmp_path: Path) -> None:
-    pack = tmp_path / "p.toml"
-    pack.write_text(
+    pack = write(
+        tmp_path,
         '[[rule]]\nid = "a"\ncategory = "conscription"\nmatch = \'"служба по призыв"\'\n'
         "exclude = ['\"департамент по дело оборона\"']\n",
-        encoding="utf-8",
     )
     matcher = compile_matcher([load_pack(pack)])
     assert matcher.vetoing_exclusions("a") == (0,)
