@@ -185,9 +185,11 @@ class _Post:
         if kind == "n":
             return self._near(node, occ)
         if kind == "x":  # an exclusion that holds unless one of its cancels occurs in the post
-            if any(self.eval(cancel, self.occ) for cancel in node[2]):
+            # The exclusion first: it is rare, and its cancels (a long OR) are then seldom needed.
+            found = self.eval(node[1], occ)
+            if found and any(self.eval(cancel, self.occ) for cancel in node[2]):
                 return []
-            return self.eval(node[1], occ)
+            return found
         return self._regex_matches(node[1])
 
     def _phrase(
