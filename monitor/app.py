@@ -47,6 +47,7 @@ from monitor.weekly import DigestSender
 logger = logging.getLogger(__name__)
 
 POLL_TICK_S = 5  # how often the poll job looks for due channels
+RECHECK_TICK_S = 60  # how often the re-check job looks for channels due (their stored times)
 WATCHDOG_EVERY_S = 60
 WATCHDOG_QUIET_S = 15 * 60
 SILENCE_EVERY_S = 3600
@@ -63,6 +64,8 @@ def poll_config(settings: Settings) -> PollConfig:
         backfill_days=settings.backfill_days,
         backfill_limit=settings.backfill_limit,
         recheck_hours=settings.recheck_hours,
+        recheck_every_s=max(600, settings.poll_max_interval_s),
+        cycle_wait_s=POLL_TICK_S - 1,  # a hanging read goes on alone; the next tick reads the rest
     )
 
 
@@ -147,6 +150,8 @@ class ReaderService:
     async def stop(self) -> None:
         if self.live is not None:
             self.live.detach()
+        if self.collector is not None:
+            await self.collector.close()
         if self.client is not None:
             await self.client.disconnect()
         self._lock.release()
@@ -163,7 +168,7 @@ class ReaderService:
 
     async def recheck(self) -> int:
         assert self.collector is not None
-        return await self.collector.recheck()
+        return await self.collector.recheck_due()
 
     async def watchdog(self) -> None:
         """Reconnect when nothing has succeeded for too long (Telethon #4521: silent stalls)."""
@@ -300,7 +305,8 @@ async def _schedule_and_wait(
     scheduler = Scheduler()
     now: datetime = service.clock.now()
     scheduler.every("poll", POLL_TICK_S, fatal(service.poll), first_at=now)
-    scheduler.every("recheck", max(600, settings.poll_max_interval_s), fatal(service.recheck))
+    # Due from each channel's stored last re-check, so frequent restarts never put it off.
+    scheduler.every("recheck", RECHECK_TICK_S, fatal(service.recheck), first_at=now)
     scheduler.every("watchdog", WATCHDOG_EVERY_S, fatal(service.watchdog))
     scheduler.every("health", POLL_TICK_S, health, first_at=now)
     if bot is not None:

@@ -20,6 +20,8 @@ class Channel:
     title: str
     username: str | None = None
     access_hash: int | None = None
+    # The poll cursor: every id up to it was covered by a history read (poll, backfill, import).
+    # Live updates never move it, so a post Telegram never pushed is still read by the poll.
     last_seen_id: int = 0
     poll_interval_s: int = 300
     enabled: bool = True
@@ -31,6 +33,8 @@ class Channel:
     last_post_at: datetime | None = None
     added_at: datetime | None = None
     id: int | None = None
+    failed_polls: int = 0  # polls in a row that failed or hung: the channel's own backoff
+    rechecked_at: datetime | None = None  # when its edits and deletions were last re-read
 
     def __post_init__(self) -> None:
         if self.telegram_id <= 0:
@@ -45,6 +49,7 @@ class Channel:
             "next_poll_at",
             "last_post_at",
             "added_at",
+            "rechecked_at",
         ):
             _require_aware(name, getattr(self, name))
 

@@ -249,10 +249,18 @@ async def import_export(
     the caller asked for alerts). `progress` is told how many posts each batch stored.
     """
     channel = await _channel(export, channels, username, now)
+    # An export is a read of the channel's history: polling a channel never polled yet may start
+    # after it. A channel already polled keeps its own cursor (an export may have gaps).
+    moves_cursor = channel.last_seen_id == 0
     total = new = edited = hits = 0
     for batch in _batches(export.posts, IMPORT_BATCH):
         result = await posts.save_posts(
-            channel.telegram_id, batch, now=now, find_hits=find_hits, hooks=hooks
+            channel.telegram_id,
+            batch,
+            now=now,
+            find_hits=find_hits,
+            hooks=hooks,
+            read_through=max(p.message_id for p in batch) if moves_cursor else None,
         )
         total += len(batch)
         new += len(result.new_posts)

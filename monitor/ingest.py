@@ -37,16 +37,27 @@ class Ingest:
         self._hooks = tuple(hooks)
 
     async def save(
-        self, channel_telegram_id: int, posts: Sequence[Post], *, now: datetime
+        self,
+        channel_telegram_id: int,
+        posts: Sequence[Post],
+        *,
+        now: datetime,
+        read_through: int | None = None,
     ) -> SaveResult:
-        if not posts:
+        """Store posts; `read_through` (a history read's highest id) moves the poll cursor."""
+        if not posts and read_through is None:
             return SaveResult()
         result = await self._posts.save_posts(
-            channel_telegram_id, posts, now=now, find_hits=self._find_hits, hooks=self._hooks
+            channel_telegram_id,
+            posts,
+            now=now,
+            find_hits=self._find_hits,
+            hooks=self._hooks,
+            read_through=read_through,
         )
         if result.new_posts or result.edited_posts:
             logger.info(
-                "ingested channel=%d new=%d edited=%d hits=%d last_seen=%d",
+                "ingested channel=%d new=%d edited=%d hits=%d cursor=%d",
                 channel_telegram_id,
                 len(result.new_posts),
                 len(result.edited_posts),

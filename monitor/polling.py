@@ -27,6 +27,12 @@ class IntervalPolicy:
             proposed = current_s
         return int(min(self.maximum_s, max(self.minimum_s, proposed)))
 
+    def backoff(self, interval_s: int, failures: int) -> timedelta:
+        """The wait after `failures` failed or hung polls in a row: the interval, doubled for each
+        failure after the first, within the bounds; the channel's own, the others go on."""
+        doubled = max(self.minimum_s, interval_s) * 2 ** max(0, min(failures, 32) - 1)
+        return timedelta(seconds=min(self.maximum_s, doubled))
+
     def jittered(self, interval_s: int, unit: float) -> timedelta:
         """The wait until the next poll; `unit` is a random number in [0, 1) from the caller."""
         return timedelta(seconds=interval_s * (1 + self.jitter * (2 * unit - 1)))
@@ -57,3 +63,22 @@ def due_channels(channels: Sequence[Channel], now: datetime) -> list[Channel]:
             ready.append((when or datetime.min.replace(tzinfo=now.tzinfo), channel))
     ready.sort(key=lambda pair: (pair[0], pair[1].telegram_id))
     return [channel for _, channel in ready]
+
+
+def recheck_due_at(channel: Channel, every_s: int) -> datetime | None:
+    """When the channel's edits and deletions are next re-read: from its stored last re-check
+    (else from when it was added), so restarts never put it off. None: due at once."""
+    since = channel.rechecked_at or channel.added_at
+    return None if since is None else since + timedelta(seconds=every_s)
+
+
+def due_for_recheck(channels: Sequence[Channel], now: datetime, every_s: int) -> list[Channel]:
+    """Enabled channels, not in a flood wait, whose re-check is due."""
+    due: list[Channel] = []
+    for channel in channels:
+        if not channel.enabled or is_waiting(channel, now):
+            continue
+        when = recheck_due_at(channel, every_s)
+        if when is None or when <= now:
+            due.append(channel)
+    return due

@@ -30,7 +30,7 @@ async def test_a_post_the_matcher_chokes_on_is_stored_without_hits_and_the_rest_
         Post(channel_telegram_id=9, message_id=1, date=NOW, text="💥 странный пост"),
         Post(channel_telegram_id=9, message_id=2, date=NOW, text="вручают повестки"),
     ]
-    result = await Ingest(posts, fragile_matcher).save(9, batch, now=NOW)
+    result = await Ingest(posts, fragile_matcher).save(9, batch, now=NOW, read_through=2)
     assert len(result.new_posts) == 2
     assert [h.rule_id for h in result.new_hits] == ["r"]
     assert result.last_seen_id == 2

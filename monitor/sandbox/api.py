@@ -272,8 +272,23 @@ class Sandbox:
         """`user` blocks `bot`: the bot's sends to the user fail with USER_IS_BLOCKED."""
         user.blocked.add(bot.id)
 
-    def delay(self, method: str, seconds: float, *, times: int | None = 1) -> Fault:
-        return self._fault(Fault(method, "delay", delay_s=seconds, times=times))
+    def delay(
+        self,
+        method: str,
+        seconds: float,
+        *,
+        times: int | None = 1,
+        channel: Channel | str | int | None = None,
+    ) -> Fault:
+        """Answer `method` `seconds` late, `times` times; only for calls about `channel` if given."""
+        target: str | int | None = None
+        if isinstance(channel, Channel):
+            target = channel.id
+        elif isinstance(channel, str):
+            target = channel.lower().lstrip("@")
+        else:
+            target = channel
+        return self._fault(Fault(method, "delay", delay_s=seconds, peer=target, times=times))
 
     def drop(self, method: str, *, times: int | None = 1) -> Fault:
         """Close the caller's connection instead of answering `method`."""

@@ -29,6 +29,8 @@ def channel_from_row(row: ChannelRow) -> Channel:
         next_poll_at=row.next_poll_at,
         last_post_at=row.last_post_at,
         added_at=row.added_at,
+        failed_polls=row.failed_polls or 0,
+        rechecked_at=row.rechecked_at,
     )
 
 
@@ -104,9 +106,13 @@ class ChannelRepo:
         poll_interval_s: int | None = None,
         next_poll_at: datetime | None = None,
         flood_wait_until: datetime | None = None,
+        failed_polls: int | None = None,
     ) -> None:
-        """Remember how a poll went: its time, its error (or none), the next interval, a flood wait."""
+        """Remember how a poll went: its time, its error (or none), the next interval, a flood wait,
+        the failures in a row (0 after a success)."""
         values: dict[str, object] = {"last_polled_at": now, "last_error": error}
+        if failed_polls is not None:
+            values["failed_polls"] = failed_polls
         if next_poll_at is not None:
             values["next_poll_at"] = next_poll_at
         if poll_interval_s is not None:
@@ -123,6 +129,10 @@ class ChannelRepo:
                 .where(ChannelRow.telegram_id == telegram_id, ChannelRow.last_seen_id < message_id)
                 .values(last_seen_id=message_id)
             )
+
+    async def record_recheck(self, telegram_id: int, *, now: datetime) -> None:
+        """The channel's edits and deletions were re-read at `now`: the next re-check counts from it."""
+        await self._set(telegram_id, rechecked_at=now)
 
     async def set_joined(self, telegram_id: int, joined: bool) -> None:
         await self._set(telegram_id, joined=joined)

@@ -78,9 +78,13 @@ class PostRepo:
         now: datetime,
         find_hits: HitFinder = _no_hits,
         hooks: Sequence[SaveHook] = (),
+        read_through: int | None = None,
     ) -> SaveResult:
-        """Store posts, new versions of edited ones, their new hits and the channel's last-seen id.
+        """Store posts, new versions of edited ones, their new hits and the channel's poll cursor.
 
+        `read_through`: the highest id a history read covered (poll, backfill, import); the
+        cursor moves up to it, never back. Live updates and re-checks pass None: they read single
+        posts, not the gap before them, so they must not carry the poll past an unread post.
         One transaction, hooks included; saving the same posts again changes nothing.
         """
         async with self._db.write.begin() as session:
@@ -96,9 +100,8 @@ class PostRepo:
             for saved in batch.saved:
                 for hook in hooks:
                     await hook(session, saved)
-            newest = max((p.message_id for p in posts), default=0)
-            if newest > channel.last_seen_id:
-                channel.last_seen_id = newest
+            if read_through is not None and read_through > channel.last_seen_id:
+                channel.last_seen_id = read_through
             dates = [p.date for p in posts]
             if dates and (channel.last_post_at is None or max(dates) > channel.last_post_at):
                 channel.last_post_at = max(dates)

@@ -83,6 +83,9 @@ class ChannelRow(Base):
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_post_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # 0005: failed polls in a row (the channel's own backoff); when edits were last re-checked
+    failed_polls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rechecked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PostRow(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +39,18 @@ _UNAVAILABLE: tuple[tuple[type[Exception], str], ...] = (
 
 Progress = Callable[[int], None]
 HISTORY_PAGE = 100  # Telegram's largest messages.getHistory page
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRead:
+    """Posts after the poll cursor, and `read_through`: the highest id the read covered.
+
+    It counts service messages and album parts too, so the cursor passes them; ids missing below
+    it (deleted posts) are holes Telegram has no post for, not posts still to read.
+    """
+
+    posts: list[Post]
+    read_through: int
 
 
 @contextmanager
@@ -110,12 +123,13 @@ class ChannelReader:
                 "a numeric id works only for channels this account has seen: use @username",
             ) from e
 
-    async def fetch_new(self, channel: Channel, *, limit: int | None = None) -> list[Post]:
-        """Posts after the channel's last-seen id, oldest first (albums merged).
+    async def fetch_new(self, channel: Channel, *, limit: int | None = None) -> HistoryRead:
+        """Posts after the channel's poll cursor, oldest first (albums merged), and how far the
+        read reached: each page is the oldest ids above the last, so the read has no gap.
 
         One messages.getHistory per 100 posts, stopping at a short page: Telethon's iter_messages
         always asks once more for an empty page, which would double the polling budget. A page
-        cut short by Telegram costs nothing: the next poll resumes from the last id stored.
+        cut short by Telegram costs nothing: the next poll resumes from where this read ended.
         """
         peer = input_peer(channel)
         messages: list[Any] = []
@@ -129,7 +143,8 @@ class ChannelReader:
                 if len(page.messages) < chunk or not fresh:
                     break
                 min_id = max(m.id for m in fresh)
-        return posts_from_messages(channel.telegram_id, messages)
+        read_through = max((m.id for m in messages), default=channel.last_seen_id)
+        return HistoryRead(posts_from_messages(channel.telegram_id, messages), read_through)
 
     async def fetch_recent(
         self, channel: Channel, *, since: datetime, limit: int, progress: Progress | None = None

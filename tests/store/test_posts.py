@@ -89,11 +89,17 @@ async def test_a_deletion_flags_the_post_and_keeps_it(repo: PostRepo) -> None:
     assert kept.deleted_at == later
 
 
-async def test_last_seen_id_only_moves_forward(repo: PostRepo, database: Database) -> None:
-    await repo.save_posts(CHANNEL.telegram_id, [post(30), post(31)], now=NOW)
-    result = await repo.save_posts(CHANNEL.telegram_id, [post(5, "старое")], now=NOW)
-    assert result.last_seen_id == 31
-    assert (await ChannelRepo(database).get_channel(CHANNEL.telegram_id)).last_seen_id == 31
+async def test_the_poll_cursor_moves_only_forward_and_only_over_what_a_read_covered(
+    repo: PostRepo, database: Database
+) -> None:
+    await repo.save_posts(CHANNEL.telegram_id, [post(30), post(31)], now=NOW, read_through=33)
+    result = await repo.save_posts(
+        CHANNEL.telegram_id, [post(5, "старое")], now=NOW, read_through=5
+    )
+    assert result.last_seen_id == 33  # a service message at 33 was read too: the cursor passes it
+    live = await repo.save_posts(CHANNEL.telegram_id, [post(40, "живой")], now=NOW)
+    assert live.last_seen_id == 33  # a live post is no read of 34..39: the poll still reads them
+    assert (await ChannelRepo(database).get_channel(CHANNEL.telegram_id)).last_seen_id == 33
 
 
 async def test_album_parts_become_one_post(repo: PostRepo) -> None:
