@@ -1,6 +1,6 @@
 """Operator health messages to the admins: a channel silent far beyond its rhythm or gone, a long
-flood wait, a dead reader session, a failed background task; repeats of one notice are held back (I/O through a notify
-callable). ReaderEvents adapts it to the Collector's OperatorEvents."""
+flood wait, a dead reader session, a failed background task; repeats of one notice are held back
+(I/O through a notify callable). ReaderEvents adapts it to the Collector's OperatorEvents."""
 
 from __future__ import annotations
 
