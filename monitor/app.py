@@ -302,7 +302,7 @@ async def _schedule_and_wait(
     async def health() -> None:
         write_health(status_path(settings), service.health)
 
-    scheduler = Scheduler()
+    scheduler = Scheduler(on_failure=bot.health.task_failed if bot is not None else None)
     now: datetime = service.clock.now()
     scheduler.every("poll", POLL_TICK_S, fatal(service.poll), first_at=now)
     # Due from each channel's stored last re-check, so frequent restarts never put it off.

@@ -141,3 +141,15 @@ class TelegramError(DraftwatchError):
 
 class LoginError(DraftwatchError):
     """Logging in failed; the message says why and what to do."""
+
+
+class ArchiveBusyError(DraftwatchError):
+    """Another process held the archive's write lock longer than a writer waits for it."""
+
+    def __init__(self, path: str, waited_s: float) -> None:
+        self.path = path
+        self.waited_s = waited_s
+        super().__init__(
+            f"the archive {path} stayed locked by another process for {waited_s:.0f} s: "
+            "find it (`fuser` on the file; an import or a stuck `sqlite3` shell?) and stop it"
+        )

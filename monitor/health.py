@@ -1,6 +1,6 @@
 """Operator health messages to the admins: a channel silent far beyond its rhythm or gone, a long
-flood wait, a dead reader session; repeats of one notice are held back (I/O through a notify
-callable). ReaderEvents adapts it to the Collector's OperatorEvents."""
+flood wait, a dead reader session, a failed background task; repeats of one notice are held back
+(I/O through a notify callable). ReaderEvents adapts it to the Collector's OperatorEvents."""
 
 from __future__ import annotations
 
@@ -111,6 +111,15 @@ class HealthNotifier:
             f"session:{session}",
             f"🛑 The Telegram session {escape(session)} stopped working ({escape(reason)}). "
             "No channel is read until it is logged in again: <code>python bot.py login</code>",
+        )
+
+    async def task_failed(self, task: str, what: str) -> bool:
+        """A background task or job raised (the supervisor restarts it): `what` went wrong."""
+        return await self._tell(
+            f"task:{task}",
+            f"⚠️ draftwatch's {escape(task)} failed: {escape(what)}. "
+            "The details are in the service's log; if this goes on, restart the service "
+            "after fixing the cause.",
         )
 
     async def _tell(self, subject: str, html: str) -> bool:

@@ -12,6 +12,8 @@ pass checks every message before anything is stored, a second streams the posts 
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +32,12 @@ from monitor.store.posts import HitFinder, PostRepo, SaveHook
 CHANNEL_TYPES = ("public_channel", "private_channel")
 HEADER = ("name", "type", "id")
 IMPORT_BATCH = 200
+# SQLite's write lock is not a queue: a waiting writer's busy handler looks again every 100 ms
+# at most, so an import that commits and begins again at once can keep the running service
+# from writing past its busy timeout. After this long of back-to-back batches the import lets
+# go of the lock for longer than one such look (about 7 % of an import's time at most).
+IMPORT_HOLD_S = 2.0
+IMPORT_PAUSE_S = 0.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +253,9 @@ async def import_export(
 ) -> ImportResult:
     """Store an export's posts and their hits in batches; importing it again changes nothing.
 
+    Each batch is one short transaction, and every IMPORT_HOLD_S the import pauses so that a
+    running service (another process on the same archive) gets the write lock in between.
+
     `hooks` run inside each saving transaction (the search index; the alert outbox only when
     the caller asked for alerts). `progress` is told how many posts each batch stored.
     """
@@ -253,6 +264,7 @@ async def import_export(
     # after it. A channel already polled keeps its own cursor (an export may have gaps).
     moves_cursor = channel.last_seen_id == 0
     total = new = edited = hits = 0
+    held_since = time.monotonic()
     for batch in _batches(export.posts, IMPORT_BATCH):
         result = await posts.save_posts(
             channel.telegram_id,
@@ -262,6 +274,9 @@ async def import_export(
             hooks=hooks,
             read_through=max(p.message_id for p in batch) if moves_cursor else None,
         )
+        if time.monotonic() - held_since >= IMPORT_HOLD_S:
+            await asyncio.sleep(IMPORT_PAUSE_S)  # the service's writers take their turn
+            held_since = time.monotonic()
         total += len(batch)
         new += len(result.new_posts)
         edited += len(result.edited_posts)

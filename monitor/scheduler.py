@@ -9,6 +9,9 @@ from datetime import datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from apscheduler.util import undefined
+
+from monitor.supervisor import FailureListener, FailureStreaks
 
 logger = logging.getLogger(__name__)
 
@@ -16,10 +19,15 @@ Job = Callable[[], Awaitable[object]]
 
 
 class Scheduler:
-    """Named recurring async jobs; a job never overlaps itself and a failing run never stops the rest."""
+    """Named recurring async jobs; a job never overlaps itself and a failing run never stops the rest.
 
-    def __init__(self) -> None:
+    A run that raises is logged, told through `on_failure` once per streak of failed runs, and
+    the job runs again at its next time.
+    """
+
+    def __init__(self, on_failure: FailureListener | None = None) -> None:
         self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._streaks = FailureStreaks(on_failure)
 
     def every(
         self,
@@ -32,21 +40,23 @@ class Scheduler:
     ) -> None:
         """Run `job` every `seconds` (first at `first_at`, else after one interval)."""
         self._scheduler.add_job(
-            _guarded(name, job),
+            _guarded(name, job, self._streaks),
             IntervalTrigger(seconds=seconds, jitter=jitter_s, timezone="UTC"),
             id=name,
             name=name,
             max_instances=1,
             coalesce=True,
             misfire_grace_time=None,
-            next_run_time=first_at,
+            # APScheduler 3 takes next_run_time=None for "paused": a job without first_at
+            # would never run. `undefined` is its "after one interval".
+            next_run_time=undefined if first_at is None else first_at,
             replace_existing=True,
         )
 
     def cron(self, name: str, job: Job, **fields: str | int) -> None:
         """Run `job` on a cron schedule in UTC, e.g. minute=0 (every hour on the hour)."""
         self._scheduler.add_job(
-            _guarded(name, job),
+            _guarded(name, job, self._streaks),
             CronTrigger(timezone="UTC", **fields),
             id=name,
             name=name,
@@ -67,12 +77,14 @@ class Scheduler:
         return [job.id for job in self._scheduler.get_jobs()]
 
 
-def _guarded(name: str, job: Job) -> Callable[[], Awaitable[None]]:
+def _guarded(name: str, job: Job, streaks: FailureStreaks) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
         try:
             await job()
-        except Exception:  # one failing job never stops the others (STYLE rule 8)
-            logger.exception("job failed job=%s", name)
+        except Exception as e:  # one failing job never stops the others (STYLE rule 8)
+            await streaks.failed(f"{name} job", e, then="runs again at its next time")
+        else:
+            streaks.succeeded(f"{name} job")
 
     run.__name__ = name
     return run

@@ -80,6 +80,18 @@ async def test_a_dead_session_says_how_to_fix_it(
     assert "python bot.py login" in told[0][1]
 
 
+async def test_a_failed_task_is_told_escaped_and_not_repeated_within_hours(
+    health: HealthNotifier, told: list[tuple[int, str]]
+) -> None:
+    what = "ValueError: row <3> is bad; restarted in 1 s"
+    assert await health.task_failed("delivery worker", what) is True
+    assert await health.task_failed("delivery worker", what) is False
+    assert [c for c, _ in told] == [1, 2]
+    assert told[0][1].startswith(
+        "⚠️ draftwatch's delivery worker failed: ValueError: row &lt;3&gt; is bad; restarted in 1 s."
+    )
+
+
 async def test_reader_events_reach_the_admins(
     health: HealthNotifier, told: list[tuple[int, str]]
 ) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -15,7 +19,15 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from monitor.errors import ArchiveBusyError
+
+logger = logging.getLogger(__name__)
+
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# How long a writer waits for another process's write lock before ArchiveBusyError. SQLite's
+# lock is not a queue: its busy handler re-tries every 100 ms, so a process that commits and
+# begins again at once (an import) can win it again and again; one busy timeout is not enough.
+WRITE_PATIENCE_S = 600.0
 
 
 def sqlite_path(url: str | URL) -> Path | None:
@@ -41,17 +53,51 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_engine(url: str, *, writer: bool) -> AsyncEngine:
+def _is_locked(error: OperationalError) -> bool:
+    cause = error.orig
+    return isinstance(cause, sqlite3.OperationalError) and "locked" in str(cause)
+
+
+def _begin_immediate(conn: Connection, path: str) -> None:
+    """BEGIN IMMEDIATE, tried again each busy timeout until WRITE_PATIENCE_S has passed.
+
+    A failed BEGIN has started nothing, so trying it again is safe. Each try waits inside
+    SQLite's busy handler on the driver's thread: the event loop runs on meanwhile.
+    """
+    start = time.monotonic()
+    while True:
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as e:
+            waited = time.monotonic() - start
+            if not _is_locked(e):
+                raise
+            if waited >= WRITE_PATIENCE_S:
+                raise ArchiveBusyError(path, waited) from e
+            logger.warning(
+                "archive write lock held by another process for %.0f s, still waiting path=%s",
+                waited,
+                path,
+            )
+
+
+def _sqlite_engine(url: str, path: Path, *, writer: bool) -> AsyncEngine:
     if writer:
-        # One connection: writers in this process queue here; BEGIN IMMEDIATE makes writers in
-        # other processes wait on busy_timeout instead of failing on a stale read snapshot.
-        engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=120)
+        # One connection: writers in this process queue here (for as long as the connection
+        # may wait for the lock); BEGIN IMMEDIATE makes writers in other processes wait on
+        # busy_timeout instead of failing on a stale read snapshot.
+        engine = create_async_engine(
+            url, pool_size=1, max_overflow=0, pool_timeout=3 * WRITE_PATIENCE_S
+        )
     else:
         engine = create_async_engine(url)
-    begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
 
     def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql(begin)
+        if writer:
+            _begin_immediate(conn, str(path))
+        else:
+            conn.exec_driver_sql("BEGIN")
 
     event.listen(engine.sync_engine, "connect", _on_connect)
     event.listen(engine.sync_engine, "begin", _begin)
@@ -64,7 +110,7 @@ def make_engine(url: str, *, writer: bool = True) -> AsyncEngine:
     if path is None:
         return create_async_engine(url, pool_pre_ping=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return _sqlite_engine(url, writer=writer)
+    return _sqlite_engine(url, path, writer=writer)
 
 
 @dataclass(frozen=True, slots=True)

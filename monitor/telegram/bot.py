@@ -34,6 +34,7 @@ from monitor.store.engine import Database
 from monitor.store.rhythm import RhythmRepo
 from monitor.store.search import SearchRepo
 from monitor.store.subscribers import SubscriberRepo
+from monitor.supervisor import FailureStreaks, supervise
 from monitor.telegram.connect import make_client_from_settings
 from monitor.telegram.login import private_session_path
 from monitor.telegram.sender import TelethonSender, bot_client_options
@@ -158,7 +159,10 @@ class BotRuntime:
 
     async def run(self) -> None:
         """Answer commands and deliver alerts until cancelled or disconnected."""
-        worker = asyncio.create_task(self.worker.run(), name="delivery-worker")
+        streaks = FailureStreaks(self.health.task_failed)
+        worker = asyncio.create_task(
+            supervise("delivery worker", self.worker.run, streaks), name="delivery-worker"
+        )
         try:
             await self.client.run_until_disconnected()
         finally:
