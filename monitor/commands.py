@@ -243,7 +243,10 @@ def _channel_name(ref: str) -> str:
 def _unsubscribe(rest: str, _: Vocabulary) -> Command:
     if not rest:
         raise CommandError(f"Say which subscription to stop. {usage('unsubscribe')}")
-    return Unsubscribe(rest.removeprefix("#"))
+    key = rest.removeprefix("#")
+    if key.isdigit() and int(key) > MAX_PEER_ID:  # would overflow the database's integer
+        raise CommandError(f"There is no subscription {key[:40]}. {usage('unsubscribe')}")
+    return Unsubscribe(key)
 
 
 def _channel_arg(name: str) -> Callable[[str, Vocabulary], str]:

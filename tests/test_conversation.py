@@ -267,3 +267,14 @@ async def test_a_blocked_user_cannot_be_promoted_or_approved(bot: Conversation) 
     assert (answer, out) == ("Already decided: blocked.", [])
     assert await say(bot, STRANGER, "/start") == []
     assert (await bot_subscriber(bot, STRANGER)).status is SubscriberStatus.BLOCKED
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_IDS)
+@pytest.mark.parametrize("command", ["/unsubscribe", "/subscribe summons in", "/timezone"])
+async def test_an_analysts_command_answers_a_hostile_id(
+    bot: Conversation, command: str, hostile: str
+) -> None:
+    await approved(bot, OKSANA)
+    out = await say(bot, OKSANA, f"{command} {hostile}")
+    assert out, "no answer at all"
+    assert "went wrong" not in out[0].html
