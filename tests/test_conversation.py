@@ -278,3 +278,31 @@ async def test_an_analysts_command_answers_a_hostile_id(
     out = await say(bot, OKSANA, f"{command} {hostile}")
     assert out, "no answer at all"
     assert "went wrong" not in out[0].html
+
+
+class BrokenArchive:
+    """Our own ArchiveReader interface, failing the way a bug would."""
+
+    async def search(self, chat_id: int, text: str, **_: object) -> list[Reply]:
+        raise RuntimeError("search exploded")
+
+    async def page(self, chat_id: int, data: str, *, timezone: str) -> list[Reply]:
+        raise RuntimeError("page exploded")
+
+    async def digest(self, chat_id: int, **_: object) -> list[Reply]:
+        raise RuntimeError("digest exploded")
+
+
+async def test_a_button_that_fails_unexpectedly_still_answers(
+    database: Database, matcher: Matcher
+) -> None:
+    stores = Stores(SubscriberRepo(database), DeliveryRepo(database), ChannelRepo(database))
+    bot = Conversation(stores, matcher, admin_ids=[ADMIN.user_id], archive=BrokenArchive())  # type: ignore[arg-type]
+    await approved(bot, OKSANA)
+    answer, out = await bot.press(OKSANA, "search:1:0123456789ab", now=NOW)
+    assert answer.startswith("⚠️ Something went wrong on our side; the admins are told.")
+    assert [r.chat_id for r in out] == [ADMIN.user_id]
+    assert "button search:1:0123456789ab from user <code>501</code> failed" in out[0].html
+    reply, notice = await say(bot, OKSANA, "/search повестки")
+    assert reply.html.startswith("⚠️ Something went wrong")
+    assert "/search from user <code>501</code> failed: RuntimeError" in notice.html
