@@ -266,7 +266,11 @@ async def test_a_blocked_user_cannot_be_promoted_or_approved(bot: Conversation) 
     answer, out = await bot.press(ADMIN, f"approve:{STRANGER.user_id}", now=NOW)
     assert (answer, out) == ("Already decided: blocked.", [])
     assert await say(bot, STRANGER, "/start") == []
+    [invite] = await say(bot, ADMIN, "/invite 1d")
+    code = invite.html.split("<code>")[1].split("</code>")[0]
+    assert await say(bot, STRANGER, f"/start {code}") == []  # an invite does not unblock
     assert (await bot_subscriber(bot, STRANGER)).status is SubscriberStatus.BLOCKED
+    assert "Invite accepted" in (await say(bot, OKSANA, f"/start {code}"))[0].html  # not used up
 
 
 @pytest.mark.parametrize("hostile", HOSTILE_IDS)
