@@ -14,6 +14,8 @@ from monitor.errors import CommandError, PatternError
 
 MAX_MUTE = timedelta(days=30)
 MAX_TEST_TEXT = 4000
+# Telegram's user and channel ids have at most 52 significant bits (core.telegram.org/api/bots/ids)
+MAX_PEER_ID = 2**52 - 1
 _CHANNEL = re.compile(r"^(?:https?://)?(?:t\.me/|@)?([A-Za-z][A-Za-z0-9_]{3,31}|\d{5,})/?$")
 _DURATION = re.compile(r"^(\d+)\s*(m|min|mins|minutes?|h|hours?|d|days?)$", re.IGNORECASE)
 _USER = re.compile(r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|\d{3,})$")
@@ -94,6 +96,13 @@ class Promote:
 
 
 @dataclass(frozen=True, slots=True)
+class Demote:
+    """Take back an admin role given with /promote (ADMIN_IDS admins are set in the config)."""
+
+    user: str
+
+
+@dataclass(frozen=True, slots=True)
 class Block:
     user: str
 
@@ -117,11 +126,11 @@ class ShowDigest:
 
 Command = (
     Help | Start | Subscribe | Unsubscribe | ListSubscriptions | ListChannels | AddChannel
-    | RemoveChannel | CheckText | Mute | SetTimezone | Stats | ListUsers | Promote | Block | Invite
-    | Search | ShowDigest
+    | RemoveChannel | CheckText | Mute | SetTimezone | Stats | ListUsers | Promote | Demote
+    | Block | Invite | Search | ShowDigest
 )  # fmt: skip
 
-ADMIN_COMMANDS = (AddChannel, RemoveChannel, ListUsers, Promote, Block, Invite)
+ADMIN_COMMANDS = (AddChannel, RemoveChannel, ListUsers, Promote, Demote, Block, Invite)
 
 # name -> (usage example, what it does, admins only)
 HELP: dict[str, tuple[str, str, bool]] = {
@@ -151,6 +160,7 @@ HELP: dict[str, tuple[str, str, bool]] = {
     "removechannel": ("/removechannel @melitopol_news", "stop watching a channel", True),
     "users": ("/users pending", "list users (all, or pending requests)", True),
     "promote": ("/promote @oksana", "make a user an admin", True),
+    "demote": ("/demote @oksana", "take back an admin role given with /promote", True),
     "block": ("/block 123456789", "block a user: no commands, no alerts", True),
     "invite": ("/invite 24h", "a one-time invite code (valid 48 h unless told)", True),
 }
@@ -233,14 +243,20 @@ def _channel_name(ref: str) -> str:
 def _unsubscribe(rest: str, _: Vocabulary) -> Command:
     if not rest:
         raise CommandError(f"Say which subscription to stop. {usage('unsubscribe')}")
-    return Unsubscribe(rest.removeprefix("#"))
+    key = rest.removeprefix("#")
+    if key.isdigit() and int(key) > MAX_PEER_ID:  # would overflow the database's integer
+        raise CommandError(f"There is no subscription {key[:40]}. {usage('unsubscribe')}")
+    return Unsubscribe(key)
 
 
 def _channel_arg(name: str) -> Callable[[str, Vocabulary], str]:
     def parse(rest: str, _: Vocabulary) -> str:
         if not rest or not _CHANNEL.match(rest):
             raise CommandError(f"Give one public channel: @name or a t.me link. {usage(name)}")
-        return _channel_name(rest)
+        channel = _channel_name(rest)
+        if channel.isdigit() and not 0 < int(channel) <= MAX_PEER_ID:
+            raise CommandError(f"“{rest[:40]}” is not a channel id: too large. {usage(name)}")
+        return channel
 
     return parse
 
@@ -253,18 +269,16 @@ def _test(rest: str, _: Vocabulary) -> Command:
     return CheckText(rest)
 
 
-def parse_duration(raw: str) -> timedelta:
-    """`30m`, `2h`, `3d`, `90 minutes`; CommandError otherwise."""
+def parse_duration(raw: str, command: str = "mute") -> timedelta:
+    """`30m`, `2h`, `3d`, `90 minutes`, between 1 minute and 30 days; CommandError otherwise."""
     match = _DURATION.match(raw.strip())
     if match is None:
-        raise CommandError(f"“{raw}” is not a duration like 30m, 8h or 3d. {usage('mute')}")
+        raise CommandError(f"“{raw[:40]}” is not a duration like 30m, 8h or 3d. {usage(command)}")
     amount, unit = int(match[1]), match[2][0].lower()
-    duration = {"m": timedelta(minutes=amount), "h": timedelta(hours=amount)}.get(
-        unit, timedelta(days=amount)
-    )
-    if duration <= timedelta(0) or duration > MAX_MUTE:
-        raise CommandError(f"Mute for between 1 minute and 30 days. {usage('mute')}")
-    return duration
+    minutes = {"m": 1, "h": 60}.get(unit, 24 * 60)
+    if not 0 < amount * minutes <= MAX_MUTE.total_seconds() // 60:
+        raise CommandError(f"Give between 1 minute and 30 days. {usage(command)}")
+    return timedelta(minutes=amount * minutes)
 
 
 def _mute(rest: str, _: Vocabulary) -> Command:
@@ -298,13 +312,15 @@ def _user_arg(name: str) -> Callable[[str, Vocabulary], str]:
     def parse(rest: str, _: Vocabulary) -> str:
         if not _USER.match(rest):
             raise CommandError(f"Name a user by @username or numeric id. {usage(name)}")
+        if rest.isdigit() and not 0 < int(rest) <= MAX_PEER_ID:
+            raise CommandError(f"“{rest[:40]}” is not a Telegram user id: too large. {usage(name)}")
         return rest
 
     return parse
 
 
 def _invite(rest: str, _: Vocabulary) -> Command:
-    return Invite(parse_duration(rest)) if rest else Invite()
+    return Invite(parse_duration(rest, "invite")) if rest else Invite()
 
 
 def _search(rest: str, _: Vocabulary) -> Command:
@@ -332,6 +348,7 @@ _PARSERS: dict[str, Callable[[str, Vocabulary], Command]] = {
     "stats": _no_args(Stats()),
     "users": _users,
     "promote": lambda r, v: Promote(_user_arg("promote")(r, v)),
+    "demote": lambda r, v: Demote(_user_arg("demote")(r, v)),
     "block": lambda r, v: Block(_user_arg("block")(r, v)),
     "invite": _invite,
     "search": _search,

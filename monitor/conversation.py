@@ -11,6 +11,7 @@ from typing import Protocol
 
 from monitor import commands as c
 from monitor import handlers
+from monitor.access import AccessEvent
 from monitor.domain import Channel, Role, Subscriber, SubscriberStatus, Subscription
 from monitor.errors import CommandError, DraftwatchError, NotFoundError
 from monitor.handlers import Stores, invite_hash
@@ -18,6 +19,8 @@ from monitor.matching import Matcher, compile_expression, explain
 from monitor.render.text import escape, split_message
 
 logger = logging.getLogger(__name__)
+
+WENT_WRONG = "⚠️ Something went wrong on our side; the admins are told. Please try again later."
 
 
 class ChannelControl(Protocol):
@@ -107,7 +110,23 @@ class Conversation:
 
     async def handle(self, caller: Caller, text: str, *, now: datetime) -> list[Reply]:
         """Replies to one message; strangers, pending, denied and blocked users get nothing
-        but the answer to /start."""
+        but the answer to /start. Never silent on a bug: the caller hears that something went
+        wrong and the admins are told."""
+        try:
+            return await self._handle(caller, text, now)
+        except Exception as e:  # the safety net: log, tell, go on (house rule 8)
+            logger.exception("command failed user=%d text=%.60r", caller.user_id, text)
+            return await self._went_wrong(caller, text.strip().split(" ", 1)[0][:40], e)
+
+    async def press(self, caller: Caller, data: str, *, now: datetime) -> tuple[str, list[Reply]]:
+        """An inline button: (the short answer shown to the presser, replies to send)."""
+        try:
+            return await self._press(caller, data)
+        except Exception as e:  # the safety net, as in handle()
+            logger.exception("button failed user=%d data=%.60r", caller.user_id, data)
+            return WENT_WRONG, await self._went_wrong(caller, f"button {data[:40]}", e, told=False)
+
+    async def _handle(self, caller: Caller, text: str, now: datetime) -> list[Reply]:
         if text.strip().split(" ", 1)[0].split("@", 1)[0].lower() == "/start":
             command = c.parse_command(text, self.vocabulary)
             assert isinstance(command, c.Start)
@@ -124,8 +143,7 @@ class Conversation:
         except CommandError as e:
             return replies(caller.user_id, escape(e.user_message))
 
-    async def press(self, caller: Caller, data: str, *, now: datetime) -> tuple[str, list[Reply]]:
-        """An inline button: (the short answer shown to the presser, replies to send)."""
+    async def _press(self, caller: Caller, data: str) -> tuple[str, list[Reply]]:
         me = await self._s.subscribers.find_subscriber(caller.user_id)
         if data.startswith("search:") and me is not None and me.active and self._archive:
             try:
@@ -135,7 +153,7 @@ class Conversation:
         if me is None or not me.active or not self._is_admin(me):
             return "Only admins can decide requests.", []
         action, _, raw_id = data.partition(":")
-        if action not in ("approve", "deny") or not raw_id.isdigit():
+        if action not in ("approve", "deny") or not raw_id.isdigit() or len(raw_id) > 16:
             return "Unknown button.", []
         user_id = int(raw_id)
         try:
@@ -144,12 +162,30 @@ class Conversation:
             return "No such request.", []
         if target.status is not SubscriberStatus.PENDING:
             return f"Already decided: {target.status.value}.", []
-        if action == "deny":
-            await self._s.subscribers.set_status(user_id, SubscriberStatus.DENIED)
+        event = AccessEvent.DENIED if action == "deny" else AccessEvent.APPROVED
+        after = await self._s.subscribers.apply(user_id, event)
+        if after.status is SubscriberStatus.DENIED:
             return f"Denied {target.display_name or user_id}.", []
-        await self._s.subscribers.set_status(user_id, SubscriberStatus.APPROVED)
+        if after.status is not SubscriberStatus.APPROVED:  # changed meanwhile (a /block)
+            return f"Already decided: {after.status.value}.", []
         welcome = "✅ Your access was approved.\n\n" + self._help(target)
         return f"Approved {target.display_name or user_id}.", replies(user_id, welcome)
+
+    async def _went_wrong(
+        self, caller: Caller, what: str, error: Exception, *, told: bool = True
+    ) -> list[Reply]:
+        """The caller's "something went wrong", and a one-line notice to every admin."""
+        out = replies(caller.user_id, WENT_WRONG) if told else []
+        notice = (
+            f"⚠️ {escape(what)} from user <code>{caller.user_id}</code> failed: "
+            f"{escape(type(error).__name__)}. The bot's log has the details."
+        )
+        try:
+            admins = await self._admin_chats()
+        except Exception:  # the store itself is failing: the log is all we have
+            logger.exception("could not list the admins to tell them")
+            admins = sorted(self._admin_ids)
+        return out + [Reply(a, notice) for a in admins if a != caller.user_id]
 
     # --- access ------------------------------------------------------------------------------
 
@@ -167,13 +203,14 @@ class Conversation:
             now=now,
         )
         if me.status in (SubscriberStatus.BLOCKED, SubscriberStatus.DENIED):
+            logger.info("start refused user=%d status=%s", caller.user_id, me.status)
             return []
         if me.active:
             return replies(caller.user_id, "👋 Welcome to draftwatch.\n\n" + self._help(me))
         if command.invite_code and await self._s.subscribers.redeem_invite(
             invite_hash(command.invite_code), caller.user_id, now=now
         ):
-            me = await self._s.subscribers.set_status(caller.user_id, SubscriberStatus.APPROVED)
+            me = await self._s.subscribers.apply(caller.user_id, AccessEvent.INVITE_ACCEPTED)
             return replies(caller.user_id, "✅ Invite accepted.\n\n" + self._help(me))
         answer = "Your request was sent to the admins; you will get a message when it is approved."
         if command.invite_code:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from monitor import commands as c
+from monitor.access import AccessEvent
 from monitor.delivery import normalize_channel_ref
 from monitor.domain import AlertStatus, Role, Subscriber, SubscriberStatus
 from monitor.errors import CommandError, NotFoundError
@@ -151,7 +152,7 @@ async def _stats(
 
 
 async def _users(
-    s: Stores, _me: Subscriber, cmd: c.ListUsers, _now: datetime, _a: Collection[int]
+    s: Stores, _me: Subscriber, cmd: c.ListUsers, _now: datetime, admins: Collection[int]
 ) -> str:
     status = SubscriberStatus.PENDING if cmd.pending_only else None
     users = await s.subscribers.list_subscribers(status=status)
@@ -161,9 +162,8 @@ async def _users(
     for u in users[:USERS_SHOWN]:
         name = escape(u.display_name or "(no name)")
         handle = f" @{escape(u.username)}" if u.username else ""
-        lines.append(
-            f"<code>{u.telegram_user_id}</code> {name}{handle}: {u.role.value}, {u.status.value}"
-        )
+        role = "admin (ADMIN_IDS)" if u.telegram_user_id in admins else u.role.value
+        lines.append(f"<code>{u.telegram_user_id}</code> {name}{handle}: {role}, {u.status.value}")
     return "\n".join(lines)
 
 
@@ -179,12 +179,32 @@ async def _target(s: Stores, ref: str) -> Subscriber:
 
 
 async def _promote(
-    s: Stores, _me: Subscriber, cmd: c.Promote, _now: datetime, _a: Collection[int]
+    s: Stores, _me: Subscriber, cmd: c.Promote, _now: datetime, admins: Collection[int]
 ) -> str:
     target = await _target(s, cmd.user)
+    name = escape(target.display_name or cmd.user)
+    if target.status is SubscriberStatus.BLOCKED:
+        raise CommandError(f"{name} is blocked: a blocked user cannot be promoted.")
+    if target.telegram_user_id in admins:
+        raise CommandError(f"{name} is already an admin (listed in ADMIN_IDS).")
     await s.subscribers.set_role(target.telegram_user_id, Role.ADMIN)
-    await s.subscribers.set_status(target.telegram_user_id, SubscriberStatus.APPROVED)
-    return f"⭐ {escape(target.display_name or cmd.user)} is now an admin."
+    await s.subscribers.apply(target.telegram_user_id, AccessEvent.PROMOTED)
+    return f"⭐ {name} is now an admin (/demote {target.telegram_user_id} takes it back)."
+
+
+async def _demote(
+    s: Stores, _me: Subscriber, cmd: c.Demote, _now: datetime, admins: Collection[int]
+) -> str:
+    target = await _target(s, cmd.user)
+    name = escape(target.display_name or cmd.user)
+    if target.telegram_user_id in admins:
+        raise CommandError(
+            f"{name} is an admin through ADMIN_IDS: remove the id there and restart the bot."
+        )
+    if target.role is not Role.ADMIN:
+        raise CommandError(f"{name} is not an admin. /users lists the roles.")
+    await s.subscribers.set_role(target.telegram_user_id, Role.ANALYST)
+    return f"{name} is no longer an admin."
 
 
 async def _block(
@@ -192,9 +212,9 @@ async def _block(
 ) -> str:
     target = await _target(s, cmd.user)
     if target.telegram_user_id == me.telegram_user_id or target.telegram_user_id in admins:
-        raise CommandError("You cannot block yourself or an admin from the settings.")
+        raise CommandError("You cannot block yourself or an admin from ADMIN_IDS.")
     assert target.id is not None
-    await s.subscribers.set_status(target.telegram_user_id, SubscriberStatus.BLOCKED)
+    await s.subscribers.apply(target.telegram_user_id, AccessEvent.BLOCKED_BY_ADMIN)
     dropped = await s.deliveries.drop_pending(target.id)
     return (
         f"⛔ Blocked {escape(target.display_name or cmd.user)}; {dropped} waiting alerts dropped."
@@ -226,6 +246,7 @@ _HANDLERS: dict[type, Handler] = {
     c.Stats: _stats,
     c.ListUsers: _users,
     c.Promote: _promote,
+    c.Demote: _demote,
     c.Block: _block,
     c.Invite: _invite,
 }

@@ -27,12 +27,13 @@ REMEMBERED_QUERIES = 2000  # queries behind page buttons (callback data holds 64
 
 
 class ArchiveAnswers:
-    """Answers /search and /digest; page buttons carry a token that stands for the query."""
+    """Answers /search and /digest; page buttons carry a token that stands for the query in
+    one chat: another chat cannot page through it."""
 
     def __init__(self, search: SearchRepo, digests: DigestRepo) -> None:
         self._search = search
         self._digests = digests
-        self._queries: OrderedDict[str, str] = OrderedDict()
+        self._queries: OrderedDict[str, tuple[int, str]] = OrderedDict()  # token -> (chat, query)
 
     async def search(
         self, chat_id: int, text: str, *, page: int = 0, timezone: str = "UTC"
@@ -48,7 +49,7 @@ class ArchiveAnswers:
                 f"{e.problem}\nExample: /search повестка channel:@melitopol_news since:2024-11-01"
             ) from e
         messages = search_page_messages(found, timezone=timezone)
-        token = self._remember(text)
+        token = self._remember(chat_id, text)
         row = []
         if page > 0:
             row.append(Button("◀ Newer", f"search:{page - 1}:{token}"))
@@ -62,10 +63,12 @@ class ArchiveAnswers:
 
     async def page(self, chat_id: int, data: str, *, timezone: str) -> list[Reply]:
         """A ◀ / ▶ press: `search:<page>:<token>`."""
-        _, raw_page, token = data.split(":", 2)
-        text = self._queries.get(token)
-        if text is None or not raw_page.isdigit():
+        raw_page, _, token = data.removeprefix("search:").partition(":")
+        owner, text = self._queries.get(token, (None, ""))
+        if owner is None or not raw_page.isdigit():
             raise CommandError("That search has expired: send /search again.")
+        if owner != chat_id:
+            raise CommandError("That search page belongs to another chat: send /search yourself.")
         return await self.search(chat_id, text, page=int(raw_page), timezone=timezone)
 
     async def digest(
@@ -87,9 +90,9 @@ class ArchiveAnswers:
         out.append(Reply(chat_id, escape(f"Hits per day by category, {week} so far"), photo=chart))
         return out
 
-    def _remember(self, text: str) -> str:
-        token = hashlib.sha256(text.encode()).hexdigest()[:12]
-        self._queries[token] = text
+    def _remember(self, chat_id: int, text: str) -> str:
+        token = hashlib.sha256(f"{chat_id}\n{text}".encode()).hexdigest()[:12]
+        self._queries[token] = (chat_id, text)
         self._queries.move_to_end(token)
         while len(self._queries) > REMEMBERED_QUERIES:
             self._queries.popitem(last=False)

@@ -34,6 +34,8 @@ class FakeChannelControl:
         self.repo = repo
 
     async def add_channel(self, ref: str, *, now: datetime) -> Channel:
+        if ref == "@buggy_channel":  # a bug on the reader side, not a DraftwatchError
+            raise RuntimeError("reader exploded")
         return await self.repo.upsert_channel(
             Channel(telegram_id=4242, title="Мелитополь сегодня", username=ref.lstrip("@")),
             now=now,
@@ -196,3 +198,115 @@ async def test_stats_for_an_admin_show_the_service(bot: Conversation) -> None:
     [service] = await say(bot, ADMIN, "/stats")
     assert "users: admin" not in service.html
     assert "approved 2" in service.html
+
+
+HOSTILE_IDS = [
+    "99999999999999999999999",
+    "9223372036854775808",
+    "-1009223372036854775808",
+    "-100",
+    "t.me/c/99999999999999999999999",
+    "4503599627370496",  # 2**52: one past the largest Telegram id
+    "0",
+]
+ADMIN_ID_COMMANDS = ["addchannel", "removechannel", "promote", "demote", "block", "invite", "users"]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_IDS)
+@pytest.mark.parametrize("name", ADMIN_ID_COMMANDS)
+async def test_a_hostile_id_gets_a_one_line_error_with_an_example(
+    bot: Conversation, name: str, hostile: str
+) -> None:
+    await say(bot, ADMIN, "/start")
+    [reply] = await say(bot, ADMIN, f"/{name} {hostile}")
+    assert reply.chat_id == ADMIN.user_id
+    assert "\n" not in reply.html
+    assert f"Example: /{name}" in reply.html
+
+
+@pytest.mark.parametrize("text", ["/mute 99999999999999999999999d", "/mute 0m", "/mute 31d"])
+async def test_a_huge_duration_is_refused_with_an_example(bot: Conversation, text: str) -> None:
+    await approved(bot, OKSANA)
+    [reply] = await say(bot, OKSANA, text)
+    assert "between 1 minute and 30 days. Example: /mute 2h" in reply.html
+
+
+async def test_an_unexpected_failure_answers_and_tells_the_admins(bot: Conversation) -> None:
+    await approved(bot, OKSANA)
+    await say(bot, OKSANA, "/promote_me")  # an unknown command still answers normally
+    await say(bot, ADMIN, "/promote @oksana")
+    out = await say(bot, OKSANA, "/addchannel @buggy_channel")
+    assert [r.chat_id for r in out] == [OKSANA.user_id, ADMIN.user_id]
+    assert out[0].html.startswith("⚠️ Something went wrong on our side; the admins are told.")
+    assert "/addchannel from user <code>501</code> failed: RuntimeError" in out[1].html
+    assert "reader exploded" not in out[0].html  # no internals to the user
+
+
+async def test_admin_rights_follow_admin_ids_and_demote(bot: Conversation) -> None:
+    await approved(bot, OKSANA)
+    [promoted] = await say(bot, ADMIN, "/promote @oksana")
+    assert "/demote 501 takes it back" in promoted.html
+    [users] = await say(bot, OKSANA, "/users")
+    assert "<code>900</code> Admin @boss: admin (ADMIN_IDS), approved" in users.html
+    assert "<code>501</code> Оксана @oksana: admin, approved" in users.html
+    [demoted] = await say(bot, ADMIN, "/demote @oksana")
+    assert demoted.html == "Оксана is no longer an admin."
+    [refused] = await say(bot, OKSANA, "/users")
+    assert "Only admins can do that" in refused.html
+    [self_demote] = await say(bot, ADMIN, "/demote 900")
+    assert "through ADMIN_IDS" in self_demote.html
+
+
+async def test_a_blocked_user_cannot_be_promoted_or_approved(bot: Conversation) -> None:
+    await say(bot, ADMIN, "/start")
+    await say(bot, STRANGER, "/start")
+    await say(bot, ADMIN, f"/block {STRANGER.user_id}")
+    [refused] = await say(bot, ADMIN, f"/promote {STRANGER.user_id}")
+    assert "is blocked: a blocked user cannot be promoted" in refused.html
+    answer, out = await bot.press(ADMIN, f"approve:{STRANGER.user_id}", now=NOW)
+    assert (answer, out) == ("Already decided: blocked.", [])
+    assert await say(bot, STRANGER, "/start") == []
+    [invite] = await say(bot, ADMIN, "/invite 1d")
+    code = invite.html.split("<code>")[1].split("</code>")[0]
+    assert await say(bot, STRANGER, f"/start {code}") == []  # an invite does not unblock
+    assert (await bot_subscriber(bot, STRANGER)).status is SubscriberStatus.BLOCKED
+    assert "Invite accepted" in (await say(bot, OKSANA, f"/start {code}"))[0].html  # not used up
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_IDS)
+@pytest.mark.parametrize("command", ["/unsubscribe", "/subscribe summons in", "/timezone"])
+async def test_an_analysts_command_answers_a_hostile_id(
+    bot: Conversation, command: str, hostile: str
+) -> None:
+    await approved(bot, OKSANA)
+    out = await say(bot, OKSANA, f"{command} {hostile}")
+    assert out, "no answer at all"
+    assert "went wrong" not in out[0].html
+
+
+class BrokenArchive:
+    """Our own ArchiveReader interface, failing the way a bug would."""
+
+    async def search(self, chat_id: int, text: str, **_: object) -> list[Reply]:
+        raise RuntimeError("search exploded")
+
+    async def page(self, chat_id: int, data: str, *, timezone: str) -> list[Reply]:
+        raise RuntimeError("page exploded")
+
+    async def digest(self, chat_id: int, **_: object) -> list[Reply]:
+        raise RuntimeError("digest exploded")
+
+
+async def test_a_button_that_fails_unexpectedly_still_answers(
+    database: Database, matcher: Matcher
+) -> None:
+    stores = Stores(SubscriberRepo(database), DeliveryRepo(database), ChannelRepo(database))
+    bot = Conversation(stores, matcher, admin_ids=[ADMIN.user_id], archive=BrokenArchive())  # type: ignore[arg-type]
+    await approved(bot, OKSANA)
+    answer, out = await bot.press(OKSANA, "search:1:0123456789ab", now=NOW)
+    assert answer.startswith("⚠️ Something went wrong on our side; the admins are told.")
+    assert [r.chat_id for r in out] == [ADMIN.user_id]
+    assert "button search:1:0123456789ab from user <code>501</code> failed" in out[0].html
+    reply, notice = await say(bot, OKSANA, "/search повестки")
+    assert reply.html.startswith("⚠️ Something went wrong")
+    assert "/search from user <code>501</code> failed: RuntimeError" in notice.html

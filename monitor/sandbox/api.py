@@ -272,6 +272,14 @@ class Sandbox:
         """`user` blocks `bot`: the bot's sends to the user fail with USER_IS_BLOCKED."""
         user.blocked.add(bot.id)
 
+    def unblock(self, user: Account, bot: Account) -> None:
+        user.blocked.discard(bot.id)
+
+    def hold(self, method: str, *, peer: Account | None = None, times: int | None = 1) -> Fault:
+        """Keep the next call of `method` (about `peer`) in flight: `fault.reached` is set when it
+        arrives, and it goes on (to its real answer) once the test sets `fault.released`."""
+        return self._fault(Fault(method, "hold", peer=peer.id if peer else None, times=times))
+
     def delay(
         self,
         method: str,

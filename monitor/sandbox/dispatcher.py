@@ -110,6 +110,9 @@ class Dispatcher:
                 raise DropConnectionError(call.method)
             if fault.kind == "delay":
                 await asyncio.sleep(fault.delay_s)
+            elif fault.kind == "hold":
+                fault.reached.set()
+                await fault.released.wait()
             else:
                 raise RpcError(fault.code, fault.message)
         account_id = call.account_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from typing import Literal
 from monitor.sandbox.rpc.call import RpcError
 
 Scope = Literal["account", "chat", "global"]
-FaultKind = Literal["error", "delay", "drop", "crash"]
+FaultKind = Literal["error", "delay", "drop", "crash", "hold"]
 BOT_SENDS = ("messages.sendMessage", "messages.sendMedia", "messages.editMessage")
 
 
@@ -39,6 +40,9 @@ class Fault:
     delay_s: float = 0.0
     peer: str | int | None = None
     times: int | None = 1
+    # "hold": the request waits in the server (in flight) until `released` is set
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
 
     def matches(self, method: str, peer_keys: tuple[str | int, ...]) -> bool:
         if self.method not in (method, "*") or self.times == 0:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from monitor.access import AccessEvent, moves
 from monitor.delivery import (
     EXPRESSION_RULE_PREFIX,
     AlertItem,
@@ -144,13 +145,18 @@ class DeliveryRepo:
         )
 
     async def deactivate_subscriber(self, subscriber_id: int) -> int:
-        """The user blocked the bot: inactive until their next /start; pending alerts dropped."""
+        """The user blocked the bot: inactive until their next /start (an approved subscriber
+        only: one an admin blocked meanwhile stays blocked); pending alerts dropped."""
         async with self._db.write.begin() as session:
-            await session.execute(
-                update(SubscriberRow)
-                .where(SubscriberRow.id == subscriber_id)
-                .values(status=SubscriberStatus.INACTIVE.value)
-            )
+            for to, before in moves(AccessEvent.BOT_BLOCKED).items():
+                await session.execute(
+                    update(SubscriberRow)
+                    .where(
+                        SubscriberRow.id == subscriber_id,
+                        SubscriberRow.status.in_([s.value for s in before]),
+                    )
+                    .values(status=to.value)
+                )
             return await _drop_pending(session, subscriber_id)
 
     async def drop_pending(self, subscriber_id: int) -> int:

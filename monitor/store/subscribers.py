@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 
+from monitor.access import AccessEvent, transition
 from monitor.domain import Role, Subscriber, SubscriberStatus, Subscription, SubscriptionKind
 from monitor.errors import NotFoundError
 from monitor.store.engine import Database
@@ -37,6 +38,19 @@ def subscription_from_row(row: SubscriptionRow) -> Subscription:
     )
 
 
+def _row_for_update(telegram_user_id: int) -> Select[SubscriberRow]:
+    # FOR UPDATE: on PostgreSQL a concurrent status change waits (SQLite serializes writers).
+    return (
+        select(SubscriberRow)
+        .where(SubscriberRow.telegram_user_id == telegram_user_id)
+        .with_for_update()
+    )
+
+
+def _apply(row: SubscriberRow, event: AccessEvent) -> None:
+    row.status = transition(SubscriberStatus(row.status), event).value
+
+
 class SubscriberRepo:
     """Subscribers by Telegram user id; their subscriptions; one-time invites (hashes only)."""
 
@@ -53,12 +67,11 @@ class SubscriberRepo:
         timezone: str,
         now: datetime,
     ) -> Subscriber:
-        """The subscriber behind a /start: new users are pending, admins approved, and a user
-        who had blocked the bot (inactive) is approved again. Blocked and denied stay so."""
+        """The subscriber behind a /start: new users are pending, ADMIN_IDS admins approved, and a
+        user who had blocked the bot (inactive) is approved again; see monitor.access. An admin's
+        role is not stored: it follows ADMIN_IDS (sync_admins) or /promote."""
         async with self._db.write.begin() as session:
-            row = await session.scalar(
-                select(SubscriberRow).where(SubscriberRow.telegram_user_id == telegram_user_id)
-            )
+            row = await session.scalar(_row_for_update(telegram_user_id))
             if row is None:
                 row = SubscriberRow(
                     telegram_user_id=telegram_user_id,
@@ -70,13 +83,42 @@ class SubscriberRepo:
                 session.add(row)
             row.username = username
             row.display_name = display_name[:255]
-            if row.status == SubscriberStatus.INACTIVE.value:
-                row.status = SubscriberStatus.APPROVED.value
+            _apply(row, AccessEvent.STARTED)
             if is_admin:
-                row.role = Role.ADMIN.value
-                row.status = SubscriberStatus.APPROVED.value
+                _apply(row, AccessEvent.ADMIN_LISTED)
             await session.flush()
             return subscriber_from_row(row)
+
+    async def apply(self, telegram_user_id: int, event: AccessEvent) -> Subscriber:
+        """Change a subscriber's status the one allowed way (monitor.access.transition); the
+        subscriber as it is afterwards. NotFoundError for an unknown user."""
+        async with self._db.write.begin() as session:
+            row = await session.scalar(_row_for_update(telegram_user_id))
+            if row is None:
+                raise NotFoundError("subscriber", telegram_user_id)
+            _apply(row, event)
+            await session.flush()
+            return subscriber_from_row(row)
+
+    async def sync_admins(self, admin_ids: Collection[int]) -> list[Subscriber]:
+        """At every start: ADMIN_IDS carries the configured admins' rights, so a stored admin
+        role on a listed id is cleared (removing the id from ADMIN_IDS then removes the rights)
+        and listed subscribers are approved unless blocked. The stored admins left are those
+        made by /promote (/demote takes it back). Returns them."""
+        async with self._db.write.begin() as session:
+            rows = await session.scalars(
+                select(SubscriberRow).where(SubscriberRow.telegram_user_id.in_(list(admin_ids)))
+            )
+            for row in rows:
+                row.role = Role.ANALYST.value
+                _apply(row, AccessEvent.ADMIN_LISTED)
+            await session.flush()
+            promoted = await session.scalars(
+                select(SubscriberRow)
+                .where(SubscriberRow.role == Role.ADMIN.value)
+                .order_by(SubscriberRow.id)
+            )
+            return [subscriber_from_row(r) for r in promoted]
 
     async def find_subscriber(self, telegram_user_id: int) -> Subscriber | None:
         async with self._db.read() as session:
@@ -108,7 +150,16 @@ class SubscriberRepo:
             return [subscriber_from_row(r) for r in await session.scalars(stmt)]
 
     async def set_status(self, telegram_user_id: int, status: SubscriberStatus) -> Subscriber:
-        return await self._set(telegram_user_id, status=status.value)
+        """For set-up (tests, fixtures): set a status directly, except that a blocked subscriber
+        stays blocked. The bot changes statuses by event only (`apply`)."""
+        async with self._db.write.begin() as session:
+            row = await session.scalar(_row_for_update(telegram_user_id))
+            if row is None:
+                raise NotFoundError("subscriber", telegram_user_id)
+            if row.status != SubscriberStatus.BLOCKED.value:
+                row.status = status.value
+            await session.flush()
+            return subscriber_from_row(row)
 
     async def set_role(self, telegram_user_id: int, role: Role) -> Subscriber:
         return await self._set(telegram_user_id, role=role.value)

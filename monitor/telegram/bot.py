@@ -216,6 +216,12 @@ async def start_bot(
         raise ConfigError(
             [ConfigProblem("BOT_SESSION", "belongs to a user account: give the bot its own file")]
         )
+    promoted = await SubscriberRepo(db).sync_admins(settings.admin_ids)
+    logger.info(
+        "admins: %d from ADMIN_IDS, %d promoted in the bot (/demote takes it back)",
+        len(settings.admin_ids),
+        len(promoted),
+    )
     runtime = _wire(settings, db, matcher, clock, client, channel_control, delivery)
     runtime.desk.install()
     await runtime.desk.publish_commands()

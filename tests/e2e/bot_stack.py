@@ -136,6 +136,24 @@ class BotStack:
             await asyncio.sleep(0.1)
         raise AssertionError(f"post {message_id} of @{channel.username} was never stored")
 
+    async def restart(self, tmp_path: Path, *, admin_ids: tuple[int, ...]) -> None:
+        """Stop the bot and start it again on the same session and archive, as a new process
+        with other settings (ADMIN_IDS) would."""
+        await self.stop()
+        client = await self.sandbox.login(
+            self.bot_account, str(tmp_path / "bot.session"), **bot_client_options()
+        )
+        self.runtime = await start_bot(
+            Settings(admin_ids=admin_ids, timezone="Europe/Kyiv"),
+            self.database,
+            self.matcher,
+            SystemClock(),
+            channel_control=ReaderChannels(self.collector),
+            delivery=DeliveryConfig(idle_s=0.1),
+            client=client,
+        )
+        self.task = asyncio.create_task(self.runtime.run())
+
     async def stop(self) -> None:
         self.task.cancel()
         await self.runtime.stop()

@@ -6,8 +6,10 @@ from datetime import timedelta
 
 import pytest
 
+from monitor.access import AccessEvent
 from monitor.domain import Role, SubscriberStatus, SubscriptionKind
 from monitor.errors import NotFoundError
+from monitor.store.deliveries import DeliveryRepo
 from monitor.store.engine import Database
 from monitor.store.subscribers import SubscriberRepo
 from tests.conftest import NOW
@@ -32,7 +34,8 @@ async def test_a_stranger_is_pending_and_an_admin_is_approved(repo: SubscriberRe
     stranger = await repo.get_subscriber(1)
     admin = await repo.get_subscriber(2)
     assert (stranger.role, stranger.status) == (Role.ANALYST, SubscriberStatus.PENDING)
-    assert (admin.role, admin.status) == (Role.ADMIN, SubscriberStatus.APPROVED)
+    # an admin's rights follow ADMIN_IDS: the role is not stored at registration
+    assert (admin.role, admin.status) == (Role.ANALYST, SubscriberStatus.APPROVED)
 
 
 @pytest.mark.parametrize(
@@ -51,6 +54,41 @@ async def test_start_again_reactivates_only_who_had_blocked_the_bot(
     await repo.set_status(1, before)
     await _start(repo, 1)
     assert (await repo.get_subscriber(1)).status is after
+
+
+async def test_an_admin_block_survives_every_other_event(repo: SubscriberRepo) -> None:
+    await _start(repo, 1)
+    await repo.apply(1, AccessEvent.BLOCKED_BY_ADMIN)
+    for event in AccessEvent:
+        await repo.apply(1, event)
+        await _start(repo, 1, admin=True)
+        await repo.set_status(1, SubscriberStatus.APPROVED)
+    await repo.sync_admins([1])
+    assert (await repo.get_subscriber(1)).status is SubscriberStatus.BLOCKED
+
+
+async def test_a_failed_delivery_does_not_unblock(database: Database, repo: SubscriberRepo) -> None:
+    blocked = await _start(repo, 1)
+    approved = await _start(repo, 2)
+    await repo.set_status(2, SubscriberStatus.APPROVED)
+    await repo.apply(1, AccessEvent.BLOCKED_BY_ADMIN)
+    deliveries = DeliveryRepo(database)
+    await deliveries.deactivate_subscriber(blocked)  # USER_IS_BLOCKED of an alert in flight
+    await deliveries.deactivate_subscriber(approved)
+    assert (await repo.get_subscriber(1)).status is SubscriberStatus.BLOCKED
+    assert (await repo.get_subscriber(2)).status is SubscriberStatus.INACTIVE
+
+
+async def test_sync_admins_clears_stored_roles_of_listed_ids(repo: SubscriberRepo) -> None:
+    for user_id in (1, 2, 3):
+        await _start(repo, user_id)
+    await repo.set_role(1, Role.ADMIN)  # an admin row from before: ADMIN_IDS or /promote
+    await repo.set_role(2, Role.ADMIN)  # /promote
+    promoted = await repo.sync_admins([1, 3])
+    assert [s.telegram_user_id for s in promoted] == [2]
+    first, third = await repo.get_subscriber(1), await repo.get_subscriber(3)
+    assert (first.role, first.status) == (Role.ANALYST, SubscriberStatus.APPROVED)
+    assert (third.role, third.status) == (Role.ANALYST, SubscriberStatus.APPROVED)
 
 
 async def test_subscribing_twice_replaces_the_channel_list(repo: SubscriberRepo) -> None:
