@@ -26,6 +26,9 @@ class ConfigError(DraftwatchError):
 
     def __init__(self, problems: Sequence[ConfigProblem]) -> None:
         self.problems = tuple(problems)
+        if len(self.problems) == 1:  # one line: the variable, the problem and its fix
+            super().__init__(str(self.problems[0]))
+            return
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{len(self.problems)} configuration problem(s):\n{lines}")
 
@@ -141,3 +144,18 @@ class TelegramError(DraftwatchError):
 
 class LoginError(DraftwatchError):
     """Logging in failed; the message says why and what to do."""
+
+
+class TelegramUnreachableError(DraftwatchError):
+    """No connection to the MTProto server at `server` (None: real Telegram); nothing was sent."""
+
+    def __init__(self, server: str | None, reason: str) -> None:
+        self.server = server
+        self.reason = reason
+        fix = (
+            "check your network connection and try again"
+            if server is None
+            else "start that server, or fix or unset TELEGRAM_SERVER"
+        )
+        where = f"the Telegram server at {server}" if server else "Telegram"
+        super().__init__(f"cannot connect to {where} ({reason}): {fix}")

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from monitor.private_files import private_file
+
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
@@ -59,11 +61,13 @@ def _sqlite_engine(url: str, *, writer: bool) -> AsyncEngine:
 
 
 def make_engine(url: str, *, writer: bool = True) -> AsyncEngine:
-    """An engine for the archive; creates the SQLite file's folder when it is missing."""
+    """An engine for the archive; creates a missing SQLite file 0600 in a 0700 folder (see
+    `private_file`), so that SQLite, which gives -wal and -shm the database file's mode, makes
+    those 0600 too whatever the umask."""
     path = sqlite_path(url)
     if path is None:
         return create_async_engine(url, pool_pre_ping=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(path)
     return _sqlite_engine(url, writer=writer)
 
 
