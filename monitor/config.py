@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import importlib.util
-import io
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -13,9 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dotenv import dotenv_values
-from dotenv.parser import parse_stream
-
+from monitor.env_file import read_env_file
 from monitor.errors import ConfigError, ConfigProblem
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/draftwatch.db"
@@ -129,9 +126,12 @@ def redact_url(url: str) -> str:
 
 
 def _api_id(raw: str) -> int:
-    if not raw.isdigit() or not 0 < int(raw) <= _MAX_API_ID:
+    if not raw.isdigit():
+        raise ValueError("must be a number: get it at my.telegram.org → API development tools")
+    if not 0 < int(raw) <= _MAX_API_ID:
         raise ValueError(
-            "must be a number (at most 10 digits): get it at my.telegram.org → API development tools"
+            f"must be a number from 1 to {_MAX_API_ID}, got {len(raw)} digits: "
+            "copy it again from my.telegram.org → API development tools"
         )
     return int(raw)
 
@@ -307,42 +307,6 @@ def read_environment(env_file: Path | None = Path(".env")) -> dict[str, str]:
         merged.update(read_env_file(env_file))
     merged.update({k: v for k, v in os.environ.items() if k in _VARIABLES or k == _XDG_CACHE_HOME})
     return merged
-
-
-def read_env_file(env_file: Path) -> dict[str, str]:
-    """NAME=value pairs of a UTF-8 .env file; ConfigError for unreadable, binary or malformed text."""
-    try:
-        data = env_file.read_bytes()
-    except OSError as e:
-        raise _env_file_error(
-            env_file, f"cannot be read ({e.strerror}): fix its permissions"
-        ) from e
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _env_file_error(
-            env_file, f"is UTF-16 text: save it as UTF-8 (iconv -f UTF-16 -t UTF-8 {env_file})"
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise _env_file_error(
-            env_file,
-            f"is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}): "
-            "save it as UTF-8 NAME=value lines, or start again with init-config",
-        ) from None
-    if "\x00" in text:
-        raise _env_file_error(env_file, "holds NUL bytes, so it is not a text file: rewrite it")
-    for binding in parse_stream(io.StringIO(text)):
-        if binding.error:
-            line = binding.original.string.strip()[:40]
-            raise _env_file_error(
-                env_file,
-                f"line {binding.original.line} ({line!r}) is not NAME=value: fix or delete it",
-            )
-    return {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
-
-
-def _env_file_error(env_file: Path, problem: str) -> ConfigError:
-    return ConfigError([ConfigProblem(str(env_file), problem)])
 
 
 def unknown_variables(env: Mapping[str, str]) -> list[ConfigProblem]:

@@ -159,3 +159,15 @@ class TelegramUnreachableError(DraftwatchError):
         )
         where = f"the Telegram server at {server}" if server else "Telegram"
         super().__init__(f"cannot connect to {where} ({reason}): {fix}")
+
+
+class ArchiveUnavailableError(DraftwatchError):
+    """The archive cannot be opened or read: `url` (password masked by the caller) and `reason`."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(
+            f"cannot open the archive {url} ({reason}): check DATABASE_URL, and that its "
+            "folder is writable or its database server is running"
+        )

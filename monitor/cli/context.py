@@ -55,7 +55,8 @@ async def open_archive(settings: Settings) -> AsyncIterator[Database]:
     from monitor.store import migrate
     from monitor.store.engine import Database
 
-    db = Database.open(settings.database_url)
+    with migrate.archive_errors(settings.database_url):  # creating the file or its folder
+        db = Database.open(settings.database_url)
     try:
         await migrate.ensure_current(db.reader)
         yield db
@@ -83,5 +84,7 @@ def configure_logging(level: str, *, sql: bool = False) -> None:
     logging.basicConfig(level=level, handlers=[handler])
     # Telethon logs request payloads at DEBUG; keep it quieter than ours.
     logging.getLogger("telethon").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    # Alembic announces each of its plugins at INFO whenever the schema is checked.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     for name in ("aiosqlite", "sqlalchemy", "asyncpg"):
         logging.getLogger(name).setLevel(logging.DEBUG if sql else logging.WARNING)

@@ -51,7 +51,8 @@ def current(ctx: typer.Context) -> None:
         return
 
     async def read() -> str | None:
-        db = Database.open(settings.database_url)
+        with migrate.archive_errors(settings.database_url):
+            db = Database.open(settings.database_url)
         try:
             return await migrate.current_revision(db.reader)
         finally:

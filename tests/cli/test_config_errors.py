@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import variables
-from monitor.lockfile import ProcessLock, lock_file_of
+from monitor.lockfile import ProcessLock
 from monitor.sandbox.crypto import ServerKey
 from monitor.store import migrate
 
@@ -36,7 +36,8 @@ def draftwatch(
 ) -> subprocess.CompletedProcess[str]:
     """`python bot.py --env-file folder/.env ARGS` in `folder`, with only `env` set of ours."""
     environ = {k: v for k, v in os.environ.items() if k not in variables()}
-    environ |= {"CACHE_DIR": str(folder / "cache"), **env}
+    # PYTHONPATH: `-c` code imports this tree's monitor, whatever the venv has installed.
+    environ |= {"CACHE_DIR": str(folder / "cache"), "PYTHONPATH": str(ROOT), **env}
     dotenv = folder / ".env"
     if env_file:
         dotenv.write_text(env_file, encoding="utf-8")
@@ -72,10 +73,21 @@ def _write(folder: Path, name: str, data: bytes) -> str:
 
 
 CHECK = ("check-config",)
+API_ID_TOO_BIG = "must be a number from 1 to 2147483647, got 40 digits"
 # (command, variable, its value or a function of the folder making it, what the message says)
 BAD_SETTINGS: list[tuple[tuple[str, ...], str, Callable[[Path], str], str]] = [
-    (CHECK, "TELEGRAM_API_ID", lambda _: "1" * 40, "must be a number (at most 10 digits)"),
-    (("run",), "TELEGRAM_API_ID", lambda _: "1" * 40, "must be a number (at most 10 digits)"),
+    (
+        CHECK,
+        "TELEGRAM_API_ID",
+        lambda _: "1" * 40,
+        "must be a number from 1 to 2147483647, got 40 digits",
+    ),
+    (
+        ("run",),
+        "TELEGRAM_API_ID",
+        lambda _: "1" * 40,
+        "must be a number from 1 to 2147483647, got 40 digits",
+    ),
     (CHECK, "TELEGRAM_SERVER", lambda _: "127.0.0.1:99999", "port from 1 to 65535"),
     (("login",), "TELEGRAM_SERVER", lambda _: "127.0.0.1:99999", "port from 1 to 65535"),
     (
@@ -176,7 +188,11 @@ def test_check_config_masks_the_database_password(tmp_path: Path) -> None:
     (tmp_path / "fake" / "asyncpg").mkdir(parents=True)
     (tmp_path / "fake" / "asyncpg" / "__init__.py").write_text("")
     result = draftwatch(
-        tmp_path, "check-config", PYTHONPATH=str(tmp_path / "fake"), DATABASE_URL=PG_URL, **COMPLETE
+        tmp_path,
+        "check-config",
+        PYTHONPATH=f"{tmp_path / 'fake'}{os.pathsep}{ROOT}",
+        DATABASE_URL=PG_URL,
+        **COMPLETE,
     )
     assert result.returncode == 0, result.stderr
     assert "configuration OK: database postgresql+asyncpg://draftwatch:***@127.0.0.1:1" in (
@@ -259,7 +275,8 @@ def test_db_downgrade_is_refused_while_the_service_runs(
     archive = tmp_path / "archive.db"
     archive.write_bytes(migrated_template.read_bytes())
     url = f"sqlite+aiosqlite:///{archive}"
-    with ProcessLock(lock_file_of(tmp_path / "data" / "reader.session")):
+    # The lock `run` holds beside the reader's session file.
+    with ProcessLock(tmp_path / "data" / "reader.session.lock"):
         result = draftwatch(tmp_path, "db", "downgrade", "base", DATABASE_URL=url)
     line = one_line_error(result)
     assert f"draftwatch is running (process {os.getpid()}" in line
@@ -284,3 +301,16 @@ def test_an_unexpected_error_prints_where_its_traceback_is(tmp_path: Path) -> No
         assert saved.stat().st_mode & 0o777 == 0o600
     finally:
         saved.unlink()
+
+
+@pytest.mark.parametrize("command", [("db", "upgrade"), ("channels", "list")])
+def test_an_archive_that_cannot_be_created_is_one_line(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    notes = _write(tmp_path, "notes.txt", b"shopping list\n")
+    url = f"sqlite+aiosqlite:///{notes}/archive.db"
+    line = one_line_error(draftwatch(tmp_path, *command, DATABASE_URL=url))
+    assert line.startswith(f"error: cannot open the archive {url} ([Errno 20] Not a directory")
+    assert line.endswith(
+        "check DATABASE_URL, and that its folder is writable or its database server is running"
+    )

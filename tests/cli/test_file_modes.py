@@ -36,7 +36,7 @@ def umask(request: pytest.FixtureRequest) -> Iterator[int]:
 @pytest.mark.parametrize("umask_value", UMASKS, ids=lambda m: f"umask{m:03o}")
 def test_db_upgrade_creates_a_private_folder_and_archive(tmp_path: Path, umask_value: int) -> None:
     environ = {k: v for k, v in os.environ.items() if k not in variables()}
-    environ["CACHE_DIR"] = str(tmp_path / "cache")
+    environ |= {"CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
     code = f"import os; os.umask({umask_value:#o}); from monitor.cli import main; main()"
     result = subprocess.run(
         [sys.executable, "-c", code, "--env-file", "/nonexistent.env", "db", "upgrade"],
