@@ -21,9 +21,9 @@ from monitor.config import Settings
 from monitor.delivery import make_expression_hits
 from monitor.digest_job import send_weekly_digests
 from monitor.domain import Channel
-from monitor.errors import SessionDeadError
+from monitor.errors import SessionDeadError, TelegramUnreachableError
 from monitor.ingest import Ingest
-from monitor.lockfile import ProcessLock
+from monitor.lockfile import ProcessLock, lock_file_of
 from monitor.matching import Matcher, cached_matcher, load_default_packs
 from monitor.polling import IntervalPolicy
 from monitor.query import default_lemmatizer
@@ -37,7 +37,7 @@ from monitor.store.posts import HitFinder, PostRepo, SaveHook
 from monitor.store.search import SearchRepo
 from monitor.store.subscribers import SubscriberRepo
 from monitor.telegram.bot import BotRuntime, start_bot
-from monitor.telegram.connect import make_client_from_settings
+from monitor.telegram.connect import connect_client, make_client_from_settings
 from monitor.telegram.digests import digest_sender
 from monitor.telegram.live import LiveFeed
 from monitor.telegram.login import private_session_path
@@ -74,7 +74,7 @@ def status_path(settings: Settings) -> Path:
 
 
 def lock_path(session: Path) -> Path:
-    return session.with_name(session.name + ".lock")
+    return lock_file_of(session)
 
 
 @dataclass
@@ -124,7 +124,11 @@ class ReaderService:
         client = make_client_from_settings(
             self.settings, str(session), flood_sleep_threshold=0, entity_cache_limit=2000
         )
-        await client.connect()
+        try:
+            await connect_client(client, self.settings.server_address)
+        except TelegramUnreachableError:
+            self._lock.release()
+            raise
         if not await client.is_user_authorized():
             await client.disconnect()
             self._lock.release()

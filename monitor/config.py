@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import importlib.util
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -10,11 +12,20 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dotenv import dotenv_values
-
+from monitor.env_file import read_env_file
 from monitor.errors import ConfigError, ConfigProblem
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/draftwatch.db"
+SQLITE_PREFIX = "sqlite+aiosqlite://"
+POSTGRES_PREFIX = "postgresql+asyncpg://"
+# Telethon packs api_id as a signed 32-bit int (initConnection); Telegram ids fit in 53 bits.
+_MAX_API_ID = 2**31 - 1
+_MAX_USER_ID = 2**53 - 1
+_SQLITE_HEADER = b"SQLite format 3\x00"
+# user:password@ in a URL's authority, and a password=... query parameter (asyncpg accepts both).
+# Like SQLAlchemy's URL parser, the password runs from the user's colon to the first @.
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@?#\s]*:)[^@\s]*(?=@)")
+_QUERY_PASSWORD = re.compile(r"(?i)(?P<head>[?&]password=)[^&#]*")
 SECRET_VARIABLES = frozenset({"TELEGRAM_API_HASH", "BOT_TOKEN"})
 _BOT_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 _API_HASH = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -47,12 +58,14 @@ class Settings:
     telegram_server_key: Path | None = None
     telegram_dc_id: int = 2
     cache_dir: Path | None = None  # compiled pattern packs; None: compile in memory every time
+    log_sql: bool = False  # aiosqlite and SQLAlchemy statements in the log (with their parameters)
 
     def __repr__(self) -> str:
         shown = {f.name: getattr(self, f.name) for f in fields(self)}
         for name in ("api_hash", "bot_token"):
             if shown[name]:
                 shown[name] = "***"
+        shown["database_url"] = redact_url(self.database_url)
         return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
     @property
@@ -107,9 +120,19 @@ def _int(lo: int, hi: int) -> Callable[[str], int]:
     return parse
 
 
+def redact_url(url: str) -> str:
+    """`url` (or any text holding URLs) with passwords shown as ***: for logs, errors, output."""
+    return _QUERY_PASSWORD.sub(r"\g<head>***", _URL_PASSWORD.sub(r"\g<head>***", url))
+
+
 def _api_id(raw: str) -> int:
     if not raw.isdigit():
         raise ValueError("must be a number: get it at my.telegram.org → API development tools")
+    if not 0 < int(raw) <= _MAX_API_ID:
+        raise ValueError(
+            f"must be a number from 1 to {_MAX_API_ID}, got {len(raw)} digits: "
+            "copy it again from my.telegram.org → API development tools"
+        )
     return int(raw)
 
 
@@ -136,7 +159,14 @@ def _admin_ids(raw: str) -> tuple[int, ...]:
         raise ValueError(
             f"must be numeric Telegram user ids, comma-separated; not ids: {', '.join(bad)}"
         )
-    return tuple(int(p) for p in parts)
+    ids = tuple(int(p) for p in parts)
+    huge = [p for p, i in zip(parts, ids, strict=True) if not 0 < i <= _MAX_USER_ID]
+    if huge:
+        raise ValueError(
+            "a Telegram user id is a positive number below 2**53 (ask @userinfobot for yours); "
+            f"not ids: {', '.join(huge)}"
+        )
+    return ids
 
 
 def _timezone(raw: str) -> str:
@@ -156,24 +186,81 @@ def _log_level(raw: str) -> str:
 
 
 def _database_url(raw: str) -> str:
-    if not raw.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+    if raw.startswith(POSTGRES_PREFIX):
+        if importlib.util.find_spec("asyncpg") is None:
+            raise ValueError(
+                "PostgreSQL needs the asyncpg driver, which is not installed: "
+                "pip install 'draftwatch[postgres]'"
+            )
+        return raw
+    if not raw.startswith(SQLITE_PREFIX):
         raise ValueError(
             "must be sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user@host/db"
+        )
+    problem = _sqlite_file_problem(raw.removeprefix(SQLITE_PREFIX).split("?", 1)[0])
+    if problem:
+        raise ValueError(problem)
+    return raw
+
+
+def _sqlite_file_problem(rest: str) -> str | None:
+    """Why the part after sqlite+aiosqlite:// is not a usable archive file, or None."""
+    example = "e.g. sqlite+aiosqlite:///data/draftwatch.db"
+    if rest in ("", "/", "/:memory:"):
+        return f"is an in-memory database, lost when draftwatch stops: name a file, {example}"
+    if not rest.startswith("/"):
+        return f"has no file path ({rest!r} reads as a host name): use three slashes, {example}"
+    path = Path(rest[1:])
+    if path.is_dir():
+        return (
+            f"points at the folder {path}: name the database file in it, e.g. {path}/draftwatch.db"
+        )
+    if not path.exists():
+        return None
+    try:
+        with path.open("rb") as f:
+            header = f.read(len(_SQLITE_HEADER))
+    except OSError as e:
+        return f"cannot read {path} ({e.strerror}): fix its permissions or point at another file"
+    if header and header != _SQLITE_HEADER:
+        return (
+            f"{path} is not a SQLite database: point DATABASE_URL at the archive, or move it away"
+        )
+    return None
+
+
+def _server(raw: str) -> str:
+    m = _HOST_PORT.match(raw)
+    if not m or not 0 < int(m["port"]) < 65536:
+        raise ValueError(
+            f"must be host:port with a port from 1 to 65535, got {raw!r} "
+            "(unset it to use real Telegram)"
         )
     return raw
 
 
-def _server(raw: str) -> str:
-    if not _HOST_PORT.match(raw):
-        raise ValueError(f"must be host:port, got {raw!r} (unset it to use real Telegram)")
-    return raw
-
-
-def _existing_file(raw: str) -> Path:
+def _server_key(raw: str) -> Path:
     path = Path(raw)
     if not path.is_file():
         raise ValueError(f"no file at {raw}: point it at the server's public key PEM")
+    try:
+        head = path.read_bytes()[:4096]
+    except OSError as e:
+        raise ValueError(f"cannot read {raw} ({e.strerror}): fix its permissions") from None
+    if b"-----BEGIN" not in head or b"PUBLIC KEY-----" not in head:
+        raise ValueError(
+            f"{raw} is not a PEM public key (no -----BEGIN RSA PUBLIC KEY----- line): "
+            "point it at the server's public key PEM"
+        )
     return path
+
+
+def _flag(raw: str) -> bool:
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"must be yes or no, got {raw!r}")
 
 
 # variable -> (field name, parser)
@@ -187,6 +274,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "DATABASE_URL": ("database_url", _database_url),
     "DEFAULT_TIMEZONE": ("timezone", _timezone),
     "LOG_LEVEL": ("log_level", _log_level),
+    "LOG_SQL": ("log_sql", _flag),
     "POLL_INTERVAL": ("poll_interval_s", _int(1, 86400)),
     "POLL_MIN_INTERVAL": ("poll_min_interval_s", _int(1, 86400)),
     "POLL_MAX_INTERVAL": ("poll_max_interval_s", _int(1, 7 * 86400)),
@@ -196,7 +284,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "RECHECK_HOURS": ("recheck_hours", _int(0, 24 * 30)),
     "FLOOD_WAIT_ALERT": ("flood_wait_alert_s", _int(1, 86400 * 7)),
     "TELEGRAM_SERVER": ("telegram_server", _server),
-    "TELEGRAM_SERVER_KEY": ("telegram_server_key", _existing_file),
+    "TELEGRAM_SERVER_KEY": ("telegram_server_key", _server_key),
     "TELEGRAM_DC_ID": ("telegram_dc_id", _int(1, 1000)),
     "CACHE_DIR": ("cache_dir", Path),
 }
@@ -210,18 +298,33 @@ def variables() -> tuple[str, ...]:
 
 
 def read_environment(env_file: Path | None = Path(".env")) -> dict[str, str]:
-    """The process environment over the .env file (the environment wins); the one os.environ read."""
+    """The process environment over the .env file (the environment wins); the one os.environ read.
+
+    ConfigError when the .env file cannot be read or parsed, naming the file and the fix.
+    """
     merged: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
-        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        merged.update(read_env_file(env_file))
     merged.update({k: v for k, v in os.environ.items() if k in _VARIABLES or k == _XDG_CACHE_HOME})
     return merged
+
+
+def unknown_variables(env: Mapping[str, str]) -> list[ConfigProblem]:
+    """Names in `env` (in practice, in .env) that draftwatch does not read: most are typos."""
+    problems = []
+    for name in env:
+        if name in _VARIABLES or name == _XDG_CACHE_HOME:
+            continue
+        close = difflib.get_close_matches(name, _VARIABLES, n=1, cutoff=0.75)
+        hint = f"did you mean {close[0]}?" if close else "config.example.env lists every variable"
+        problems.append(ConfigProblem(name, f"is not a draftwatch variable: {hint}"))
+    return problems
 
 
 def parse_settings(env: Mapping[str, str]) -> Settings:
     """Build Settings from a mapping; raise ConfigError listing every malformed variable at once."""
     values: dict[str, Any] = {}
-    problems: list[ConfigProblem] = []
+    problems = unknown_variables(env)
     for variable, (name, parse) in _VARIABLES.items():
         raw = env.get(variable, "").strip()
         if not raw:

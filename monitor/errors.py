@@ -26,6 +26,9 @@ class ConfigError(DraftwatchError):
 
     def __init__(self, problems: Sequence[ConfigProblem]) -> None:
         self.problems = tuple(problems)
+        if len(self.problems) == 1:  # one line: the variable, the problem and its fix
+            super().__init__(str(self.problems[0]))
+            return
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{len(self.problems)} configuration problem(s):\n{lines}")
 
@@ -152,4 +155,31 @@ class ArchiveBusyError(DraftwatchError):
         super().__init__(
             f"the archive {path} stayed locked by another process for {waited_s:.0f} s: "
             "find it (`fuser` on the file; an import or a stuck `sqlite3` shell?) and stop it"
+        )
+
+
+class TelegramUnreachableError(DraftwatchError):
+    """No connection to the MTProto server at `server` (None: real Telegram); nothing was sent."""
+
+    def __init__(self, server: str | None, reason: str) -> None:
+        self.server = server
+        self.reason = reason
+        fix = (
+            "check your network connection and try again"
+            if server is None
+            else "start that server, or fix or unset TELEGRAM_SERVER"
+        )
+        where = f"the Telegram server at {server}" if server else "Telegram"
+        super().__init__(f"cannot connect to {where} ({reason}): {fix}")
+
+
+class ArchiveUnavailableError(DraftwatchError):
+    """The archive cannot be opened or read: `url` (password masked by the caller) and `reason`."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(
+            f"cannot open the archive {url} ({reason}): check DATABASE_URL, and that its "
+            "folder is writable or its database server is running"
         )

@@ -8,6 +8,17 @@ from pathlib import Path
 from types import TracebackType
 
 from monitor.errors import AlreadyRunningError
+from monitor.private_files import private_dir
+
+
+def session_file(path: Path) -> Path:
+    """The file Telethon keeps the session `path` in (it appends .session); creates nothing."""
+    return path if path.name.endswith(".session") else path.with_name(path.name + ".session")
+
+
+def lock_file_of(path: Path) -> Path:
+    """The lock file beside `path` (a session file): `path` with `.lock` appended."""
+    return path.with_name(path.name + ".lock")
 
 
 class ProcessLock:
@@ -18,7 +29,7 @@ class ProcessLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from monitor.cli import app
-from monitor.config import load_settings, parse_settings, variables
+from monitor.config import load_settings, parse_settings, redact_url, variables
 from monitor.errors import ConfigError
 
 API_HASH = "0123456789abcdef0123456789abcdef"
@@ -174,3 +175,33 @@ def test_init_config_creates_a_private_env_file(clean_env: Path) -> None:
     again = runner.invoke(app, ["init-config", "--example", str(example)])
     assert again.exit_code == 1
     assert "exists already" in again.output
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "postgresql+asyncpg://draftwatch:S3cretPassw0rd@db.example.org/draftwatch",
+            "postgresql+asyncpg://draftwatch:***@db.example.org/draftwatch",
+        ),
+        ("postgresql+asyncpg://u:pa/ss:w@h:5432/db", "postgresql+asyncpg://u:***@h:5432/db"),
+        (
+            "postgresql+asyncpg://h/db?user=u&password=hunter2",
+            "postgresql+asyncpg://h/db?user=u&password=***",
+        ),
+        (
+            "postgresql+asyncpg://postgres@127.0.0.1/dw",
+            "postgresql+asyncpg://postgres@127.0.0.1/dw",
+        ),
+        ("sqlite+aiosqlite:///data/draftwatch.db", "sqlite+aiosqlite:///data/draftwatch.db"),
+        ("error at postgresql://a:b@h/x, retrying", "error at postgresql://a:***@h/x, retrying"),
+    ],
+)
+def test_redact_url_masks_passwords_only(text: str, shown: str) -> None:
+    assert redact_url(text) == shown
+
+
+def test_the_database_password_is_not_in_the_repr() -> None:
+    url = "postgresql+asyncpg://u:S3cret@h/db"  # set directly: asyncpg may not be installed
+    settings = replace(parse_settings(COMPLETE), database_url=url)
+    assert "S3cret" not in repr(settings)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from monitor.config import Settings, load_settings
+from monitor.config import Settings, load_settings, redact_url
 from monitor.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -37,11 +37,14 @@ def settings_or_exit(ctx: typer.Context, *, log: bool = True) -> Settings:
     try:
         settings = load_settings(env_file_of(ctx))
     except ConfigError as e:
-        typer.echo(str(e), err=True)
-        typer.echo("Fix these in the environment or .env (see config.example.env).", err=True)
+        if len(e.problems) == 1:
+            typer.echo(f"error: {redact_url(str(e))}", err=True)
+        else:
+            typer.echo(redact_url(str(e)), err=True)
+            typer.echo("Fix these in the environment or .env (see config.example.env).", err=True)
         raise typer.Exit(2) from e
     if log:
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, sql=settings.log_sql)
     return settings
 
 
@@ -52,7 +55,8 @@ async def open_archive(settings: Settings) -> AsyncIterator[Database]:
     from monitor.store import migrate
     from monitor.store.engine import Database
 
-    db = Database.open(settings.database_url)
+    with migrate.archive_errors(settings.database_url):  # creating the file or its folder
+        db = Database.open(settings.database_url)
     try:
         await migrate.ensure_current(db.reader)
         yield db
@@ -60,11 +64,27 @@ async def open_archive(settings: Settings) -> AsyncIterator[Database]:
         await db.close()
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        datefmt="%Y-%m-%dT%H:%M:%S",
+class RedactingFormatter(logging.Formatter):
+    """Log lines with passwords in URLs shown as *** (a DATABASE_URL in an error, say)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_url(super().format(record))
+
+
+def configure_logging(level: str, *, sql: bool = False) -> None:
+    """Our loggers at `level`; the libraries that log payloads quieter, whatever `level` is.
+
+    aiosqlite and SQLAlchemy log every statement with its parameters (subscribers' ids,
+    subscriptions) at DEBUG/INFO: they stay at WARNING unless `sql` (LOG_SQL=yes) asks for them.
+    """
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S")
     )
+    logging.basicConfig(level=level, handlers=[handler])
     # Telethon logs request payloads at DEBUG; keep it quieter than ours.
     logging.getLogger("telethon").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    # Alembic announces each of its plugins at INFO whenever the schema is checked.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    for name in ("aiosqlite", "sqlalchemy", "asyncpg"):
+        logging.getLogger(name).setLevel(logging.DEBUG if sql else logging.WARNING)

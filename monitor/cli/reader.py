@@ -21,7 +21,7 @@ from rich.table import Table
 from monitor.channel_ref import parse_channel_ref
 from monitor.cli.context import open_archive, settings_or_exit
 from monitor.clock import SystemClock
-from monitor.config import Settings
+from monitor.config import Settings, redact_url
 from monitor.domain import Channel
 from monitor.errors import DraftwatchError
 from monitor.lockfile import holder_pid
@@ -35,7 +35,7 @@ console = Console()
 
 
 def _fail(error: DraftwatchError) -> typer.Exit:
-    typer.echo(f"error: {error}", err=True)
+    typer.echo(f"error: {redact_url(str(error))}", err=True)
     return typer.Exit(1)
 
 
@@ -50,7 +50,7 @@ def login(
     Example: python bot.py login --phone +380501234567
     """
     from monitor.app import lock_path
-    from monitor.telegram.connect import make_client_from_settings
+    from monitor.telegram.connect import connect_client, make_client_from_settings
     from monitor.telegram.login import login_user, private_session_path
 
     settings = settings_or_exit(ctx)
@@ -61,6 +61,7 @@ def login(
     async def go() -> str:
         client = make_client_from_settings(settings, str(session))
         try:
+            await connect_client(client, settings.server_address)
             return await login_user(
                 client,
                 phone or typer.prompt("Phone number (with country code)"),
@@ -286,7 +287,7 @@ def status(ctx: typer.Context) -> None:
         "error",
     ):
         if health.get(key):
-            console.print(f"  {key.replace('_', ' ')}: {health[key]}")
+            console.print(f"  {key.replace('_', ' ')}: {redact_url(str(health[key]))}")
     channels_list(ctx)
 
 

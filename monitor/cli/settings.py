@@ -10,7 +10,13 @@ from typing import Annotated
 import typer
 
 from monitor.cli.context import env_file_of
-from monitor.config import Settings, env_file_problem, parse_settings, read_environment
+from monitor.config import (
+    Settings,
+    env_file_problem,
+    parse_settings,
+    read_environment,
+    redact_url,
+)
 from monitor.errors import ConfigError, ConfigProblem
 
 
@@ -22,22 +28,31 @@ def check_config(ctx: typer.Context) -> None:
     Example: python bot.py --env-file .env check-config
     """
     env_file = env_file_of(ctx)
-    env = read_environment(env_file)
     problems: list[ConfigProblem] = []
     settings: Settings | None = None
+    env_read = True
     try:
-        settings = parse_settings(env)
-    except ConfigError as e:
+        env = read_environment(env_file)
+    except ConfigError as e:  # an unreadable .env: nothing else can be checked
+        env, env_read = {}, False
         problems.extend(e.problems)
+    if not problems:
+        try:
+            settings = parse_settings(env)
+        except ConfigError as e:
+            problems.extend(e.problems)
     # Missing required variables are reported even when others are malformed.
     seen = {p.variable for p in problems}
-    required = Settings().missing_for_service()
+    required = Settings().missing_for_service() if env_read else []
     problems.extend(
         p for p in required if p.variable not in seen and not env.get(p.variable, "").strip()
     )
     warning = env_file_problem(env_file)
     if warning:
         typer.echo(f"warning: {warning}", err=True)
+    if len(problems) == 1:
+        typer.echo(f"error: {problems[0]}", err=True)
+        raise typer.Exit(1)
     if problems:
         typer.echo(f"{len(problems)} problem(s) with the configuration:", err=True)
         for problem in sorted(problems, key=lambda p: p.variable):
@@ -45,7 +60,8 @@ def check_config(ctx: typer.Context) -> None:
         raise typer.Exit(1)
     assert settings is not None
     target = "real Telegram" if settings.server_address is None else settings.telegram_server
-    typer.echo(f"configuration OK: database {settings.database_url}, Telegram server {target}")
+    database = redact_url(settings.database_url)
+    typer.echo(f"configuration OK: database {database}, Telegram server {target}")
 
 
 def init_config(

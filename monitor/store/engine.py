@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from monitor.errors import ArchiveBusyError
+from monitor.private_files import private_file
 
 logger = logging.getLogger(__name__)
 
@@ -105,11 +106,13 @@ def _sqlite_engine(url: str, path: Path, *, writer: bool) -> AsyncEngine:
 
 
 def make_engine(url: str, *, writer: bool = True) -> AsyncEngine:
-    """An engine for the archive; creates the SQLite file's folder when it is missing."""
+    """An engine for the archive; creates a missing SQLite file 0600 in a 0700 folder (see
+    `private_file`), so that SQLite, which gives -wal and -shm the database file's mode, makes
+    those 0600 too whatever the umask."""
     path = sqlite_path(url)
     if path is None:
         return create_async_engine(url, pool_pre_ping=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(path)
     return _sqlite_engine(url, path, writer=writer)
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from sqlalchemy import Connection, exc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from monitor.errors import SchemaOutdatedError
+from monitor.config import redact_url
+from monitor.errors import ArchiveUnavailableError, SchemaOutdatedError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -30,13 +33,29 @@ def head_revision() -> str:
     return head
 
 
+@contextmanager
+def archive_errors(database_url: str) -> Iterator[None]:
+    """Turn "cannot reach or open the database" into ArchiveUnavailableError, password masked."""
+    try:
+        yield
+    except (OSError, exc.OperationalError, exc.InterfaceError) as e:
+        reason = str(getattr(e, "orig", None) or e).splitlines()[0]
+        raise ArchiveUnavailableError(redact_url(database_url), redact_url(reason)) from e
+    except exc.DatabaseError as e:
+        if type(e.orig).__name__ != "DatabaseError":  # sqlite3's "file is not a database"
+            raise
+        raise ArchiveUnavailableError(redact_url(database_url), str(e.orig)) from e
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the schema up to `revision`; safe to run again (a no-op at head)."""
-    command.upgrade(alembic_config(database_url), revision)
+    with archive_errors(database_url):
+        command.upgrade(alembic_config(database_url), revision)
 
 
 def downgrade(database_url: str, revision: str) -> None:
-    command.downgrade(alembic_config(database_url), revision)
+    with archive_errors(database_url):
+        command.downgrade(alembic_config(database_url), revision)
 
 
 def _current(connection: Connection) -> str | None:
@@ -44,8 +63,9 @@ def _current(connection: Connection) -> str | None:
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
-    async with engine.connect() as conn:
-        return await conn.run_sync(_current)
+    with archive_errors(engine.url.render_as_string(hide_password=True)):
+        async with engine.connect() as conn:
+            return await conn.run_sync(_current)
 
 
 async def ensure_current(engine: AsyncEngine) -> None:

@@ -1,15 +1,17 @@
-"""The one place that builds a TelegramClient and, when asked, points it at a non-default server (reads the key file)."""
+"""The one place that builds and connects a TelegramClient and, when asked, points it at a non-default server (reads the key file)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from pyasn1.error import PyAsn1Error  # type: ignore[import-untyped]  # rsa's DER parser; no stubs
 from telethon import TelegramClient
 from telethon.crypto import rsa
 from telethon.sessions import Session
 
 from monitor.config import Settings
+from monitor.errors import ConfigError, ConfigProblem, TelegramUnreachableError
 
 
 def make_client(
@@ -35,10 +37,42 @@ def make_client(
             raise ValueError(
                 "server_key is required with server: the PEM of the server's public key"
             )
-        rsa.add_key(server_key.read_text(), old=False)
+        _add_server_key(server_key)
         host, port = server
         client.session.set_dc(dc_id, host, port)
     return client
+
+
+def _add_server_key(path: Path) -> None:
+    """Trust the server's RSA key, or ConfigError(TELEGRAM_SERVER_KEY) when it is not one."""
+    try:
+        rsa.add_key(path.read_text(encoding="ascii"), old=False)
+    # UnicodeDecodeError and binascii.Error are ValueErrors; PyAsn1Error is malformed DER.
+    except (OSError, ValueError, IndexError, PyAsn1Error) as e:
+        raise _bad_key(path, e) from e
+
+
+def _bad_key(path: Path, error: Exception) -> ConfigError:
+    return ConfigError(
+        [
+            ConfigProblem(
+                "TELEGRAM_SERVER_KEY",
+                f"{path} is not a readable PEM RSA public key ({type(error).__name__}): "
+                "point it at the server's public key PEM",
+            )
+        ]
+    )
+
+
+async def connect_client(client: TelegramClient, server: tuple[str, int] | None) -> None:
+    """`client.connect()`, or TelegramUnreachableError naming the server and the fix."""
+    try:
+        await client.connect()
+    except (
+        OSError
+    ) as e:  # Telethon's "Connection to Telegram failed 5 time(s)" is a ConnectionError
+        where = None if server is None else f"{server[0]}:{server[1]}"
+        raise TelegramUnreachableError(where, str(e) or type(e).__name__) from e
 
 
 def make_client_from_settings(

@@ -9,14 +9,16 @@ from pathlib import Path
 from telethon import TelegramClient, errors
 
 from monitor.errors import LoginError, RateLimitedError
+from monitor.lockfile import session_file
+from monitor.private_files import private_dir
 
 ATTEMPTS = 3
 
 
 def private_session_path(path: Path) -> Path:
     """The session file Telethon will use (it appends .session), created 0600 before Telethon opens it."""
-    target = path if path.name.endswith(".session") else path.with_name(path.name + ".session")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = session_file(path)
+    private_dir(target.parent)
     os.close(os.open(target, os.O_RDWR | os.O_CREAT, 0o600))
     target.chmod(0o600)
     return target
@@ -29,8 +31,12 @@ async def login_user(
     ask_password: Callable[[], str],
     tell: Callable[[str], None],
 ) -> str:
-    """Log the client in (a no-op when the session is already logged in); returns the account's name."""
-    await client.connect()
+    """Log the client in (a no-op when the session is already logged in); returns the account's name.
+
+    Connects the client unless the caller did (`connect_client` translates connection errors).
+    """
+    if not client.is_connected():
+        await client.connect()
     if not await client.is_user_authorized():
         await _send_code(client, phone)
         if await _enter_code(client, phone, ask_code, tell):
