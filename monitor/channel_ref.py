@@ -43,7 +43,7 @@ def parse_channel_ref(text: str) -> ChannelRef:
         parts = [p for p in link["rest"].split("?")[0].split("/") if p]
         if parts and (parts[0].startswith("+") or parts[0] == "joinchat"):
             raise CommandError(
-                f"{raw} is a private invite link: draftwatch reads public channels only"
+                f"{raw:.60} is a private invite link: draftwatch reads public channels only"
             )
         if parts and parts[0] == "c" and len(parts) > 1 and _DIGITS.fullmatch(parts[1]):
             return ChannelRef(channel_id=channel_id(parts[1]))
@@ -53,7 +53,7 @@ def parse_channel_ref(text: str) -> ChannelRef:
     name = raw.removeprefix("@")
     if not _USERNAME.match(name):
         raise CommandError(
-            f"{text.strip()!r} is not a channel username: use 5-32 letters, digits or _, "
+            f"{text.strip()!r:.60} is not a channel username: use 5-32 letters, digits or _, "
             "for example @melitopol_news or https://t.me/melitopol_news"
         )
     return ChannelRef(username=name)

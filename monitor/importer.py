@@ -112,7 +112,7 @@ def _check_top_level(top: Mapping[str, Any] | None, source: str) -> tuple[int, s
     kind = top.get("type")
     if kind not in CHANNEL_TYPES:
         raise ImportFileError(
-            source, "top level", f"type is {kind!r}, not a channel ({', '.join(CHANNEL_TYPES)})"
+            source, "top level", f"type is {kind!r:.60}, not a channel ({', '.join(CHANNEL_TYPES)})"
         )
     if not isinstance(top.get("messages"), list):
         raise ImportFileError(source, "top level", "has no `messages` list")

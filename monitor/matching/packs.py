@@ -130,7 +130,7 @@ def parse_pack(text: str, source: str) -> Pack:
         key = sorted(unknown)[0]
         raise PatternError(
             source,
-            f"unknown section {key!r}: a pack has [pack], [define], [[rule]] and [[tag]]",
+            f"unknown section {key!r:.60}: a pack has [pack], [define], [[rule]] and [[tag]]",
             locate.key(key),
         )
     header = _table(data.get("pack", {}), "[pack]", source, locate.key("pack"))
@@ -246,7 +246,7 @@ class _Defines:
             if not _NAME_RE.fullmatch(name):
                 raise PatternError(
                     source,
-                    f"[define] name {name!r}: use lowercase letters, digits and '_', "
+                    f"[define] name {name!r:.60}: use lowercase letters, digits and '_', "
                     "starting with a letter",
                     line,
                 )
@@ -363,7 +363,7 @@ def _no_unknown_keys(
     if unknown:
         raise PatternError(
             source,
-            f"{what} has an unknown key {unknown[0]!r} (known: {', '.join(sorted(allowed))})",
+            f"{what} has an unknown key {unknown[0]!r:.60} (known: {', '.join(sorted(allowed))})",
             line,
         )
 
@@ -409,7 +409,7 @@ def _entry(
     if not isinstance(rule_id, str) or not _ID_RE.fullmatch(rule_id):
         raise PatternError(
             source,
-            f"a [[{kind}]] needs an id of lowercase letters, digits, '.', '-', '_' (got {rule_id!r})",
+            f"a [[{kind}]] needs an id of lowercase letters, digits, '.', '-', '_' (got {rule_id!r:.60})",
             line,
         )
     category = entry.get("category", "region" if kind == "tag" else None)
@@ -417,7 +417,7 @@ def _entry(
         known = ", ".join(sorted(categories))
         raise PatternError(
             source,
-            f"rule {rule_id}: unknown category {category!r} (known: {known})",
+            f"rule {rule_id}: unknown category {category!r:.60} (known: {known})",
             locate.text("category", line),
         )
     query, exclusions, origins = _query(entry, f"{kind} {rule_id}", source, line, locate, defines)
@@ -491,7 +491,7 @@ def _parse(expr: str, what: str, source: str, line: int | None) -> Query:
     try:
         query = _parsed(expr)
     except ExpressionError as e:
-        raise PatternError(source, f"{what}: {e} in {expr!r}", line) from e
+        raise PatternError(source, f"{what}: {e} in {expr!r:.80}", line) from e
     for node in query.nodes():
         for regex in (n for n in walk(node) if isinstance(n, Regex)):
             check_regex(regex.pattern, f"{what}: ", source, line)
