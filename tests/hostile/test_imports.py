@@ -45,6 +45,8 @@ async def _import_all(url: str, folder: Path) -> dict[str, str]:
                 )
             except ImportFileError as e:
                 outcomes[case["name"]] = f"error: {e.path}: {e.where}: {e.problem}"
+            except Exception as e:  # what would reach the user as a traceback
+                outcomes[case["name"]] = f"crash: {e!r:.300}"
             else:
                 outcomes[case["name"]] = "ok"
             path.unlink()
@@ -65,6 +67,7 @@ def test_an_export_imports_or_names_the_place_that_broke(
     case: dict[str, Any], imported: dict[str, str]
 ) -> None:
     outcome = imported[case["name"]]
+    assert not outcome.startswith("crash"), outcome
     if outcome != "ok":
         check_message(outcome.removeprefix("error: "))
     check_outcome(case, outcome.split(":")[0])
