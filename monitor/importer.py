@@ -23,9 +23,10 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, cast
 
+from monitor.channel_ref import MAX_ID
 from monitor.domain import Channel, Post
 from monitor.errors import ImportFileError
-from monitor.json_stream import read_top_level, stream_items
+from monitor.json_stream import check_nesting, read_top_level, stream_items
 from monitor.store.channels import ChannelRepo
 from monitor.store.posts import HitFinder, PostRepo, SaveHook
 
@@ -85,6 +86,7 @@ def load_export(path: Path) -> ChannelExport:
     of the top level, then the first malformed message. The header may follow `messages`.
     """
     source = str(path)
+    check_nesting(path)
     top = read_top_level(path, full=HEADER, stop_at="messages")
     post_count, skipped, malformed = _check_messages(stream_items(path, "messages.item"), source)
     telegram_id, title = _check_top_level(top, source)
@@ -118,7 +120,7 @@ def _check_top_level(top: Mapping[str, Any] | None, source: str) -> tuple[int, s
     kind = top.get("type")
     if kind not in CHANNEL_TYPES:
         raise ImportFileError(
-            source, "top level", f"type is {kind!r}, not a channel ({', '.join(CHANNEL_TYPES)})"
+            source, "top level", f"type is {kind!r:.60}, not a channel ({', '.join(CHANNEL_TYPES)})"
         )
     if not isinstance(top.get("messages"), list):
         raise ImportFileError(source, "top level", "has no `messages` list")
@@ -151,11 +153,13 @@ def _check_messages(
 
 
 def _channel_id(source: str, raw: object) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, int) or raw == 0:
-        raise ImportFileError(source, "top level", f"`id` is not a channel id: {raw!r}")
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 < abs(raw) < 10**25:
+        raise ImportFileError(source, "top level", f"`id` is not a channel id: {raw!r:.40}")
     bare = str(abs(raw))
     if raw < 0 and bare.startswith("100") and len(bare) > 10:
         bare = bare[3:]  # a marked id (-100...) as Telethon prints it
+    if not 0 < int(bare) <= MAX_ID:
+        raise ImportFileError(source, "top level", f"`id` is not a channel id: {raw!r}")
     return int(bare)
 
 
@@ -164,9 +168,9 @@ def parse_message(message: object, *, index: int, channel_id: int, source: str) 
     if not isinstance(message, dict):
         raise ImportFileError(source, f"message #{index}", "is not a JSON object")
     raw_id = message.get("id")
-    where = f"message #{index} (id {raw_id!r})"
-    if isinstance(raw_id, bool) or not isinstance(raw_id, int) or raw_id <= 0:
-        raise ImportFileError(source, where, "has no positive integer `id`")
+    where = f"message #{index} (id {raw_id!r:.40})"
+    if isinstance(raw_id, bool) or not isinstance(raw_id, int) or not 0 < raw_id <= MAX_ID:
+        raise ImportFileError(source, where, "has no positive integer `id` (below 2**63)")
     if message.get("type", "message") != "message":
         return None
 
@@ -197,14 +201,14 @@ def _when(
         try:
             return datetime.fromtimestamp(int(unix), UTC)
         except (TypeError, ValueError, OverflowError, OSError):
-            raise fail(f"`{key}_unixtime` is not a number of seconds: {unix!r}") from None
+            raise fail(f"`{key}_unixtime` is not a number of seconds: {unix!r:.40}") from None
     local = message.get(key)
     if local is None:
         return None
     try:
         parsed = datetime.fromisoformat(str(local))
     except ValueError:
-        raise fail(f"`{key}` is not a date and time: {local!r}") from None
+        raise fail(f"`{key}` is not a date and time: {local!r:.40}") from None
     # Local time of the exporting machine, zone unknown: UTC is the best guess left.
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 

@@ -4,13 +4,18 @@ No more than one item of the file is held at a time. A file that is not valid JS
 ImportFileError at the line and column of the fault: the parser does not say where it stopped,
 so the file is parsed again up to the chunk that failed, and that chunk fed one byte at a time.
 The place is the byte the parser failed on: the end of a bad token where json.loads gives its
-start (a stray `,` or `}` is placed alike by both).
+start (a stray `,` or `}` is placed alike by both). Arrays and objects nested deeper than
+MAX_DEPTH are refused at the bracket that goes too deep: no export nests more than a few levels,
+and a hostile file of nested `[` must not build (or print) a value deep enough to exhaust
+memory or Python's recursion limit.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Collection, Iterator
+from itertools import accumulate
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -19,9 +24,13 @@ import ijson
 from monitor.errors import ImportFileError
 
 CHUNK = 64 * 1024
+MAX_DEPTH = 64
 _CONTAINERS: dict[str, Callable[[], object]] = {"start_map": dict, "start_array": list}
 _OPENING = frozenset(("start_map", "start_array"))
 _CLOSING = frozenset(("end_map", "end_array"))
+_DEPTH_CHANGE = dict.fromkeys(
+    ("null", "boolean", "integer", "double", "number", "string", "map_key"), 0
+) | {"start_map": 1, "start_array": 1, "end_map": -1, "end_array": -1}
 _CONTINUATION_BYTES = bytes(range(0x80, 0xC0))  # UTF-8 bytes that do not start a character
 
 Parse = Callable[["_Reader"], Iterator[Any]]
@@ -30,6 +39,23 @@ Parse = Callable[["_Reader"], Iterator[Any]]
 def stream_items(path: Path, prefix: str) -> Iterator[Any]:
     """Each value under `prefix` in ijson's notation ("messages.item"), decoded, one at a time."""
     return _stream(path, lambda reader: ijson.items(reader, prefix, use_float=True))
+
+
+def check_nesting(path: Path) -> None:
+    """One quick pass refusing arrays and objects nested deeper than MAX_DEPTH, before
+    `stream_items` reads a file it cannot trust: ijson's items() names each value by its path
+    from the top, so a run of nested `[` costs memory growing as the square of their count
+    (24 GB for 100,000); this pass reads plain events, in linear time and memory.
+    """
+    deque(_stream(path, _nesting), maxlen=0)
+
+
+def _nesting(reader: _Reader) -> Iterator[Any]:
+    """Nothing, or _TooDeepError: the depth after each event, summed and compared in C."""
+    kinds = map(itemgetter(0), ijson.basic_parse(reader, use_float=True))
+    if any(map(MAX_DEPTH.__lt__, accumulate(map(_DEPTH_CHANGE.__getitem__, kinds)))):
+        raise _TooDeepError(f"nested error: more than {MAX_DEPTH} levels of [ and {{")
+    yield from ()
 
 
 def read_top_level(path: Path, *, full: Collection[str], stop_at: str) -> dict[str, Any] | None:
@@ -41,7 +67,7 @@ def read_top_level(path: Path, *, full: Collection[str], stop_at: str) -> dict[s
     """
     top: dict[str, Any] = {}
     depth, key, builder = 0, "", None
-    for event, value in _stream(path, lambda reader: ijson.basic_parse(reader, use_float=True)):
+    for event, value in _stream(path, _events):
         if depth == 0 and event != "start_map":
             return None
         if depth == 1 and event == "map_key":
@@ -60,6 +86,28 @@ def read_top_level(path: Path, *, full: Collection[str], stop_at: str) -> dict[s
         if builder is not None and depth == 1:
             top[key], builder = builder.value, None
     return top
+
+
+def _events(reader: _Reader) -> Iterator[tuple[str, Any]]:
+    return _bounded(ijson.basic_parse(reader, use_float=True))
+
+
+class _TooDeepError(ijson.JSONError):  # type: ignore[misc]
+    """Nesting beyond MAX_DEPTH, raised where ijson raises its own errors: placed alike."""
+
+
+def _bounded(events: Iterator[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
+    """ijson's events, refused past MAX_DEPTH nested arrays and objects."""
+    depth = 0
+    for item in events:
+        event = item[0]
+        if event in _OPENING:
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _TooDeepError(f"nested error: more than {MAX_DEPTH} levels of [ and {{")
+        elif event in _CLOSING:
+            depth -= 1
+        yield item
 
 
 class _Reader:
@@ -88,7 +136,7 @@ def _stream(path: Path, parse: Parse) -> Iterator[Any]:
             reader = _Reader(file)
             try:
                 yield from parse(reader)
-            except ijson.JSONError as e:
+            except (ijson.JSONError, UnicodeDecodeError) as e:
                 raise _json_error(path, parse, reader.chunk_start, e) from e
     except OSError as e:
         raise ImportFileError(str(path), "file", f"cannot be read: {e.strerror}") from e
@@ -100,6 +148,12 @@ def _json_error(path: Path, parse: Parse, chunk_start: int, error: Exception) ->
     first_line = (text.splitlines() or ["unknown error"])[0]
     line, column = _line_and_column(path, _fault_offset(path, parse, chunk_start))
     where = f"line {line}, column {column}"
+    if isinstance(error, _TooDeepError):
+        return ImportFileError(
+            str(path), where, f"nests arrays and objects more than {MAX_DEPTH} deep: not an export"
+        )
+    if isinstance(error, UnicodeDecodeError):  # a lone surrogate escape such as "\\udc00"
+        return ImportFileError(str(path), where, "has a string that is not valid Unicode")
     if "invalid bytes in UTF8 string" in first_line:
         return ImportFileError(str(path), where, "is not UTF-8 text")
     problem = first_line.partition(" error: ")[2] or first_line  # "parse error: trailing garbage"
@@ -112,7 +166,7 @@ def _fault_offset(path: Path, parse: Parse, chunk_start: int) -> int:
         reader = _Reader(file, slow_from=chunk_start)
         try:
             deque(parse(reader), maxlen=0)
-        except ijson.JSONError:
+        except (ijson.JSONError, UnicodeDecodeError):
             return reader.chunk_start
     return chunk_start  # the file has changed since: the chunk is the best left to say
 

@@ -17,8 +17,9 @@ from enum import StrEnum
 from itertools import product
 
 from monitor import matching
+from monitor.channel_ref import channel_id
 from monitor.domain import Channel, Hit, Post
-from monitor.errors import QueryError
+from monitor.errors import CommandError, QueryError
 
 TermFunction = Callable[[str], list[str]]
 
@@ -232,7 +233,13 @@ def _apply_filter(query: str, filters: Filters, key: str, value: str) -> Filters
     if not value:
         raise QueryError(query, f"{key}: needs a value, e.g. {_EXAMPLES[key]}")
     if key == "channel":
-        return replace(filters, channels=(*filters.channels, value.removeprefix("@")))
+        name = value.removeprefix("@")
+        if name.isascii() and name.isdigit():
+            try:
+                channel_id(name)
+            except CommandError as e:
+                raise QueryError(query, f"channel: {e.user_message}") from None
+        return replace(filters, channels=(*filters.channels, name))
     if key == "category":
         return replace(filters, categories=(*filters.categories, value.lower()))
     if key in ("since", "until"):

@@ -47,6 +47,9 @@ QUERY_HELP = (
 )
 
 
+QUERY_ARGUMENT = {"ignore_unknown_options": True}
+
+
 def run_or_exit(work: Coroutine[Any, Any, T]) -> T:
     """Run a command's coroutine; a DraftwatchError is shown as a message, exit status 2."""
     try:
@@ -217,6 +220,7 @@ def _snippet_text(result: SearchResult, width: int = 160) -> Text:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("search")(search)
-    app.command("export")(export)
+    # A query may begin with "-" (-"гражданская оборона"): an unknown option is the query.
+    app.command("search", context_settings=QUERY_ARGUMENT)(search)
+    app.command("export", context_settings=QUERY_ARGUMENT)(export)
     app.command("reindex")(reindex)

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from monitor.app import ReaderService
 
 T = TypeVar("T")
+# A marked channel id (-1001234567890) is an argument, not an unknown option.
+MARKED_IDS = {"ignore_unknown_options": True}
 channels_app = typer.Typer(help="The channels draftwatch watches.", no_args_is_help=True)
 console = Console()
 
@@ -98,7 +100,7 @@ async def _with_reader(settings: Settings, work: Callable[[ReaderService], Await
             await service.stop()
 
 
-@channels_app.command("add")
+@channels_app.command("add", context_settings=MARKED_IDS)
 def channels_add(
     ctx: typer.Context,
     channels: Annotated[
@@ -158,7 +160,7 @@ def channels_add(
         raise typer.Exit(1)
 
 
-@channels_app.command("remove")
+@channels_app.command("remove", context_settings=MARKED_IDS)
 def channels_remove(
     ctx: typer.Context,
     channel: Annotated[str, typer.Argument(help="@username or numeric id of a watched channel.")],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Iterable
@@ -14,6 +15,8 @@ import re2
 
 from monitor.errors import PatternError
 from monitor.matching.expression import (
+    MAX_DEPTH,
+    MAX_EXPRESSION,
     ExpressionError,
     Node,
     Or,
@@ -46,7 +49,12 @@ _PACK_KEYS = {"name", "description", "categories"}
 _NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # An @name outside quotes and regexes: the quoted and slashed parts are skipped whole.
 _REF_RE = re.compile(r'"[^"]*"|NEAR/\d+|/(?:\\.|[^/\\])+/|(?<![\w@])@([A-Za-z0-9_]+)')
-MAX_DEFINE_DEPTH = 8
+MAX_TOML_DEPTH = 32
+_TOML_SPECIAL = re.compile(r"[\"'#\[\]{}]")
+MAX_DEFINE_DEPTH = MAX_DEPTH  # each define adds a level of parentheses
+# All expressions after [define]s: no more than a pack written out could hold.
+MAX_EXPANDED_TOTAL = MAX_PACK_BYTES  # characters
+MAX_EXPANDED_ENTRIES = 10_000  # expressions (the bundled packs have about 900)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +112,15 @@ def load_pack(path: str | Path) -> Pack:
 
 def parse_pack(text: str, source: str) -> Pack:
     """Validate a pack's TOML text; `source` names it in errors."""
+    too_deep = toml_nesting_fault(text)
+    if too_deep is not None:
+        raise PatternError(
+            source, f"arrays and tables nest more than {MAX_TOML_DEPTH} deep", too_deep
+        )
     try:
         data = tomllib.loads(text)
+    except RecursionError:  # the scan above is a sketch of TOML: tomllib has the last word
+        raise PatternError(source, "arrays and tables nest too deep") from None
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"line (\d+)", str(e))
         raise PatternError(source, f"not valid TOML: {e}", int(m.group(1)) if m else None) from e
@@ -115,7 +130,7 @@ def parse_pack(text: str, source: str) -> Pack:
         key = sorted(unknown)[0]
         raise PatternError(
             source,
-            f"unknown section {key!r}: a pack has [pack], [define], [[rule]] and [[tag]]",
+            f"unknown section {key!r:.60}: a pack has [pack], [define], [[rule]] and [[tag]]",
             locate.key(key),
         )
     header = _table(data.get("pack", {}), "[pack]", source, locate.key("pack"))
@@ -138,6 +153,43 @@ def parse_pack(text: str, source: str) -> Pack:
         tags=tuple(tags),
         categories=categories,
     )
+
+
+def toml_nesting_fault(text: str) -> int | None:
+    """The line where `[` and `{` outside strings and comments first nest past MAX_TOML_DEPTH.
+
+    tomllib recurses once per level: a few thousand `[` would end in RecursionError.
+    """
+    depth, at, end = 0, 0, len(text)
+    while found := _TOML_SPECIAL.search(text, at):
+        char, at = found.group(), found.end()
+        if char == "#":
+            at = _line_end(text, at)
+        elif char in "\"'":
+            close = char * 3 if text.startswith(char * 3, at - 1) else char
+            at += len(close) - 1
+            single_line = len(close) == 1
+            while True:
+                stop = text.find(close, at)
+                if stop < 0 or (single_line and _line_end(text, at) < stop):
+                    at = _line_end(text, at) if single_line else end
+                    break
+                escapes = len(text[at:stop]) - len(text[at:stop].rstrip("\\"))
+                at = stop + len(close)
+                if char == "'" or escapes % 2 == 0:
+                    break
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_TOML_DEPTH:
+                return text.count("\n", 0, found.start()) + 1
+        else:
+            depth = max(depth - 1, 0)
+    return None
+
+
+def _line_end(text: str, at: int) -> int:
+    stop = text.find("\n", at)
+    return len(text) if stop < 0 else stop
 
 
 class _Locator:
@@ -187,12 +239,14 @@ class _Defines:
         self.start = locate.key("define")
         table = _table(raw, "[define]", source, self.start)
         self.raw: dict[str, str | list[str]] = {}
+        self.expanded: dict[str, tuple[str, int]] = {}
+        self.spent = self.entry_count = 0
         for name, value in table.items():
             line = self.line_of(name)
             if not _NAME_RE.fullmatch(name):
                 raise PatternError(
                     source,
-                    f"[define] name {name!r}: use lowercase letters, digits and '_', "
+                    f"[define] name {name!r:.60}: use lowercase letters, digits and '_', "
                     "starting with a letter",
                     line,
                 )
@@ -216,33 +270,84 @@ class _Defines:
         if name.startswith("@") and name[1:] in self.raw:
             value = self.raw[name[1:]]
             items = [value] if isinstance(value, str) else value
-            return name, [self.expand(item, what, line, (name[1:],)) for item in items]
-        return "", [self.expand(entry, what, line, ())]
+            return name, [
+                self.charge(self.expand(item, what, line, (name[1:],))[0], what, line)
+                for item in items
+            ]
+        return "", [self.charge(self.expand(entry, what, line, ())[0], what, line)]
 
-    def expand(self, expr: str, what: str, line: int | None, seen: tuple[str, ...]) -> str:
-        def substitute(found: re.Match[str]) -> str:
+    def charge(self, expanded: str, what: str, line: int | None) -> str:
+        """Count an expansion against the pack's budget: fan-out cannot run away."""
+        self.spent += len(expanded)
+        self.entry_count += 1
+        if self.spent > MAX_EXPANDED_TOTAL or self.entry_count > MAX_EXPANDED_ENTRIES:
+            raise PatternError(
+                self.source,
+                f"{what}: with their [define]s the pack's expressions come to more than "
+                f"{MAX_EXPANDED_ENTRIES} expressions or {MAX_EXPANDED_TOTAL} characters; "
+                "use fewer references",
+                line,
+            )
+        return expanded
+
+    def expand(
+        self, expr: str, what: str, line: int | None, seen: tuple[str, ...]
+    ) -> tuple[str, int]:
+        """`expr` with every @name substituted, and how many defines deep it went.
+
+        Each define is expanded once and remembered; an expansion longer than an expression
+        may be is refused as it grows, so a define used 100 times per level for 4 levels
+        costs a few thousand characters, not 100**4 of them.
+        """
+        pieces: list[str] = []
+        size = depth = end = 0
+        for found in _REF_RE.finditer(expr):
             name = found.group(1)
             if name is None:
-                return found.group(0)
-            value = self.raw.get(name)
-            if value is None:
-                known = ", ".join(f"@{n}" for n in sorted(self.raw)) or "none"
-                raise PatternError(
-                    self.source, f"{what}: @{name} is not in [define] (defined: {known})", line
-                )
-            if not isinstance(value, str):
+                continue
+            text, below = self.expand_name(name, what, line, seen)
+            pieces += [expr[end : found.start()], "(", text, ")"]
+            size += found.start() - end + len(text) + 2
+            depth, end = max(depth, below + 1), found.end()
+            if size > MAX_EXPRESSION:
                 raise PatternError(
                     self.source,
-                    f"{what}: @{name} is a list of entries; write it as an entry of its own "
-                    f'("@{name}"), not inside an expression',
+                    f"{what}: with its [define]s the expression is longer than "
+                    f"{MAX_EXPRESSION} characters",
                     line,
                 )
-            if name in seen or len(seen) >= MAX_DEFINE_DEPTH:
-                chain = " -> ".join(f"@{n}" for n in (*seen, name))
-                raise PatternError(self.source, f"{what}: [define] refers to itself: {chain}", line)
-            return "(" + self.expand(value, what, line, (*seen, name)) + ")"
+        pieces.append(expr[end:])
+        return "".join(pieces), depth
 
-        return _REF_RE.sub(substitute, expr)
+    def expand_name(
+        self, name: str, what: str, line: int | None, seen: tuple[str, ...]
+    ) -> tuple[str, int]:
+        value = self.raw.get(name)
+        if value is None:
+            known = ", ".join(f"@{n}" for n in sorted(self.raw)) or "none"
+            raise PatternError(
+                self.source, f"{what}: @{name} is not in [define] (defined: {known})", line
+            )
+        if not isinstance(value, str):
+            raise PatternError(
+                self.source,
+                f"{what}: @{name} is a list of entries; write it as an entry of its own "
+                f'("@{name}"), not inside an expression',
+                line,
+            )
+        chain = " -> ".join(f"@{n}" for n in (*seen, name))
+        if name in seen:
+            raise PatternError(self.source, f"{what}: [define] refers to itself: {chain}", line)
+        if name not in self.expanded:
+            self.expanded[name] = self.expand(value, what, line, (*seen, name))
+        text, depth = self.expanded[name]
+        if len(seen) + depth >= MAX_DEFINE_DEPTH:
+            raise PatternError(
+                self.source,
+                f"{what}: [define]s nest more than {MAX_DEFINE_DEPTH} deep: {chain} -> ...",
+                line,
+            )
+        return text, depth
 
 
 def _table(value: Any, what: str, source: str, line: int | None) -> dict[str, Any]:
@@ -258,7 +363,7 @@ def _no_unknown_keys(
     if unknown:
         raise PatternError(
             source,
-            f"{what} has an unknown key {unknown[0]!r} (known: {', '.join(sorted(allowed))})",
+            f"{what} has an unknown key {unknown[0]!r:.60} (known: {', '.join(sorted(allowed))})",
             line,
         )
 
@@ -304,7 +409,7 @@ def _entry(
     if not isinstance(rule_id, str) or not _ID_RE.fullmatch(rule_id):
         raise PatternError(
             source,
-            f"a [[{kind}]] needs an id of lowercase letters, digits, '.', '-', '_' (got {rule_id!r})",
+            f"a [[{kind}]] needs an id of lowercase letters, digits, '.', '-', '_' (got {rule_id!r:.60})",
             line,
         )
     category = entry.get("category", "region" if kind == "tag" else None)
@@ -312,7 +417,7 @@ def _entry(
         known = ", ".join(sorted(categories))
         raise PatternError(
             source,
-            f"rule {rule_id}: unknown category {category!r} (known: {known})",
+            f"rule {rule_id}: unknown category {category!r:.60} (known: {known})",
             locate.text("category", line),
         )
     query, exclusions, origins = _query(entry, f"{kind} {rule_id}", source, line, locate, defines)
@@ -384,13 +489,17 @@ def _strings(value: Any, what: str, source: str, line: int | None) -> list[str]:
 
 def _parse(expr: str, what: str, source: str, line: int | None) -> Query:
     try:
-        query = parse_expression(expr)
+        query = _parsed(expr)
     except ExpressionError as e:
-        raise PatternError(source, f"{what}: {e} in {expr!r}", line) from e
+        raise PatternError(source, f"{what}: {e} in {expr!r:.80}", line) from e
     for node in query.nodes():
         for regex in (n for n in walk(node) if isinstance(n, Regex)):
             check_regex(regex.pattern, f"{what}: ", source, line)
     return query
+
+
+# A define used by many rules is parsed once (a Query is immutable).
+_parsed = functools.lru_cache(maxsize=4096)(parse_expression)
 
 
 def regex_options() -> Any:

@@ -16,6 +16,7 @@ from sqlalchemy import Integer, Select, and_, column, exists, func, or_, select,
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from monitor.channel_ref import MAX_ID
 from monitor.domain import Hit
 from monitor.errors import QueryError
 from monitor.query import (
@@ -364,7 +365,7 @@ def _filter_conditions(filters: Filters, *, walk_hits: bool = False) -> list[Any
 
 def _channel_is(name: str) -> Any:
     options = [func.lower(ChannelRow.username) == name.lower(), ChannelRow.title == name]
-    if name.isdigit():
+    if name.isascii() and name.isdigit() and int(name) <= MAX_ID:  # "²" is a digit too
         options.append(ChannelRow.telegram_id == int(name))
     return or_(*options)
 
