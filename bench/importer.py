@@ -30,7 +30,7 @@ from pathlib import Path
 
 import ijson
 
-from monitor.importer import import_export, load_export, parse_export
+from monitor.imports.desktop import import_export, load_export, parse_export
 from monitor.sandbox.desktop_export import write_export
 
 STEPS = {
@@ -73,7 +73,7 @@ def prepare(step: str, file: Path, db: Path) -> Callable[[], int]:
 
 def prepare_store(file: Path, db: Path) -> Callable[[], int]:
     from monitor.matching import compile_matcher, load_default_packs
-    from monitor.query import default_lemmatizer
+    from monitor.search.query import default_lemmatizer
     from monitor.store import migrate
     from monitor.store.channels import ChannelRepo
     from monitor.store.engine import Database

@@ -15,9 +15,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from monitor.alerts import DeliveryConfig, DeliveryWorker
+from monitor.alerts.planning import BurstPolicy, make_expression_hits
+from monitor.alerts.worker import DeliveryConfig, DeliveryWorker
 from monitor.clock import SystemClock
-from monitor.delivery import BurstPolicy, make_expression_hits
 from monitor.domain import Channel, Post, SubscriberStatus, SubscriptionKind
 from monitor.matching import compile_matcher, load_default_packs
 from monitor.store import migrate

@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor.clock import SystemClock
-from monitor.collector import Collector, PollConfig
 from monitor.domain import Channel
-from monitor.ingest import Ingest
 from monitor.matching import compile_matcher, load_default_packs
-from monitor.polling import IntervalPolicy
+from monitor.reader.collector import Collector, PollConfig
+from monitor.reader.ingest import Ingest
+from monitor.reader.polling import IntervalPolicy
 from monitor.sandbox.api import Sandbox
 from monitor.store import migrate
 from monitor.store.channels import ChannelRepo

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from monitor.domain import Channel, Post
 from monitor.matching import compile_matcher, load_default_packs
-from monitor.query import Sort, default_lemmatizer, parse_query
+from monitor.search.query import Sort, default_lemmatizer, parse_query
 from monitor.store import migrate
 from monitor.store.channels import ChannelRepo
 from monitor.store.engine import Database

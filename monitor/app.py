@@ -14,20 +14,27 @@ from typing import Any
 
 from telethon import TelegramClient
 
-from monitor.channel_ref import parse_channel_ref
+from monitor.alerts.planning import make_expression_hits
 from monitor.clock import Clock
-from monitor.collector import Collector, CycleReport, LoggedEvents, OperatorEvents, PollConfig
 from monitor.config import Settings
-from monitor.delivery import make_expression_hits
-from monitor.digest_job import send_weekly_digests
+from monitor.digest.job import send_weekly_digests
+from monitor.digest.weekly import DigestSender
 from monitor.domain import Channel
 from monitor.errors import SessionDeadError, TelegramUnreachableError
-from monitor.ingest import Ingest
-from monitor.lockfile import ProcessLock, lock_file_of
 from monitor.matching import Matcher, cached_matcher, load_default_packs
-from monitor.polling import IntervalPolicy
-from monitor.query import default_lemmatizer
+from monitor.reader.channel_ref import parse_channel_ref
+from monitor.reader.collector import (
+    Collector,
+    CycleReport,
+    LoggedEvents,
+    OperatorEvents,
+    PollConfig,
+)
+from monitor.reader.ingest import Ingest
+from monitor.reader.lockfile import ProcessLock, lock_file_of
+from monitor.reader.polling import IntervalPolicy
 from monitor.scheduler import Scheduler
+from monitor.search.query import default_lemmatizer
 from monitor.store import migrate
 from monitor.store.channels import ChannelRepo
 from monitor.store.digests import DigestRepo
@@ -42,7 +49,6 @@ from monitor.telegram.digests import digest_sender
 from monitor.telegram.live import LiveFeed
 from monitor.telegram.login import private_session_path
 from monitor.telegram.reader import ChannelReader
-from monitor.weekly import DigestSender
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from monitor.delivery import AlreadyDeliveredError
+from monitor.alerts.planning import AlreadyDeliveredError
 from tests.conftest import NOW
 
 
@@ -43,7 +43,7 @@ class Sent:
 
 @dataclass
 class RecordingSender:
-    """Implements monitor.alerts.Sender: keeps what Telegram would have, refuses a used random_id.
+    """Implements monitor.alerts.worker.Sender: keeps what Telegram would have, refuses a used random_id.
 
     `script[chat_id]` holds exceptions to raise on that chat's next sends, in order; an entry
     of type `AcceptThenCrash` delivers the message and then raises (a crash before the commit).

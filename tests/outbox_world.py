@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from monitor.delivery import ExpressionHits
+from monitor.alerts.planning import ExpressionHits
 from monitor.domain import Channel, Hit, Post, Role, SubscriberStatus, SubscriptionKind
 from monitor.store.channels import ChannelRepo
 from monitor.store.engine import Database

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from monitor.domain import Channel, Hit, Post, Span
-from monitor.query import default_lemmatizer
+from monitor.search.query import default_lemmatizer
 from monitor.store.channels import ChannelRepo
 from monitor.store.engine import Database
 from monitor.store.posts import PostRepo

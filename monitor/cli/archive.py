@@ -19,9 +19,9 @@ from rich.text import Text
 from monitor.cli.context import open_archive, settings_or_exit
 from monitor.config import Settings
 from monitor.errors import DraftwatchError, ImportFileError, QueryError, SchemaOutdatedError
-from monitor.query import SearchPage, SearchResult, Sort, default_lemmatizer, parse_query
-from monitor.render.search import RECORD_FIELDS, result_record
-from monitor.render.text import truncate
+from monitor.markup import truncate
+from monitor.search.query import SearchPage, SearchResult, Sort, default_lemmatizer, parse_query
+from monitor.search.render import RECORD_FIELDS, result_record
 
 if TYPE_CHECKING:
     from monitor.store.engine import Database

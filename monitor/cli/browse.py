@@ -40,7 +40,10 @@ def browse(
     if not datasette_installed():
         typer.echo(MISSING, err=True)
         raise typer.Exit(2)
-    from monitor.browse import datasette_command, datasette_metadata  # SQLAlchemy: not for --help
+    from monitor.search.browse import (  # SQLAlchemy: not for --help
+        datasette_command,
+        datasette_metadata,
+    )
     from monitor.store.engine import sqlite_path
 
     settings = settings_or_exit(ctx)

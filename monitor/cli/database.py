@@ -10,7 +10,7 @@ import typer
 
 from monitor.cli.context import settings_or_exit
 from monitor.config import Settings, redact_url
-from monitor.lockfile import holder_pid, lock_file_of, session_file
+from monitor.reader.lockfile import holder_pid, lock_file_of, session_file
 
 db_app = typer.Typer(help="The archive's schema (Alembic migrations).", no_args_is_help=True)
 

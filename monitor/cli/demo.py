@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from monitor.demo import DemoReport
+    from monitor.demo.scenario import DemoReport
 
 console = Console(highlight=False)
 
@@ -29,7 +29,7 @@ def demo(
 
     Example: python bot.py demo
     """
-    from monitor.demo import run_demo  # the sandbox and Telethon: not for other commands
+    from monitor.demo.scenario import run_demo  # the sandbox and Telethon: not for other commands
 
     report = asyncio.run(run_demo(state_dir, console.print))
     _summary(report)

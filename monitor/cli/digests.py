@@ -8,13 +8,13 @@ from typing import Annotated
 
 import typer
 
-from monitor.chart import render_chart
 from monitor.cli.archive import run_or_exit
 from monitor.cli.context import open_archive, settings_or_exit
 from monitor.config import Settings
-from monitor.digest import Digest, IsoWeek, last_complete_week
+from monitor.digest.build import Digest, IsoWeek, last_complete_week
+from monitor.digest.chart import render_chart
+from monitor.digest.render import digest_messages, digest_plain
 from monitor.errors import CommandError
-from monitor.render.digest import digest_messages, digest_plain
 
 
 def digest(
@@ -71,9 +71,9 @@ async def _build(
     settings: Settings, week: IsoWeek | None, subscriber: int | None, now: datetime
 ) -> Digest:
     """The subscriber's digest (their subscriptions and zone), or every hit without one."""
+    from monitor.digest.weekly import digest_for_week
     from monitor.store.digests import DigestRepo  # SQLAlchemy: only when a digest is built
     from monitor.store.subscribers import SubscriberRepo
-    from monitor.weekly import digest_for_week
 
     async with open_archive(settings) as db:
         repo = DigestRepo(db)

@@ -18,13 +18,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
-from monitor.channel_ref import parse_channel_ref
 from monitor.cli.context import open_archive, settings_or_exit
 from monitor.clock import SystemClock
 from monitor.config import Settings, redact_url
 from monitor.domain import Channel
 from monitor.errors import DraftwatchError
-from monitor.lockfile import holder_pid
+from monitor.reader.channel_ref import parse_channel_ref
+from monitor.reader.lockfile import holder_pid
 
 if TYPE_CHECKING:
     from monitor.app import ReaderService

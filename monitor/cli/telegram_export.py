@@ -12,17 +12,17 @@ from monitor.cli.archive import progress_bar, run_or_exit
 from monitor.cli.context import open_archive, settings_or_exit
 from monitor.config import Settings
 from monitor.matching import cached_matcher, load_default_packs
-from monitor.query import default_lemmatizer
+from monitor.search.query import default_lemmatizer
 
 if TYPE_CHECKING:
-    from monitor.importer import ImportResult
+    from monitor.imports.desktop import ImportResult
     from monitor.store.engine import Database
     from monitor.store.posts import SaveHook
 
 
 def alert_hooks(db: Database, settings: Settings) -> list[SaveHook]:
     """Save hooks that queue alerts for new hits: the alert outbox (only with --alert)."""
-    from monitor.delivery import make_expression_hits
+    from monitor.alerts.planning import make_expression_hits
     from monitor.store.outbox import make_outbox_hook
 
     return [make_outbox_hook(make_expression_hits(), alert_history=True)]  # old posts too
@@ -59,7 +59,7 @@ async def _import(
     settings: Settings, file: Path, username: str | None, alert: bool
 ) -> ImportResult:
     # The archive's modules (SQLAlchemy) are imported here, not above: not for other commands.
-    from monitor.importer import import_export, load_export
+    from monitor.imports.desktop import import_export, load_export
     from monitor.store.channels import ChannelRepo
     from monitor.store.posts import PostRepo
     from monitor.store.search import SearchRepo

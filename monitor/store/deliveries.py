@@ -11,8 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monitor.access import AccessEvent, moves
-from monitor.delivery import (
+from monitor.alerts.planning import (
     EXPRESSION_RULE_PREFIX,
     AlertItem,
     BurstPolicy,
@@ -21,6 +20,7 @@ from monitor.delivery import (
     interleave,
     plan_groups,
 )
+from monitor.bot.access import AccessEvent, moves
 from monitor.domain import Alert, AlertStatus, Hit, SubscriberStatus
 from monitor.store.channels import channel_from_row
 from monitor.store.engine import Database

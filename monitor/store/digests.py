@@ -15,8 +15,8 @@ from sqlalchemy import ColumnElement, Select, and_, delete, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monitor.delivery import Prefilter
-from monitor.digest import ArchivedPost
+from monitor.alerts.planning import Prefilter
+from monitor.digest.build import ArchivedPost
 from monitor.domain import Channel, Hit, Post
 from monitor.errors import NotFoundError
 from monitor.store.channels import channel_from_row

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monitor.delivery import ExpressionHits, same_story, select_recipients
+from monitor.alerts.planning import ExpressionHits, same_story, select_recipients
 from monitor.domain import AlertStatus, SubscriberStatus, Subscription, SubscriptionKind
 from monitor.store.channels import channel_from_row
 from monitor.store.posts import SavedPost, SaveHook

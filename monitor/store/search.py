@@ -16,10 +16,10 @@ from sqlalchemy import Integer, Select, and_, column, exists, func, or_, select,
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monitor.channel_ref import MAX_ID
 from monitor.domain import Hit
 from monitor.errors import QueryError
-from monitor.query import (
+from monitor.reader.channel_ref import MAX_ID
+from monitor.search.query import (
     Deleted,
     Filters,
     FtsPlan,

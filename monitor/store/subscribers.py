@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, func, select, update
 
-from monitor.access import AccessEvent, transition
+from monitor.bot.access import AccessEvent, transition
 from monitor.domain import Role, Subscriber, SubscriberStatus, Subscription, SubscriptionKind
 from monitor.errors import NotFoundError
 from monitor.store.engine import Database
@@ -68,7 +68,7 @@ class SubscriberRepo:
         now: datetime,
     ) -> Subscriber:
         """The subscriber behind a /start: new users are pending, ADMIN_IDS admins approved, and a
-        user who had blocked the bot (inactive) is approved again; see monitor.access. An admin's
+        user who had blocked the bot (inactive) is approved again; see monitor.bot.access. An admin's
         role is not stored: it follows ADMIN_IDS (sync_admins) or /promote."""
         async with self._db.write.begin() as session:
             row = await session.scalar(_row_for_update(telegram_user_id))
@@ -90,7 +90,7 @@ class SubscriberRepo:
             return subscriber_from_row(row)
 
     async def apply(self, telegram_user_id: int, event: AccessEvent) -> Subscriber:
-        """Change a subscriber's status the one allowed way (monitor.access.transition); the
+        """Change a subscriber's status the one allowed way (monitor.bot.access.transition); the
         subscriber as it is afterwards. NotFoundError for an unknown user."""
         async with self._db.write.begin() as session:
             row = await session.scalar(_row_for_update(telegram_user_id))

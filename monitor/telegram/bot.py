@@ -13,20 +13,20 @@ from typing import Any
 
 from telethon import TelegramClient, events, functions, types
 
-from monitor.alerts import DeliveryConfig, DeliveryWorker
+from monitor.alerts.planning import make_expression_hits
+from monitor.alerts.worker import DeliveryConfig, DeliveryWorker
+from monitor.bot.commands import HELP
+from monitor.bot.conversation import Caller, ChannelControl, Conversation, Reply
+from monitor.bot.handlers import Stores
+from monitor.bot.lookups import ArchiveAnswers
+from monitor.bot.notices import HealthNotifier, ReaderEvents, check_silence
 from monitor.clock import Clock
-from monitor.collector import OperatorEvents
-from monitor.commands import HELP
 from monitor.config import Settings
-from monitor.conversation import Caller, ChannelControl, Conversation, Reply
-from monitor.delivery import make_expression_hits
 from monitor.errors import ConfigError, ConfigProblem, DraftwatchError, RateLimitedError
-from monitor.handlers import Stores
-from monitor.health import HealthNotifier, ReaderEvents, check_silence
-from monitor.lookups import ArchiveAnswers
 from monitor.matching import Matcher
-from monitor.query import default_lemmatizer
 from monitor.ratelimit import SendLimiter
+from monitor.reader.collector import OperatorEvents
+from monitor.search.query import default_lemmatizer
 from monitor.store.channels import ChannelRepo
 from monitor.store.deliveries import DeliveryRepo
 from monitor.store.digests import DigestRepo

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from monitor.digest import IsoWeek
+from monitor.digest.build import IsoWeek
+from monitor.digest.weekly import DigestSender
+from monitor.markup import escape
 from monitor.ratelimit import SendLimiter
-from monitor.render.text import escape
 from monitor.telegram.sender import TelethonSender
-from monitor.weekly import DigestSender
 
 
 def digest_sender(sender: TelethonSender, limiter: SendLimiter, chat_id: int) -> DigestSender:

@@ -9,8 +9,8 @@ from pathlib import Path
 from telethon import TelegramClient, errors
 
 from monitor.errors import LoginError, RateLimitedError
-from monitor.lockfile import session_file
 from monitor.private_files import private_dir
+from monitor.reader.lockfile import session_file
 
 ATTEMPTS = 3
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from telethon import TelegramClient, errors, functions, types
 
-from monitor.channel_ref import ChannelRef
 from monitor.domain import Channel, Post
 from monitor.errors import (
     RateLimitedError,
@@ -19,6 +18,7 @@ from monitor.errors import (
     SourceUnavailableError,
     TelegramError,
 )
+from monitor.reader.channel_ref import ChannelRef
 from monitor.telegram.convert import is_post, post_from_message, posts_from_messages
 
 logger = logging.getLogger(__name__)

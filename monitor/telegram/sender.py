@@ -14,7 +14,7 @@ from telethon import Button, TelegramClient, errors
 from telethon.extensions import html as telethon_html
 from telethon.tl import functions, types
 
-from monitor.delivery import AlreadyDeliveredError, DeliveryFailedError, RecipientGoneError
+from monitor.alerts.planning import AlreadyDeliveredError, DeliveryFailedError, RecipientGoneError
 from monitor.errors import RateLimitedError
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ async def _translated(chat_id: int, what: str) -> AsyncIterator[None]:
 
 
 class TelethonSender:
-    """Implements monitor.alerts.Sender over a logged-in bot client."""
+    """Implements monitor.alerts.worker.Sender over a logged-in bot client."""
 
     def __init__(self, client: TelegramClient) -> None:
         self._client = client

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import variables
-from monitor.lockfile import ProcessLock
+from monitor.reader.lockfile import ProcessLock
 from monitor.sandbox.crypto import ServerKey
 from monitor.store import migrate
 

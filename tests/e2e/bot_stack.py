@@ -13,15 +13,15 @@ from typing import Any
 
 from telethon import TelegramClient, events
 
-from monitor.alerts import DeliveryConfig
+from monitor.alerts.worker import DeliveryConfig
 from monitor.app import ReaderChannels, save_hooks
-from monitor.channel_ref import parse_channel_ref
 from monitor.clock import SystemClock
-from monitor.collector import Collector
 from monitor.config import Settings
 from monitor.domain import SubscriberStatus, SubscriptionKind
-from monitor.ingest import Ingest
 from monitor.matching import Matcher
+from monitor.reader.channel_ref import parse_channel_ref
+from monitor.reader.collector import Collector
+from monitor.reader.ingest import Ingest
 from monitor.sandbox.api import Sandbox
 from monitor.sandbox.world import Account
 from monitor.sandbox.world import Channel as SandboxChannel

@@ -11,11 +11,11 @@ import pytest
 from telethon import TelegramClient
 
 from monitor.clock import SystemClock
-from monitor.collector import Collector, PollConfig
 from monitor.domain import Hit, Span
-from monitor.ingest import Ingest
 from monitor.matching import Matcher, compile_matcher, load_default_packs
-from monitor.polling import IntervalPolicy
+from monitor.reader.collector import Collector, PollConfig
+from monitor.reader.ingest import Ingest
+from monitor.reader.polling import IntervalPolicy
 from monitor.sandbox.api import Sandbox
 from monitor.sandbox.world import Account
 from monitor.store.channels import ChannelRepo

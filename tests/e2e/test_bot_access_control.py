@@ -41,7 +41,7 @@ def logged(caplog: pytest.LogCaptureFixture, text: str) -> bool:
 async def test_a_block_during_a_failing_alert_survives_the_users_next_start(
     sandbox: Sandbox, stack: BotStack, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="monitor.conversation")
+    caplog.set_level(logging.INFO, logger="monitor.bot.conversation")
     [analyst] = await stack.analysts(1, "summons")
     admin = await admin_client(sandbox, stack)
     channel = await stack.watch("melitopol_live", "Мелитополь live")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.delivery import make_expression_hits
+from monitor.alerts.planning import make_expression_hits
 from monitor.domain import AlertStatus, Channel, Post, SubscriberStatus, SubscriptionKind
 from monitor.matching import Matcher
 from monitor.sandbox.api import API_HASH, API_ID, Sandbox

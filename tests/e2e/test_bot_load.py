@@ -11,8 +11,8 @@ from collections import Counter
 import pytest
 from telethon.tl.types import PeerUser
 
-from monitor.channel_ref import parse_channel_ref
 from monitor.domain import AlertStatus, SubscriberStatus, SubscriptionKind
+from monitor.reader.channel_ref import parse_channel_ref
 from monitor.sandbox.api import Sandbox
 from monitor.sandbox.world import Account
 from monitor.store.subscribers import SubscriberRepo

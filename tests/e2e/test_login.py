@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import AlreadyRunningError, LoginError
-from monitor.lockfile import ProcessLock, holder_pid
+from monitor.reader.lockfile import ProcessLock, holder_pid
 from monitor.sandbox.api import Sandbox
 from monitor.telegram.login import login_user, private_session_path
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.channel_ref import parse_channel_ref
 from monitor.errors import SourceUnavailableError
+from monitor.reader.channel_ref import parse_channel_ref
 from monitor.sandbox.api import Sandbox
 from tests.e2e.conftest import ReaderStack
 

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 
 from monitor.app import run_service
-from monitor.channel_ref import parse_channel_ref
 from monitor.clock import SystemClock
-from monitor.collector import Collector
-from monitor.polling import IntervalPolicy
+from monitor.reader.channel_ref import parse_channel_ref
+from monitor.reader.collector import Collector
+from monitor.reader.polling import IntervalPolicy
 from monitor.sandbox.api import Sandbox
 from monitor.sandbox.world import Channel as SandboxChannel
 from monitor.store.schema import ChannelRow

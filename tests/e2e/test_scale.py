@@ -6,9 +6,9 @@ import time
 from datetime import UTC, datetime
 
 from monitor.app import WATCHDOG_QUIET_S, ReaderService
-from monitor.channel_ref import parse_channel_ref
 from monitor.clock import SystemClock
 from monitor.domain import Channel
+from monitor.reader.channel_ref import parse_channel_ref
 from monitor.sandbox.api import Sandbox
 from monitor.store.engine import Database
 from tests.e2e.conftest import ReaderStack, summons_hits

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from monitor.app import run_service, status_path
-from monitor.channel_ref import parse_channel_ref
 from monitor.clock import SystemClock
 from monitor.config import Settings
 from monitor.errors import AlreadyRunningError, SessionDeadError
-from monitor.query import default_lemmatizer, parse_query
+from monitor.reader.channel_ref import parse_channel_ref
 from monitor.sandbox.api import API_HASH, API_ID, Sandbox
+from monitor.search.query import default_lemmatizer, parse_query
 from monitor.store.channels import ChannelRepo
 from monitor.store.engine import Database
 from monitor.store.posts import PostRepo

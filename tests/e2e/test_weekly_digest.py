@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from PIL import Image
 
 from monitor.clock import SystemClock
-from monitor.digest_job import send_weekly_digests
+from monitor.digest.job import send_weekly_digests
 from monitor.domain import Channel, Post, SubscriberStatus, SubscriptionKind
 from monitor.matching import compile_matcher, load_default_packs
 from monitor.ratelimit import SendLimiter

@@ -1,4 +1,4 @@
-"""Hostile bot command text through the pure command parser (monitor/commands.py)."""
+"""Hostile bot command text through the pure command parser (monitor/bot/commands.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from monitor.commands import Vocabulary, parse_command
+from monitor.bot.commands import Vocabulary, parse_command
 from monitor.errors import CommandError
 from monitor.matching import compile_expression, load_default_packs
 from monitor.matching.packs import CATEGORIES

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from monitor.channel_ref import _USERNAME, parse_channel_ref
 from monitor.errors import CommandError
+from monitor.reader.channel_ref import _USERNAME, parse_channel_ref
 from tests.hostile.corpus import check_memory, check_message, check_outcome, params, text_of
 
 MAX_ID = 2**63 - 1  # what SQLite and Telegram can hold

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from monitor.errors import ImportFileError
-from monitor.importer import import_export, load_export
-from monitor.query import default_lemmatizer
+from monitor.imports.desktop import import_export, load_export
+from monitor.search.query import default_lemmatizer
 from monitor.store.channels import ChannelRepo
 from monitor.store.engine import Database
 from monitor.store.posts import PostRepo

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from monitor.errors import QueryError
-from monitor.query import parse_query
+from monitor.search.query import parse_query
 from monitor.store.engine import Database
 from tests.conftest import sqlite_url
 from tests.hostile.corpus import check_memory, check_message, check_outcome, load, params, text_of

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
+from monitor.alerts.planning import Prefilter
 from monitor.cli import app
-from monitor.delivery import Prefilter
-from monitor.digest import IsoWeek
+from monitor.digest.build import IsoWeek
+from monitor.digest.weekly import digest_for_week
 from monitor.domain import Channel, Post, SubscriptionKind
 from monitor.errors import NotFoundError
 from monitor.store.channels import ChannelRepo
@@ -20,7 +21,6 @@ from monitor.store.digests import DigestRepo, candidate_page
 from monitor.store.engine import Database
 from monitor.store.posts import PostRepo
 from monitor.store.subscribers import SubscriberRepo
-from monitor.weekly import digest_for_week
 from tests.conftest import NOW, POSTGRES_URL
 from tests.stand_in_matcher import find_hits
 

@@ -143,7 +143,7 @@ async def test_a_sighting_after_sending_marks_the_message_for_an_edit(world: Out
 
 
 def _policy():  # type: ignore[no-untyped-def]
-    from monitor.delivery import BurstPolicy
+    from monitor.alerts.planning import BurstPolicy
 
     return BurstPolicy()
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from monitor.domain import Post
 from monitor.errors import QueryError
-from monitor.query import SearchPage, Sort, parse_query
+from monitor.search.query import SearchPage, Sort, parse_query
 from monitor.store.engine import Database
 from monitor.store.search import SCAN_COST_US, SORT_COST_US, SearchRepo, prefer_scan
 from tests.search_archive import LEMMATIZER, NOW, RU, UA, find_hits, seed

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from monitor.access import AccessEvent
+from monitor.bot.access import AccessEvent
 from monitor.domain import Role, SubscriberStatus, SubscriptionKind
 from monitor.errors import NotFoundError
 from monitor.store.deliveries import DeliveryRepo

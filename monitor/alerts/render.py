@@ -1,0 +1,129 @@
+"""Alert messages for Telegram: one alert, or a batch after a burst, in Telegram HTML (pure)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from html import unescape
+from zoneinfo import ZoneInfo
+
+from monitor.alerts.planning import EXPRESSION_RULE_PREFIX, AlertItem, Sighting
+from monitor.domain import Hit
+from monitor.markup import MESSAGE_LIMIT, bold_spans, escape, snippet, split_message, truncate
+
+TEXT_LIMIT = 1500  # characters of the post shown under an alert
+SNIPPET_WIDTH = 200
+BATCH_SNIPPET_WIDTH = 90
+SIGHTINGS_SHOWN = 8
+VISIBLE_LIMIT = MESSAGE_LIMIT - 96  # margin for characters Telegram counts twice (UTF-16)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def local_time(moment: datetime, timezone: str) -> str:
+    """`2024-11-25 11:00 EET`: a post's date in the subscriber's time zone."""
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def render_alert(item: AlertItem, timezone: str, *, text_limit: int = TEXT_LIMIT) -> str:
+    """One alert: what matched, where and when, the snippet in bold, the post's text, copies."""
+    post, channel = item.post, item.channel
+    spans = _spans(item.hits)
+    head = "✏️ <b>Edited post now matches</b>" if item.edited else "🔔 <b>Draft notice</b>"
+    lines = [
+        f"{head} · {_rules(item.hits)}",
+        f'<a href="{escape(channel.post_link(post.message_id))}">{escape(channel.title)}</a>'
+        f" · {escape(local_time(post.date, timezone))}",
+    ]
+    if post.deleted_at is not None:
+        lines.append("<i>(deleted from the channel since)</i>")
+    if spans and len(post.text) > text_limit:
+        lines += ["", snippet(post.text, spans, width=SNIPPET_WIDTH)]
+    if post.text:
+        lines += ["", _body(post.text, spans, text_limit)]
+    if item.also_in:
+        lines += ["", _also_in(item.also_in)]
+    html = "\n".join(lines)
+    if len(html) > MESSAGE_LIMIT:  # only with pathological titles: cut, never fail
+        html = split_message(html)[0]
+    return html
+
+
+def visible_length(html: str) -> int:
+    """Characters Telegram counts against its limit: the text without tags, entities decoded."""
+    return len(unescape(_TAG.sub("", html)))
+
+
+def render_batch(items: Sequence[AlertItem], timezone: str) -> str:
+    """A burst as one message: a line per alert with time, channel link, rule and a snippet.
+
+    Tags do not count against Telegram's limit, so the visible text is measured, with a
+    margin; snippets shrink, then go, when many alerts share one message.
+    """
+    for width in (BATCH_SNIPPET_WIDTH, 50, 0):
+        html = _batch(items, timezone, width)
+        if visible_length(html) <= VISIBLE_LIMIT and len(html) <= 3 * MESSAGE_LIMIT:
+            return html
+    return split_message(html)[0]
+
+
+def _batch(items: Sequence[AlertItem], timezone: str, width: int) -> str:
+    zone = ZoneInfo(timezone)
+    lines = [f"📦 <b>{len(items)} draft notices</b> (a burst, batched; times {escape(timezone)})"]
+    for n, item in enumerate(items, 1):
+        post, channel = item.post, item.channel
+        when = post.date.astimezone(zone).strftime("%d.%m %H:%M")
+        link = f'<a href="{escape(channel.post_link(post.message_id))}">{escape(channel.title)}</a>'
+        edited = " ✏️" if item.edited else ""
+        also = f" (+{_channel_count(item.also_in)} ch.)" if item.also_in else ""
+        line = f"{n}. {when} {link}{edited}{also} · {_rules(item.hits, short=True)}"
+        if width:
+            line += "\n    " + snippet(post.text, _spans(item.hits), width=width)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _rules(hits: Sequence[Hit], *, short: bool = False) -> str:
+    """`summons: ru.summons.povestka` per category; keyword expressions in code."""
+    if not hits:
+        return "<i>no rule</i>"
+    parts: dict[str, list[str]] = {}
+    for hit in hits:
+        if hit.rule_id.startswith(EXPRESSION_RULE_PREFIX):
+            expression = hit.rule_id.removeprefix(EXPRESSION_RULE_PREFIX)
+            parts.setdefault("keywords", []).append(
+                f"<code>{escape(truncate(expression, 60))}</code>"
+            )
+        else:
+            parts.setdefault(hit.category, []).append(escape(hit.rule_id))
+    if short:
+        return escape(", ".join(parts)) if len(parts) > 1 else next(iter(parts))
+    return "; ".join(f"<b>{escape(c)}</b>: {', '.join(r)}" for c, r in parts.items())
+
+
+def _spans(hits: Sequence[Hit]) -> list[tuple[int, int]]:
+    return sorted({(s.start, s.end) for h in hits for s in h.spans})
+
+
+def _body(text: str, spans: Sequence[tuple[int, int]], limit: int) -> str:
+    shown = truncate(text, limit)
+    cut = len(shown) - (1 if shown != text else 0)
+    inside = [(s, e) for s, e in spans if e <= cut]
+    body = bold_spans(text[:cut], inside) + ("…" if shown != text else "")
+    return f"<blockquote>{body}</blockquote>"
+
+
+def _channel_count(sightings: Sequence[Sighting]) -> int:
+    return len({s.channel.telegram_id for s in sightings})
+
+
+def _also_in(sightings: Sequence[Sighting]) -> str:
+    links = [
+        f'<a href="{escape(s.link)}">{escape(s.channel.title)}</a>'
+        for s in sightings[:SIGHTINGS_SHOWN]
+    ]
+    more = len(sightings) - SIGHTINGS_SHOWN
+    tail = f" and {more} more" if more > 0 else ""
+    n = _channel_count(sightings)
+    noun = "channel" if n == 1 else "channels"
+    return f"🔁 Also in {n} {noun}: {', '.join(links)}{tail}"

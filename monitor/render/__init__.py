@@ -1,1 +1,0 @@
-"""Text for Telegram: alerts, digests and search results (pure, no I/O)."""

@@ -1,0 +1,81 @@
+"""Search results as text: Telegram HTML cards for the bot, flat records for CSV/JSONL (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from monitor.markup import escape, snippet, split_message
+from monitor.search.query import SearchPage, SearchResult
+
+RECORD_FIELDS = (
+    "date",
+    "channel",
+    "channel_id",
+    "message_id",
+    "link",
+    "text",
+    "categories",
+    "rules",
+    "views",
+    "forwards",
+    "forwarded_from",
+    "media",
+    "edited",
+    "deleted",
+)
+
+
+def result_record(result: SearchResult) -> dict[str, str | int | None]:
+    """One result as a flat record: the columns of a CSV export, the keys of a JSONL line."""
+    post = result.post
+    return {
+        "date": post.date.isoformat(),
+        "channel": result.channel.label,
+        "channel_id": result.channel.telegram_id,
+        "message_id": post.message_id,
+        "link": result.link,
+        "text": post.text,
+        "categories": ",".join(result.categories),
+        "rules": ",".join(h.rule_id for h in result.hits),
+        "views": post.views,
+        "forwards": post.forwards,
+        "forwarded_from": post.forwarded_from,
+        "media": post.media_kind,
+        "edited": post.edit_date.isoformat() if post.edit_date else None,
+        "deleted": post.deleted_at.isoformat() if post.deleted_at else None,
+    }
+
+
+def result_card(result: SearchResult, *, number: int, timezone: str = "UTC") -> str:
+    """A short Telegram HTML card: number, channel, local date, snippet in bold, link."""
+    when = result.post.date.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+    marks = []
+    if result.post.edit_date:
+        marks.append("edited")
+    if result.post.deleted_at:
+        marks.append("deleted")
+    categories = ", ".join(result.categories)
+    head = f"<b>{number}.</b> {escape(result.channel.label)} · {when}"
+    if categories:
+        head += f" · {escape(categories)}"
+    if marks:
+        head += f" · <i>{', '.join(marks)}</i>"
+    body = snippet(result.post.text, result.spans, width=200) or "<i>(no text)</i>"
+    return f'{head}\n{body}\n<a href="{escape(result.link)}">open post</a>'
+
+
+def search_page_messages(page: SearchPage, *, timezone: str = "UTC") -> list[str]:
+    """The bot's reply to /search: a header and the cards, split under Telegram's limit."""
+    if not page.results:
+        return [f"Nothing found for <code>{escape(page.query.text)}</code>."]
+    first = page.offset + 1
+    last = page.offset + len(page.results)
+    more = " (more on the next page)" if page.has_more else ""
+    header = f"Results {first}–{last} for <code>{escape(page.query.text)}</code>{more}"
+    cards = _cards(page.results, first, timezone)
+    return split_message("\n\n".join([header, *cards]))
+
+
+def _cards(results: Sequence[SearchResult], first: int, timezone: str) -> list[str]:
+    return [result_card(r, number=first + i, timezone=timezone) for i, r in enumerate(results)]

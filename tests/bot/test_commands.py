@@ -1,0 +1,101 @@
+"""Parsing bot commands: values for good input, a CommandError with an example for bad input."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from monitor.bot.commands import (
+    AddChannel,
+    Block,
+    CheckText,
+    Help,
+    Invite,
+    ListUsers,
+    Mute,
+    SetTimezone,
+    Start,
+    Subscribe,
+    Unsubscribe,
+    Vocabulary,
+    parse_command,
+)
+from monitor.domain import SubscriptionKind as K
+from monitor.errors import CommandError
+from monitor.matching import compile_expression
+
+VOCABULARY = Vocabulary(
+    categories={"summons", "roundup"},
+    rule_ids={"ru.summons.povestka", "uk.summons.povistka"},
+    check_expression=compile_expression,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/start", Start()),
+        ("/start abc123", Start("abc123")),
+        ("/help", Help()),
+        ("/subscribe summons", Subscribe(K.CATEGORY, "summons")),
+        ("/subscribe@draftwatch_bot summons", Subscribe(K.CATEGORY, "summons")),
+        ("/subscribe ru.summons.povestka", Subscribe(K.RULE, "ru.summons.povestka")),
+        (
+            "/subscribe summons in @melitopol_news t.me/kherson_online",
+            Subscribe(K.CATEGORY, "summons", ("@melitopol_news", "@kherson_online")),
+        ),
+        ("/subscribe облава AND Мелитополь", Subscribe(K.EXPRESSION, "облава AND Мелитополь")),
+        (
+            "/subscribe повістка in @zaporizhzhia_info",
+            Subscribe(K.EXPRESSION, "повістка", ("@zaporizhzhia_info",)),
+        ),
+        ("/unsubscribe 3", Unsubscribe("3")),
+        ("/unsubscribe summons", Unsubscribe("summons")),
+        ("/addchannel https://t.me/melitopol_news", AddChannel("@melitopol_news")),
+        ("/test В Мелитополе раздают повестки", CheckText("В Мелитополе раздают повестки")),
+        ("/mute 2h", Mute(timedelta(hours=2))),
+        ("/mute 30 minutes", Mute(timedelta(minutes=30))),
+        ("/mute off", Mute(timedelta(0))),
+        ("/timezone Europe/Kyiv", SetTimezone("Europe/Kyiv")),
+        ("/users pending", ListUsers(pending_only=True)),
+        ("/block @oksana_k", Block("@oksana_k")),
+        ("/invite", Invite()),
+        ("/invite 3d", Invite(timedelta(days=3))),
+    ],
+)
+def test_good_commands(text: str, expected: object) -> None:
+    assert parse_command(text, VOCABULARY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("hello", "Commands start with /"),
+        ("/frobnicate", "Unknown command /frobnicate"),
+        ("/subscribe", "Example: /subscribe summons in @melitopol_news"),
+        ("/subscribe summons in ???", "“???” is not a channel name"),
+        ("/subscribe облава AND (", "not a valid expression"),
+        ("/addchannel", "Example: /addchannel @melitopol_news"),
+        ("/mute forever", "“forever” is not a duration"),
+        ("/mute 40d", "between 1 minute and 30 days"),
+        ("/timezone Kyiv", "Unknown time zone “Kyiv”"),
+        ("/block", "Example: /block 123456789"),
+        ("/test", "Example: /test"),
+        ("/users all", "Example: /users pending"),
+    ],
+)
+def test_bad_commands_say_what_was_wrong_with_an_example(text: str, says: str) -> None:
+    with pytest.raises(CommandError) as caught:
+        parse_command(text, VOCABULARY)
+    assert says in caught.value.user_message
+
+
+def test_every_command_is_in_help_with_an_example() -> None:
+    from monitor.bot.commands import _PARSERS, HELP
+
+    assert set(_PARSERS) - {"start"} == set(HELP)
+    for name, (example, what, _) in HELP.items():
+        assert example.startswith(f"/{name}"), name
+        assert what, name
+        parse_command(example, VOCABULARY)  # every example parses
