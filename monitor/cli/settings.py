@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
@@ -66,9 +67,10 @@ def check_config(ctx: typer.Context) -> None:
 
 def init_config(
     ctx: typer.Context,
-    example: Annotated[Path, typer.Option(help="The template to copy.")] = Path(
-        "config.example.env"
-    ),
+    example: Annotated[
+        Path | None,
+        typer.Option(help="The template to copy (default: the one draftwatch ships)."),
+    ] = None,
 ) -> None:
     """Create a .env from config.example.env, readable by you alone (mode 0600).
 
@@ -78,11 +80,12 @@ def init_config(
     if env_file.exists():
         typer.echo(f"{env_file} exists already; nothing changed", err=True)
         raise typer.Exit(1)
-    if not example.is_file():
-        typer.echo(f"no template at {example}: run this from the draftwatch folder", err=True)
+    if example is not None and not example.is_file():
+        typer.echo(f"no template at {example}: name an existing file with --example", err=True)
         raise typer.Exit(1)
+    template = resources.files("monitor") / "config.example.env" if example is None else example
     fd = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out, example.open(encoding="utf-8") as src:
+    with os.fdopen(fd, "w", encoding="utf-8") as out, template.open(encoding="utf-8") as src:
         shutil.copyfileobj(src, out)
     typer.echo(f"wrote {env_file} (mode 0600): fill in the Telegram values, then run check-config")
 

@@ -131,8 +131,7 @@ _OURS = frozenset(
 async def draftwatch(env: dict[str, str], state: Path, *args: str, stdin: str = "") -> str:
     """Run `python bot.py ARGS` as a user would; raise with its output when it fails."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(_BOT),
+        *_DRAFTWATCH,
         *args,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
@@ -148,7 +147,8 @@ async def draftwatch(env: dict[str, str], state: Path, *args: str, stdin: str = 
     return out.decode()
 
 
-_BOT = Path(__file__).resolve().parents[2] / "bot.py"
+# The installed package's own entry point, so the demo runs from a wheel as from a checkout.
+_DRAFTWATCH = (sys.executable, "-m", "monitor")
 
 
 def fresh_state(state: Path) -> Path:
@@ -161,7 +161,7 @@ def fresh_state(state: Path) -> Path:
 async def start_service(env: dict[str, str], state: Path) -> asyncio.subprocess.Process:
     log = (state / "service.log").open("wb")
     return await asyncio.create_subprocess_exec(
-        sys.executable, str(_BOT), "run", stdout=log, stderr=log, env=env, cwd=state
+        *_DRAFTWATCH, "run", stdout=log, stderr=log, env=env, cwd=state
     )
 
 

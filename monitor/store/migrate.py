@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
 
 from alembic import command
@@ -16,7 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from monitor.config import redact_url
 from monitor.errors import ArchiveUnavailableError, SchemaOutdatedError
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+def _migrations_dir() -> Path:
+    """migrations/: shipped inside a wheel as monitor.migrations, else the checkout's folder."""
+    try:
+        return Path(str(resources.files("monitor.migrations")))
+    except ModuleNotFoundError:  # a source checkout: the top-level folder beside monitor/
+        return Path(__file__).resolve().parents[2] / "migrations"
+
+
+MIGRATIONS_DIR = _migrations_dir()
 
 
 def alembic_config(database_url: str) -> Config:
