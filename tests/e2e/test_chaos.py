@@ -38,7 +38,7 @@ from tests.e2e.test_bot_crash import ROOT, BotProcess, _subscribers, story
 
 SEED = 12
 KILLS = 20
-ACTIONS_PER_ROUND = 15  # posts published (70 %), edited or deleted, during each kill round
+ACTIONS = 400  # posts published (70 %), edited or deleted while the service lives and dies
 USERS = 4
 JOINED = ("zp_live", "kherson_live", "crimea_live")  # joined: live updates, and polled
 POLLED = ("melitopol_poll", "berdyansk_poll", "donetsk_poll")  # polled only
@@ -85,10 +85,11 @@ class Publisher:
     published: list[Published] = field(default_factory=list)
     unpushed: int = 0
 
-    async def act(self, actions: int) -> None:
-        """`actions` publications, edits or deletions, a random moment apart."""
+    async def run(self, actions: int) -> None:
+        """Up to `actions` publications, edits or deletions, a random moment apart, whether the
+        service is down, starting (its live feed then runs ahead of its first poll) or up."""
         for _ in range(actions):
-            await asyncio.sleep(self.rng.uniform(0.05, 0.4))
+            await asyncio.sleep(self.rng.uniform(0.05, 0.5))
             roll = self.rng.random()
             if roll < 0.7 or len(self.published) < 10:
                 self._publish()
@@ -236,14 +237,14 @@ async def chaos(
     process: BotProcess, publisher: Publisher, rng: random.Random, kills: Counter[str]
 ) -> None:
     """Start the service, let it run a random while (or kill it while it starts), kill it;
-    posts are published, edited and deleted meanwhile, whether it is up or down."""
-    for _ in range(KILLS):
-        changes = asyncio.create_task(publisher.act(ACTIONS_PER_ROUND))
-        try:
+    posts are published, edited and deleted meanwhile (about two minutes of them)."""
+    changes = asyncio.create_task(publisher.run(ACTIONS))
+    try:
+        for _ in range(KILLS):
             await _one_round(process, rng, kills)
-            await changes
-        finally:
-            changes.cancel()
+    finally:
+        changes.cancel()
+        await asyncio.gather(changes, return_exceptions=True)
 
 
 async def _one_round(process: BotProcess, rng: random.Random, kills: Counter[str]) -> None:
