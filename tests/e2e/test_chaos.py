@@ -138,13 +138,19 @@ class Tally:
     alerts_delivered: int = 0
     pending: int = 0
     problems: list[str] = field(default_factory=list)
+    kinds: Counter[str] = field(default_factory=Counter)
+
+    def problem(self, kind: str, text: str) -> None:
+        self.kinds[kind] += 1
+        self.problems.append(text)
 
     def summary(self, kills: Counter[str], unpushed: int, imported: str) -> str:
         head = (
             f"published {self.published} posts, stored {self.stored}; edits {self.edits}; "
             f"deletions {self.deletions}; hits {self.hits}; alerts expected "
             f"{self.alerts_expected}, delivered {self.alerts_delivered}, pending {self.pending}; "
-            f"kills {dict(kills)}; changes never pushed {unpushed}; import {imported}"
+            f"kills {dict(kills)}; changes never pushed {unpushed}; import {imported}; "
+            f"problems {dict(self.kinds) or 'none'}"
         )
         shown = "\n  ".join(self.problems[:25])
         more = f"\n  ... and {len(self.problems) - 25} more" if len(self.problems) > 25 else ""
@@ -166,24 +172,27 @@ async def tally(
         out.deletions += p.deleted
         out.hits += p.hit
         if row is None or row.id is None:
-            out.problems.append(f"{p.link} was never stored")
+            out.problem("posts never stored", f"{p.link} was never stored")
             continue
         out.stored += 1
         versions = [v.text for v in await posts.list_versions(row.id)]
         if versions != p.texts:
-            out.problems.append(
+            out.problem(
+                "edits missing",
                 f"{p.link}: {len(versions)} versions stored, {len(p.texts)} published "
-                f"(last stored: {versions[-1][-30:] if versions else None!r})"
+                f"(last stored: {versions[-1][-30:] if versions else None!r})",
             )
         if p.deleted != (row.deleted_at is not None):
-            out.problems.append(f"{p.link} deleted {p.deleted}, archive says {row.deleted_at}")
+            out.problem(
+                "deletions wrong", f"{p.link} deleted {p.deleted}, archive: {row.deleted_at}"
+            )
         if p.hit != any(h.category == "summons" for h in await posts.list_hits(row.id)):
-            out.problems.append(f"{p.link} is a hit: {p.hit}, the archive disagrees")
+            out.problem("hits wrong", f"{p.link} is a hit: {p.hit}, the archive disagrees")
     for channel in {p.channel.id: p.channel for p in published}.values():
         stored = await posts.count_posts(channel.id)
         wanted = sum(p.channel.id == channel.id for p in published)
         if stored != wanted:
-            out.problems.append(f"@{channel.username}: {stored} posts stored, {wanted} published")
+            out.problem("channels off", f"@{channel.username}: {stored} stored, {wanted} published")
     expected = {p.link for p in published if p.hit}
     for user in users:
         seen = Counter(
@@ -195,11 +204,20 @@ async def tally(
         out.alerts_expected += len(expected)
         out.alerts_delivered += sum(seen.values())
         if missing := expected - set(seen):
-            out.problems.append(f"user {user.id} never got {len(missing)}: {sorted(missing)[:5]}")
+            out.kinds["alerts never delivered"] += len(missing) - 1
+            out.problem(
+                "alerts never delivered",
+                f"user {user.id} never got {len(missing)}: {sorted(missing)[:5]}",
+            )
         if twice := {u: n for u, n in seen.items() if n > 1}:
-            out.problems.append(f"user {user.id} got alerts more than once: {twice}")
+            out.kinds["alerts delivered twice"] += len(twice) - 1
+            out.problem(
+                "alerts delivered twice", f"user {user.id} got alerts more than once: {twice}"
+            )
         if stray := set(seen) - expected:
-            out.problems.append(f"user {user.id} got alerts for no hit: {sorted(stray)[:5]}")
+            out.problem(
+                "alerts for no hit", f"user {user.id} got alerts for no hit: {sorted(stray)[:5]}"
+            )
     out.pending = (await deliveries.count_alerts())[AlertStatus.PENDING]
     return out
 
@@ -349,7 +367,9 @@ async def test_kills_edits_deletions_and_an_import_lose_and_repeat_nothing(
                     + "\nservice log tail:\n"
                     + "".join([line for line in process.log if " INFO " not in line][-20:])
                 )
-            print(f"catching up: {result.summary(kills, publisher.unpushed, imported)[:300]}")
+            print(
+                f"catching up: {result.summary(kills, publisher.unpushed, imported).splitlines()[0]}"
+            )
             await asyncio.sleep(5)
         await importing
         await asyncio.sleep(3)  # a resend after the catch-up would show now
