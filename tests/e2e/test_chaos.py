@@ -246,7 +246,12 @@ async def run_import(env_file: Path, env: dict[str, str], export: Path) -> str:
         sys.executable, "bot.py", "--env-file", str(env_file), "import", str(export),
         cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    out, err = await asyncio.wait_for(process.communicate(), CATCH_UP_S)
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), CATCH_UP_S)
+    finally:  # a failed or cancelled wait leaves no import behind
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
     assert process.returncode == 0, f"the import failed:\n{err.decode()}\n{out.decode()}"
     return out.decode()
 
@@ -335,6 +340,7 @@ async def test_kills_edits_deletions_and_an_import_lose_and_repeat_nothing(
     publisher = Publisher(sandbox, channels, joined, posts, random.Random(SEED))
     kills: Counter[str] = Counter()
     imported = "not run"
+    importing: asyncio.Task[str] | None = None
     started = time.monotonic()
     try:
         await process.start()
@@ -376,7 +382,10 @@ async def test_kills_edits_deletions_and_an_import_lose_and_repeat_nothing(
         await process.kill(signal.SIGTERM)
         assert process.process is not None
         assert process.process.returncode == 0, "".join(process.log[-30:])
-    finally:  # never leave a service process behind, whatever failed
+    finally:  # never leave a service or an import behind, whatever failed
+        if importing is not None:
+            importing.cancel()
+            await asyncio.gather(importing, return_exceptions=True)
         if process.process is not None and process.process.returncode is None:
             await process.kill()
 
