@@ -60,6 +60,11 @@ SILENCE_EVERY_S = 3600
 DIGEST_EVERY_S = 3600  # due digests (Monday 09:00 local, and weeks missed while down)  # no successful request for this long: probe, then reconnect
 
 
+def recheck_every_s(settings: Settings) -> int:
+    """Seconds between a channel's re-checks: RECHECK_INTERVAL, else max(600, POLL_MAX_INTERVAL)."""
+    return settings.recheck_interval_s or max(600, settings.poll_max_interval_s)
+
+
 def poll_config(settings: Settings) -> PollConfig:
     return PollConfig(
         requests_per_minute=settings.poll_requests_per_minute,
@@ -70,7 +75,7 @@ def poll_config(settings: Settings) -> PollConfig:
         backfill_days=settings.backfill_days,
         backfill_limit=settings.backfill_limit,
         recheck_hours=settings.recheck_hours,
-        recheck_every_s=max(600, settings.poll_max_interval_s),
+        recheck_every_s=recheck_every_s(settings),
         cycle_wait_s=POLL_TICK_S - 1,  # a hanging read goes on alone; the next tick reads the rest
     )
 
@@ -316,7 +321,8 @@ async def _schedule_and_wait(
     now: datetime = service.clock.now()
     scheduler.every("poll", POLL_TICK_S, fatal(service.poll), first_at=now)
     # Due from each channel's stored last re-check, so frequent restarts never put it off.
-    scheduler.every("recheck", RECHECK_TICK_S, fatal(service.recheck), first_at=now)
+    recheck_tick = min(RECHECK_TICK_S, recheck_every_s(settings))
+    scheduler.every("recheck", recheck_tick, fatal(service.recheck), first_at=now)
     scheduler.every("watchdog", WATCHDOG_EVERY_S, fatal(service.watchdog))
     scheduler.every("health", POLL_TICK_S, health, first_at=now)
     if bot is not None:

@@ -53,6 +53,7 @@ class Settings:
     backfill_days: int = 7
     backfill_limit: int = 500
     recheck_hours: int = 48
+    recheck_interval_s: int | None = None  # None: max(600, POLL_MAX_INTERVAL)
     flood_wait_alert_s: int = 3600
     telegram_server: str | None = None
     telegram_server_key: Path | None = None
@@ -294,6 +295,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "BACKFILL_DAYS": ("backfill_days", _int(0, 3650)),
     "BACKFILL_LIMIT": ("backfill_limit", _int(0, 1_000_000)),
     "RECHECK_HOURS": ("recheck_hours", _int(0, 24 * 30)),
+    "RECHECK_INTERVAL": ("recheck_interval_s", _int(1, 7 * 86400)),
     "FLOOD_WAIT_ALERT": ("flood_wait_alert_s", _int(1, 86400 * 7)),
     "TELEGRAM_SERVER": ("telegram_server", _server),
     "TELEGRAM_SERVER_KEY": ("telegram_server_key", _server_key),
