@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from monitor.channel_ref import parse_channel_ref
 from monitor.config import variables
 from monitor.domain import AlertStatus
 from monitor.matching import Matcher
+from monitor.reader.channel_ref import parse_channel_ref
 from monitor.sandbox.api import API_HASH, API_ID, Sandbox
 from monitor.sandbox.desktop_export import write_export
 from monitor.sandbox.world import Account
