@@ -70,6 +70,7 @@ class Account:
     bot_commands: list[Any] = field(default_factory=list)
     random_ids: set[int] = field(default_factory=set)  # of messages sent: a repeat is refused
     blocked: set[int] = field(default_factory=set)
+    started_by: set[int] = field(default_factory=set)  # a bot's users who wrote to it first
 
     @property
     def is_bot(self) -> bool:
@@ -222,6 +223,8 @@ class World:
         The sender's connection that sent it (`origin_key`) gets the update in its RPC result
         instead of a push, as Telegram does. `reply_to` is the sender's id of the replied message.
         """
+        if recipient.is_bot and not sender.is_bot:
+            recipient.started_by.add(sender.id)
         mine = self._deliver(
             sender, message, peer=recipient.id, out=True, origin_key=origin_key, reply_to=reply_to
         )

@@ -26,6 +26,11 @@ def _recipient(call: Call, peer: Any) -> tuple[Account, Account]:
         raise RpcError(403, "CHAT_WRITE_FORBIDDEN")
     if me.id in target.blocked:
         raise RpcError(400, "USER_IS_BLOCKED")
+    if me.is_bot and target.is_bot:
+        raise RpcError(400, "USER_IS_BOT")
+    if me.is_bot and target.id not in me.started_by:
+        # Bots cannot start conversations (Telethon's errors.csv, PEER_ID_INVALID).
+        raise RpcError(400, "PEER_ID_INVALID")
     return me, target
 
 
