@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from monitor.sandbox.crypto import ServerKey
 from monitor.sandbox.dispatcher import Dispatcher
 from monitor.sandbox.rpc.registry import all_handlers
 from monitor.sandbox.rules import Rules
+from monitor.sandbox.session import Salts, SessionState
 from monitor.sandbox.world import World
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,8 @@ class SandboxServer:
         self.dc_id = dc_id
         self.auth_keys: dict[int, AuthKey] = {}
         self.connections: set[Connection] = set()
+        self.salts = Salts(os.urandom(32))
+        self.sessions: dict[tuple[int, int], SessionState] = {}  # (auth key id, session id)
         self.dispatcher = Dispatcher(world, rules, all_handlers(), (dc_id, host, port))
         self._server: asyncio.Server | None = None
         world.push = self.push
