@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from telethon.crypto import AuthKey
 from telethon.extensions import BinaryReader
+from telethon.tl import functions
 
-from monitor.sandbox import mtproto
+from monitor.sandbox import binding, mtproto
 from monitor.sandbox import session as rules
 from monitor.sandbox.crypto import CryptoError
 from monitor.sandbox.dispatcher import DropConnectionError
 from monitor.sandbox.handshake import Handshake
+from monitor.sandbox.rpc.call import RpcError
 from monitor.sandbox.session import SessionState
 from monitor.sandbox.transport import Transport, TransportError, detect_transport, error_packet
 
@@ -30,6 +32,7 @@ _PING_DELAY_DISCONNECT = 0xF3427B8C
 _MSGS_STATE_REQ = 0xDA69FB52
 _DESTROY_SESSION = 0xE7512126
 _GET_FUTURE_SALTS = 0xB921BD04
+_BIND_TEMP_AUTH_KEY = functions.auth.BindTempAuthKeyRequest.CONSTRUCTOR_ID
 _IGNORED = frozenset({rules.MSGS_ACK, rules.MSGS_STATE_INFO, rules.HTTP_WAIT})
 GZIP_ABOVE = 1024  # answers larger than this go out as gzip_packed when that makes them smaller
 CONTAINER_ITEM_MAX = 16 * 1024  # larger messages are sent on their own, never in a container
@@ -95,6 +98,9 @@ class Connection:
             self._on_plain(packet)
             return
         auth_key = self.server.auth_keys.get(struct.unpack_from("<Q", packet)[0])
+        if auth_key is not None and self.server.temp_keys.get(auth_key.key_id, 2e9) < time.time():
+            del self.server.auth_keys[auth_key.key_id]  # an expired temporary key is forgotten
+            auth_key = None
         if auth_key is None:
             self._write(error_packet(-404))
             raise DropConnectionError("unknown auth key")
@@ -138,7 +144,10 @@ class Connection:
         answer = self._handshake.answer(request)
         self._write(mtproto.write_plain(self.clock, bytes(answer)))
         if self._handshake.auth_key is not None:
-            self.server.auth_keys[self._handshake.auth_key.key_id] = self._handshake.auth_key
+            key_id = self._handshake.auth_key.key_id
+            self.server.auth_keys[key_id] = self._handshake.auth_key
+            if self._handshake.expires_in is not None:
+                self.server.temp_keys[key_id] = time.time() + self._handshake.expires_in
             self._handshake = None
 
     def _receive(self, message: mtproto.Incoming, now: float) -> None:
@@ -192,10 +201,39 @@ class Connection:
         elif constructor == _GET_FUTURE_SALTS:
             salts = self.server.salts.future(self.auth_key.key_id, now, body.read_int())
             self._send(mtproto.future_salts(message.msg_id, int(now), salts), content_related=True)
+        elif constructor == _BIND_TEMP_AUTH_KEY:
+            self._bind(message)
         elif constructor not in _IGNORED:
             task = asyncio.create_task(self._answer(message))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+    def _bind(self, message: mtproto.Incoming) -> None:
+        """auth.bindTempAuthKey: this (temporary) key logs in as the permanent key does."""
+        assert self.auth_key is not None
+        assert self.session is not None
+        try:
+            request = BinaryReader(message.body).tgread_object()
+            binding.check_binding(
+                request,
+                perm_key=None
+                if request.perm_auth_key_id % 2**64 in self.server.temp_keys
+                else self.server.auth_keys.get(request.perm_auth_key_id % 2**64),
+                temp_key_id=self.auth_key.key_id,
+                session_id=self.session.session_id,
+                msg_id=message.msg_id,
+                is_temporary=self.auth_key.key_id in self.server.temp_keys,
+            )
+        except RpcError as e:
+            self._send(mtproto.rpc_error(message.msg_id, e.code, e.message), content_related=True)
+            return
+        authorizations = self.server.world.authorizations
+        perm_id = request.perm_auth_key_id % 2**64
+        self.server.bound[self.auth_key.key_id] = perm_id
+        if perm_id in authorizations:
+            authorizations[self.auth_key.key_id] = authorizations[perm_id]
+        body = mtproto.rpc_result(message.msg_id, mtproto.serialize_result(True))
+        self._send(body, content_related=True)
 
     async def _answer(self, message: mtproto.Incoming) -> None:
         assert self.auth_key is not None

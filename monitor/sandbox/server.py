@@ -46,6 +46,8 @@ class SandboxServer:
         self.connections: set[Connection] = set()
         self.salts = Salts(os.urandom(32))
         self.sessions: dict[tuple[int, int], SessionState] = {}  # (auth key id, session id)
+        self.temp_keys: dict[int, float] = {}  # temporary auth key id -> expires at (unix time)
+        self.bound: dict[int, int] = {}  # temporary auth key id -> the permanent one it stands for
         self.dispatcher = Dispatcher(world, rules, all_handlers(), (dc_id, host, port))
         self._server: asyncio.Server | None = None
         world.push = self.push
