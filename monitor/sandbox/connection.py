@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from telethon.crypto import AuthKey
 from telethon.extensions import BinaryReader
-from telethon.tl import functions
+from telethon.tl import functions, types
 
 from monitor.sandbox import binding, mtproto
 from monitor.sandbox import session as rules
 from monitor.sandbox.crypto import CryptoError
 from monitor.sandbox.dispatcher import DropConnectionError
 from monitor.sandbox.handshake import Handshake
+from monitor.sandbox.pressure import Pressure
 from monitor.sandbox.rpc.call import RpcError
 from monitor.sandbox.session import SessionState
 from monitor.sandbox.transport import Transport, TransportError, detect_transport, error_packet
@@ -55,6 +56,7 @@ class Connection:
         self._handshake: Handshake | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._outbox: list[tuple[bytes, bool]] = []
+        self._pushed: list[bytes] = []  # updates waiting for the next flush
         self._acks: list[int] = []
         self._flush_handle: asyncio.Handle | None = None
 
@@ -255,7 +257,8 @@ class Connection:
     def push(self, updates: Any) -> None:
         """Send an Updates object the client did not ask for."""
         if self.auth_key is not None and self.session is not None and not self.writer.is_closing():
-            self._send(_maybe_gzip(bytes(updates)), content_related=True)
+            self._pushed.append(bytes(updates))
+            self._schedule_flush(0.0)
 
     def _send(self, body: bytes, *, content_related: bool) -> None:
         """Queue a message; queued messages leave together (in a container) on the next loop turn."""
@@ -276,8 +279,13 @@ class Connection:
         self._flush_handle = None
         if self.auth_key is None or self.session is None or self.writer.is_closing():
             self._outbox.clear()
+            self._pushed.clear()
             return
         outbox, self._outbox = self._outbox, []
+        pushed, self._pushed = self._pushed, []
+        if Pressure.over(len(pushed), self.server.world.pressure.updates_too_long_after):
+            pushed = [bytes(types.UpdatesTooLong())]  # the client fetches the difference
+        outbox += [(_maybe_gzip(body), True) for body in pushed]
         if self._acks:
             outbox.append((mtproto.msgs_ack(self._acks), False))
             self._acks = []

@@ -11,7 +11,7 @@ from typing import Any
 from telethon.crypto import AuthKey
 from telethon.tl import types
 
-from monitor.sandbox import tl_objects
+from monitor.sandbox import shapes, tl_objects
 from monitor.sandbox.connection import Connection
 from monitor.sandbox.crypto import ServerKey
 from monitor.sandbox.dispatcher import Dispatcher
@@ -47,6 +47,7 @@ class SandboxServer:
         self.salts = Salts(os.urandom(32))
         self.sessions: dict[tuple[int, int], SessionState] = {}  # (auth key id, session id)
         self.temp_keys: dict[int, float] = {}  # temporary auth key id -> expires at (unix time)
+        self.introduced: set[tuple[int, int]] = set()  # (viewer, user) pushed in full form once
         self.bound: dict[int, int] = {}  # temporary auth key id -> the permanent one it stands for
         self.dispatcher = Dispatcher(world, rules, all_handlers(), (dc_id, host, port))
         self._server: asyncio.Server | None = None
@@ -90,7 +91,8 @@ class SandboxServer:
         ]
         if not targets:
             return
-        envelope = self.envelope(account_id, [update])
+        short = shapes.short_message(update, account_id, self.introduced)
+        envelope = short if short is not None else self.envelope(account_id, [update])
         for connection in targets:
             connection.push(envelope)
 

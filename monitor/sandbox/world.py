@@ -15,6 +15,7 @@ from typing import Any
 
 from telethon.tl import types
 
+from monitor.sandbox.pressure import Pressure
 from monitor.sandbox.rpc.call import RpcError
 
 Push = Callable[[int, Any, int | None], None]  # (account id, update, auth key id to skip)
@@ -111,6 +112,7 @@ class World:
             tuple[int, Any]
         ] = []  # (sender account, its copy as sent), every private send
         self.callbacks: dict[int, Any] = {}  # query id -> future of the bot's answer
+        self.pressure = Pressure()
         self._next_user_id = 100_000_001
         self._next_channel_id = 1_000_000_001
 

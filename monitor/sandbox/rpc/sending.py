@@ -9,7 +9,7 @@ from typing import Any
 
 from telethon.tl import functions, types
 
-from monitor.sandbox import media, tl_objects
+from monitor.sandbox import media, shapes, tl_objects
 from monitor.sandbox.rpc.call import Call, Handler, RpcError
 from monitor.sandbox.rpc.upload import assemble
 from monitor.sandbox.world import Account, World, copy_message
@@ -66,12 +66,13 @@ def _send(call: Call, request: Any, text: str, message_media: Any = None) -> typ
     return _updates(call, me, [types.UpdateMessageID(id=mine.id, random_id=request.random_id), new])
 
 
-def send_message(call: Call, request: Any) -> types.Updates:
+def send_message(call: Call, request: Any) -> Any:
+    """updateShortSentMessage, as Telegram answers a private text message."""
     if not request.message.strip():
         raise RpcError(400, "MESSAGE_EMPTY")
     if len(request.message) > MAX_TEXT:
         raise RpcError(400, "MESSAGE_TOO_LONG")
-    return _send(call, request, request.message)
+    return shapes.short_sent(_send(call, request, request.message))
 
 
 def send_media(call: Call, request: Any) -> types.Updates:
