@@ -58,3 +58,13 @@ async def test_a_user_may_do_what_a_bot_may_not(sandbox: Sandbox) -> None:
     assert [m.raw_text for m in await client.get_messages("news_ru", limit=5)] == ["пост"]
     with pytest.raises(errors.UserBotRequiredError):
         await client(functions.bots.SetBotCommandsRequest(types.BotCommandScopeDefault(), "", []))
+
+
+async def test_join_channel_answers_chat_invite_join_result_ok_as_layer_229_declares(
+    sandbox: Sandbox,
+) -> None:
+    news = sandbox.create_channel("news_ru", "Новости")
+    client = await sandbox.login(sandbox.create_user("+79990000001"))
+    result = await client(functions.channels.JoinChannelRequest("news_ru"))
+    assert isinstance(result, types.messages.ChatInviteJoinResultOk)
+    assert [c.id for c in result.updates.chats] == [news.id]

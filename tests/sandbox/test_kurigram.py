@@ -58,7 +58,8 @@ async def test_a_kurigram_user_receives_live_posts_and_private_messages(
     alice = sandbox.create_user("+79990000001")
     bob = sandbox.create_user("+79990000002", first_name="Bob")
     client = await _login(sandbox, alice, started)
-    await client.join_chat("news_ru")
+    joined = await client.join_chat("news_ru")  # layer 229: chatInviteJoinResultOk
+    assert joined.chat.username == "news_ru"
     seen: asyncio.Queue[str] = asyncio.Queue()
 
     async def on_message(_: Client, message: Any) -> None:
