@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 TEST_PHONE = "+79990000000"
 PORT_FILE = "port"
+BOT_STARTS_FILE = "bot_starts.json"
 
 
 class SandboxStartError(Exception):
@@ -118,6 +119,21 @@ def save_auth_keys(tg: Sandbox, path: Path) -> None:
     path.chmod(0o600)
 
 
+def save_bot_starts(tg: Sandbox, path: Path) -> None:
+    """Which users started which bot: Telegram never forgets it, so a restart must not either."""
+    starts = {str(a.id): sorted(a.started_by) for a in tg.world.accounts.values() if a.started_by}
+    path.write_text(json.dumps(starts), encoding="utf-8")
+
+
+def load_bot_starts(tg: Sandbox, path: Path) -> None:
+    if not path.exists():
+        return
+    for bot_id, user_ids in json.loads(path.read_text(encoding="utf-8")).items():
+        bot = tg.world.accounts.get(int(bot_id))
+        if bot is not None:
+            bot.started_by.update(int(u) for u in user_ids)
+
+
 def load_auth_keys(tg: Sandbox, path: Path) -> None:
     """Clients keep their sessions across a restart of the standalone server."""
     if not path.exists():
@@ -147,6 +163,7 @@ async def run(config: StandaloneConfig, *, ready: asyncio.Event | None = None) -
         (config.state_dir / PORT_FILE).write_text(f"{tg.address[1]}\n", encoding="utf-8")
         users, bots, fed = build_world(tg, config)
         load_auth_keys(tg, keys_path)
+        load_bot_starts(tg, config.state_dir / BOT_STARTS_FILE)
         replays = _start_feeds(tg, fed, config)
         control_server = await control.serve(tg, config.state_dir)
         info = connection_info(tg, config, users, bots, fed)
@@ -166,6 +183,7 @@ async def run(config: StandaloneConfig, *, ready: asyncio.Event | None = None) -
             control_server.close()
             control.socket_path(config.state_dir).unlink(missing_ok=True)
             save_auth_keys(tg, keys_path)
+            save_bot_starts(tg, config.state_dir / BOT_STARTS_FILE)
     finally:
         await tg.stop()
 

@@ -129,3 +129,27 @@ def test_commands_without_a_running_sandbox_say_how_to_start_it(tmp_path: Path) 
     assert result.exit_code == 1
     assert "no sandbox is running" in result.output
     assert "python bot.py sandbox --state-dir" in result.output
+
+
+async def test_who_started_a_bot_survives_a_restart_of_the_standalone_sandbox(
+    tmp_path: Path,
+) -> None:
+    from monitor.sandbox.api import Sandbox
+    from monitor.sandbox.standalone import (
+        StandaloneConfig,
+        build_world,
+        load_bot_starts,
+        save_bot_starts,
+    )
+
+    config = StandaloneConfig(state_dir=tmp_path)
+    before = Sandbox()
+    users, bots, _ = build_world(before, config)
+    before.send_private(users[0], bots[0], "/start")
+    save_bot_starts(before, tmp_path / "bot_starts.json")
+
+    after = Sandbox(before.server_key)
+    users, bots, _ = build_world(after, config)
+    assert bots[0].started_by == set()  # a new world forgets ...
+    load_bot_starts(after, tmp_path / "bot_starts.json")
+    assert bots[0].started_by == {users[0].id}  # ... unless the state dir remembers
