@@ -37,6 +37,7 @@ _BIND_TEMP_AUTH_KEY = functions.auth.BindTempAuthKeyRequest.CONSTRUCTOR_ID
 _IGNORED = frozenset({rules.MSGS_ACK, rules.MSGS_STATE_INFO, rules.HTTP_WAIT})
 GZIP_ABOVE = 1024  # answers larger than this go out as gzip_packed when that makes them smaller
 CONTAINER_ITEM_MAX = 16 * 1024  # larger messages are sent on their own, never in a container
+_UPLOAD_FILE = struct.pack("<I", types.upload.File.CONSTRUCTOR_ID)
 ACK_DELAY_S = 0.05  # acks wait this long for an answer to ride with
 
 
@@ -334,7 +335,8 @@ def _read_longs(reader: BinaryReader) -> list[int]:
 
 
 def _maybe_gzip(body: bytes) -> bytes:
-    if len(body) <= GZIP_ABOVE:
+    # File parts are already compressed (photos): Telegram sends upload.file as it is.
+    if len(body) <= GZIP_ABOVE or body[:4] == _UPLOAD_FILE:
         return body
     packed = mtproto.gzip_packed(body)
     return packed if len(packed) < len(body) else body

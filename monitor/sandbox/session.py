@@ -30,6 +30,7 @@ MSG_ID_PAST_S = 300
 MSG_ID_FUTURE_S = 30
 REMEMBERED_IDS = 1024  # per session; older msg_ids are "too old to verify" (code 20)
 REMEMBERED_ANSWERS = 128
+REMEMBERED_ANSWER_MAX = 64 * 1024
 
 # bad_msg_notification error codes
 MSG_ID_TOO_LOW = 16
@@ -113,6 +114,8 @@ class SessionState:
             self.forgotten_below = max(self.forgotten_below, old)
 
     def remember_answer(self, msg_id: int, body: bytes) -> None:
+        if len(body) > REMEMBERED_ANSWER_MAX:
+            return  # a file part: a repeated request for it is simply not answered again
         self.answers[msg_id] = body
         while len(self.answers) > REMEMBERED_ANSWERS:
             self.answers.popitem(last=False)
