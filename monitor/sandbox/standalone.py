@@ -8,6 +8,8 @@ import json
 import logging
 import signal
 from base64 import urlsafe_b64encode
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -167,16 +169,20 @@ async def run(config: StandaloneConfig, *, ready: asyncio.Event | None = None) -
         replays = _start_feeds(tg, fed, config)
         control_server = await control.serve(tg, config.state_dir)
         info = connection_info(tg, config, users, bots, fed)
-        (config.state_dir / "connection.json").write_text(
-            json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8"
-        )
-        logger.info(
-            "sandbox ready host=%s port=%d channels=%d", tg.address[0], tg.address[1], len(fed)
-        )
-        if ready is not None:
-            ready.set()
         try:
-            await _until_signalled()
+            with _signals() as stop:
+                (config.state_dir / "connection.json").write_text(
+                    json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8"
+                )
+                logger.info(
+                    "sandbox ready host=%s port=%d channels=%d",
+                    tg.address[0],
+                    tg.address[1],
+                    len(fed),
+                )
+                if ready is not None:
+                    ready.set()
+                await stop.wait()
         finally:
             for task in replays:
                 task.cancel()
@@ -216,13 +222,15 @@ def _start_feeds(
     return tasks
 
 
-async def _until_signalled() -> None:
+@contextmanager
+def _signals() -> Iterator[asyncio.Event]:
+    """An event set by SIGINT or SIGTERM, armed before connection.json tells anyone we are up."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await stop.wait()
+        yield stop
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
