@@ -13,6 +13,7 @@ pass checks every message before anything is stored, a second streams the posts 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -269,7 +270,7 @@ async def import_export(
     # An export is a read of the channel's history: polling a channel never polled yet may start
     # after it. A channel already polled keeps its own cursor (an export may have gaps).
     moves_cursor = channel.last_seen_id == 0
-    ingest = Ingest(posts, find_hits, hooks)
+    ingest = Ingest(posts, find_hits, hooks, log_level=logging.DEBUG)  # the progress bar tells
     total = new = edited = hits = 0
     held_since = time.monotonic()
     for batch in _batches(export.posts, IMPORT_BATCH):

@@ -48,9 +48,15 @@ class Ingest:
     alerts and last-seen id in one transaction per call, worked out before it opens."""
 
     def __init__(
-        self, posts: PostRepo, find_hits: HitFinder, hooks: Sequence[SaveHook] = ()
+        self,
+        posts: PostRepo,
+        find_hits: HitFinder,
+        hooks: Sequence[SaveHook] = (),
+        *,
+        log_level: int = logging.INFO,  # an import, with its progress bar, logs saves at DEBUG
     ) -> None:
         self._posts = posts
+        self._log_level = log_level
         self._find_hits = _never_blocking(find_hits)
         self._hooks = tuple(hooks)
 
@@ -90,7 +96,8 @@ class Ingest:
                 read_through=read_through,
             )
         if result.new_posts or result.edited_posts:
-            logger.info(
+            logger.log(
+                self._log_level,
                 "ingested channel=%d new=%d edited=%d hits=%d cursor=%d",
                 channel_telegram_id,
                 len(result.new_posts),
