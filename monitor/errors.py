@@ -183,3 +183,34 @@ class ArchiveUnavailableError(DraftwatchError):
             f"cannot open the archive {url} ({reason}): check DATABASE_URL, and that its "
             "folder is writable or its database server is running"
         )
+
+
+class AlreadyDeliveredError(DraftwatchError):
+    """Telegram already has a message with this random_id: it was delivered before a crash."""
+
+    def __init__(self, random_id: int) -> None:
+        self.random_id = random_id
+        super().__init__(f"random_id {random_id} was delivered already: mark the alert sent")
+
+
+class RecipientGoneError(DraftwatchError):
+    """The user blocked the bot or deleted their account: deactivate them, drop their alerts."""
+
+    def __init__(self, chat_id: int, reason: str) -> None:
+        self.chat_id = chat_id
+        self.reason = reason
+        super().__init__(f"chat {chat_id} cannot receive messages ({reason}): deactivate it")
+
+
+class DeliveryFailedError(DraftwatchError):
+    """A send failed in a way worth retrying later (Telegram error, network).
+
+    `offline` means the connection is down: wait and retry without counting an attempt, so an
+    outage of any length loses nothing; other failures count toward giving up.
+    """
+
+    def __init__(self, chat_id: int, reason: str, *, offline: bool = False) -> None:
+        self.chat_id = chat_id
+        self.reason = reason
+        self.offline = offline
+        super().__init__(f"sending to chat {chat_id} failed ({reason}): retry with backoff")

@@ -9,12 +9,23 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from monitor.domain import Channel, Hit, Post, Subscriber, Subscription, SubscriptionKind
-from monitor.errors import DraftwatchError, PatternError
+from monitor.errors import (  # the delivery errors live in errors; re-exported for callers
+    AlreadyDeliveredError,
+    DeliveryFailedError,
+    PatternError,
+    RecipientGoneError,
+)
 from monitor.matching import Matcher, compile_expression
 
 # (expression, text) -> the hits of that keyword expression in the text; empty when it does not
 # match. The app builds it from the matching package (compile_expression), caching compiled ones.
 ExpressionHits = Callable[[str, str], Sequence[Hit]]
+
+__all__ = [  # the delivery errors, once defined here, are re-exported
+    "AlreadyDeliveredError",
+    "DeliveryFailedError",
+    "RecipientGoneError",
+]
 
 EXPRESSION_RULE_PREFIX = "expr:"
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -91,6 +102,101 @@ def select_recipients(
             known = wanted.setdefault(sub.subscriber_id, [])
             known.extend(r for r in rules if r not in known)
     return wanted
+
+
+@dataclass(frozen=True, slots=True)
+class SavedFacts:
+    """What the saving transaction knows of one saved post, for deciding its alerts.
+
+    `previous_text`: the text before this edit (None for a new post); `history`: dated before
+    its channel was added (a backfill); `told`: subscribers already alerted about this post, or
+    whose alert for another copy lists it as a sighting.
+    """
+
+    text: str
+    new_hits: Sequence[Hit]
+    channel: Channel
+    previous_text: str | None
+    history: bool
+    told: frozenset[int]
+
+
+def may_alert(
+    subscriptions: Sequence[Subscription], new_hits: Sequence[Hit], *, expressions: bool
+) -> bool:
+    """Whether a saved post can alert anyone at all (cheap: decides if facts are loaded)."""
+    readable = expressions and any(s.kind is SubscriptionKind.EXPRESSION for s in subscriptions)
+    return bool(subscriptions) and bool(new_hits or readable)
+
+
+def plan_recipients(
+    subscriptions: Sequence[Subscription],
+    facts: SavedFacts,
+    expression_hits: ExpressionHits | None,
+    *,
+    alert_history: bool = False,
+) -> dict[int, list[str]]:
+    """Subscriber id -> rule ids, for subscribers the post newly matches and not yet told.
+
+    History (posts read back when their channel was added) alerts nobody unless
+    `alert_history` (an import the operator asked alerts for). An edit alerts only for hits or
+    keyword expressions the previous text did not have.
+    """
+    if facts.history and not alert_history:
+        return {}
+
+    def newly_matches(expression: str) -> bool:
+        if expression_hits is None or not expression_hits(expression, facts.text):
+            return False
+        previous = facts.previous_text
+        return previous is None or not expression_hits(expression, previous)
+
+    wanted = select_recipients(subscriptions, facts.new_hits, facts.channel, newly_matches)
+    return {s: rules for s, rules in wanted.items() if s not in facts.told}
+
+
+@dataclass(frozen=True, slots=True)
+class StoryAlert:
+    """A live (pending or sent) alert on a recent post: one a new copy of its story folds into."""
+
+    alert_id: int
+    subscriber_id: int
+    post_id: int
+    text: str
+    sent: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AlertPlan:
+    """The rows one saved post gets: new pending alerts (subscriber -> rule ids), sightings
+    of alerts already made for the same story, and the sent ones among them to edit."""
+
+    alerts: dict[int, list[str]]
+    sightings: tuple[int, ...] = ()
+    stale: tuple[int, ...] = ()
+
+
+def fold_stories(
+    wanted: dict[int, list[str]], text: str, recent: Sequence[StoryAlert]
+) -> AlertPlan:
+    """A subscriber alerted about the same story recently gets a sighting, not a second alert.
+
+    `recent`: live alerts of `wanted` subscribers on recent posts, oldest alert first; each
+    subscriber's first alert on a post telling the same story takes the sighting.
+    """
+    same: dict[int, bool] = {}
+    story: dict[int, StoryAlert] = {}
+    for alert in recent:
+        if alert.subscriber_id not in wanted or alert.subscriber_id in story:
+            continue
+        if alert.post_id not in same:
+            same[alert.post_id] = same_story(alert.text, text)
+        if same[alert.post_id]:
+            story[alert.subscriber_id] = alert
+    alerts = {s: rules for s, rules in wanted.items() if s not in story}
+    sightings = tuple(a.alert_id for a in story.values())
+    stale = tuple(a.alert_id for a in story.values() if a.sent)
+    return AlertPlan(alerts, sightings, stale)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,37 +311,6 @@ class Delivery:
     @property
     def alert_ids(self) -> tuple[int, ...]:
         return tuple(i.alert_id for i in self.items)
-
-
-class AlreadyDeliveredError(DraftwatchError):
-    """Telegram already has a message with this random_id: it was delivered before a crash."""
-
-    def __init__(self, random_id: int) -> None:
-        self.random_id = random_id
-        super().__init__(f"random_id {random_id} was delivered already: mark the alert sent")
-
-
-class RecipientGoneError(DraftwatchError):
-    """The user blocked the bot or deleted their account: deactivate them, drop their alerts."""
-
-    def __init__(self, chat_id: int, reason: str) -> None:
-        self.chat_id = chat_id
-        self.reason = reason
-        super().__init__(f"chat {chat_id} cannot receive messages ({reason}): deactivate it")
-
-
-class DeliveryFailedError(DraftwatchError):
-    """A send failed in a way worth retrying later (Telegram error, network).
-
-    `offline` means the connection is down: wait and retry without counting an attempt, so an
-    outage of any length loses nothing; other failures count toward giving up.
-    """
-
-    def __init__(self, chat_id: int, reason: str, *, offline: bool = False) -> None:
-        self.chat_id = chat_id
-        self.reason = reason
-        self.offline = offline
-        super().__init__(f"sending to chat {chat_id} failed ({reason}): retry with backoff")
 
 
 @dataclass(frozen=True, slots=True)

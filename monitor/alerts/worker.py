@@ -16,16 +16,18 @@ from typing import Protocol
 from monitor.alerts.planning import (
     EXPRESSION_RULE_PREFIX,
     AlertItem,
-    AlreadyDeliveredError,
     BurstPolicy,
     Delivery,
-    DeliveryFailedError,
     ExpressionHits,
-    RecipientGoneError,
 )
 from monitor.alerts.render import render_alert, render_batch
 from monitor.clock import Clock
-from monitor.errors import RateLimitedError
+from monitor.errors import (
+    AlreadyDeliveredError,
+    DeliveryFailedError,
+    RateLimitedError,
+    RecipientGoneError,
+)
 from monitor.ratelimit import SendLimiter
 from monitor.store.deliveries import DeliveryRepo
 

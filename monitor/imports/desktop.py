@@ -13,6 +13,7 @@ pass checks every message before anything is stored, a second streams the posts 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -27,6 +28,7 @@ from monitor.domain import Channel, Post
 from monitor.errors import ImportFileError
 from monitor.imports.json_stream import check_nesting, read_top_level, stream_items
 from monitor.reader.channel_ref import MAX_ID
+from monitor.reader.ingest import Ingest
 from monitor.store.channels import ChannelRepo
 from monitor.store.posts import HitFinder, PostRepo, SaveHook
 
@@ -257,8 +259,9 @@ async def import_export(
 ) -> ImportResult:
     """Store an export's posts and their hits in batches; importing it again changes nothing.
 
-    Each batch is one short transaction, and every IMPORT_HOLD_S the import pauses so that a
-    running service (another process on the same archive) gets the write lock in between.
+    Posts go in through the reader's Ingest, as polled ones do: each batch is matched and
+    indexed first, then saved in one short transaction; every IMPORT_HOLD_S the import pauses
+    so that a running service (another process on the same archive) gets the write lock.
 
     `hooks` run inside each saving transaction (the search index; the alert outbox only when
     the caller asked for alerts). `progress` is told how many posts each batch stored.
@@ -267,15 +270,14 @@ async def import_export(
     # An export is a read of the channel's history: polling a channel never polled yet may start
     # after it. A channel already polled keeps its own cursor (an export may have gaps).
     moves_cursor = channel.last_seen_id == 0
+    ingest = Ingest(posts, find_hits, hooks, log_level=logging.DEBUG)  # the progress bar tells
     total = new = edited = hits = 0
     held_since = time.monotonic()
     for batch in _batches(export.posts, IMPORT_BATCH):
-        result = await posts.save_posts(
+        result = await ingest.save(
             channel.telegram_id,
             batch,
             now=now,
-            find_hits=find_hits,
-            hooks=hooks,
             read_through=max(p.message_id for p in batch) if moves_cursor else None,
         )
         if time.monotonic() - held_since >= IMPORT_HOLD_S:

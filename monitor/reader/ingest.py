@@ -1,13 +1,30 @@
-"""Orchestration: fetched posts -> archive -> matcher -> hits -> save hooks (alerts, index); does I/O."""
+"""The one way into the archive: fetched, live or imported posts -> prepared -> saved (does I/O).
+
+Two phases per save. First, outside any transaction, each post's text is worked out (pure):
+its hits (the matcher) and each save step's `derive` (the search index's lemma terms; a later
+OCR or place-tagging step goes there too). Then one short transaction writes the post, its
+versions, hits, index entry, alerts and the poll cursor: the write lock is held for SQL only.
+
+Adding a processing step: one new module that builds a `SaveStep(name, write, derive)`
+(`derive`: text -> value, pure and slow allowed; `write`: rows from `saved.derived[name]`),
+and one entry in the hooks the app hands to `Ingest` (app.save_hooks).
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from monitor.domain import Hit, Post, SaveResult
-from monitor.store.posts import HitFinder, PostRepo, SaveHook
+from monitor.store.posts import (
+    HitFinder,
+    PostRepo,
+    PreparedPost,
+    SaveHook,
+    UnpreparedPostError,
+    prepare_posts,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -27,14 +44,28 @@ def _never_blocking(find_hits: HitFinder) -> HitFinder:
 
 
 class Ingest:
-    """Saves what the reader fetched: post, version, hits and last-seen id in one transaction each."""
+    """Saves what the reader fetched or an import read: post, version, hits, index entry,
+    alerts and last-seen id in one transaction per call, worked out before it opens."""
 
     def __init__(
-        self, posts: PostRepo, find_hits: HitFinder, hooks: Sequence[SaveHook] = ()
+        self,
+        posts: PostRepo,
+        find_hits: HitFinder,
+        hooks: Sequence[SaveHook] = (),
+        *,
+        log_level: int = logging.INFO,  # an import, with its progress bar, logs saves at DEBUG
     ) -> None:
         self._posts = posts
+        self._log_level = log_level
         self._find_hits = _never_blocking(find_hits)
         self._hooks = tuple(hooks)
+
+    def prepare(
+        self, posts: Sequence[Post], stored: Mapping[int, str] | None = None
+    ) -> list[PreparedPost]:
+        """Hits and each step's derived value for every post whose text is not `stored`
+        already (pure; no transaction open)."""
+        return prepare_posts(posts, self._find_hits, self._hooks, stored)
 
     async def save(
         self,
@@ -47,16 +78,26 @@ class Ingest:
         """Store posts; `read_through` (a history read's highest id) moves the poll cursor."""
         if not posts and read_through is None:
             return SaveResult()
-        result = await self._posts.save_posts(
-            channel_telegram_id,
-            posts,
-            now=now,
-            find_hits=self._find_hits,
-            hooks=self._hooks,
-            read_through=read_through,
-        )
+        stored = await self._posts.stored_texts(channel_telegram_id, [p.message_id for p in posts])
+        try:
+            result = await self._posts.save_prepared(
+                channel_telegram_id,
+                self.prepare(posts, stored),
+                now=now,
+                hooks=self._hooks,
+                read_through=read_through,
+            )
+        except UnpreparedPostError:  # another writer edited a post meanwhile: work out all
+            result = await self._posts.save_prepared(
+                channel_telegram_id,
+                self.prepare(posts),
+                now=now,
+                hooks=self._hooks,
+                read_through=read_through,
+            )
         if result.new_posts or result.edited_posts:
-            logger.info(
+            logger.log(
+                self._log_level,
                 "ingested channel=%d new=%d edited=%d hits=%d cursor=%d",
                 channel_telegram_id,
                 len(result.new_posts),

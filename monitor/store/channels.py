@@ -9,29 +9,8 @@ from sqlalchemy import select, update
 from monitor.domain import Channel
 from monitor.errors import NotFoundError
 from monitor.store.engine import Database
+from monitor.store.rows import channel_from_row
 from monitor.store.schema import ChannelRow
-
-
-def channel_from_row(row: ChannelRow) -> Channel:
-    return Channel(
-        id=row.id,
-        telegram_id=row.telegram_id,
-        access_hash=row.access_hash,
-        username=row.username,
-        title=row.title,
-        last_seen_id=row.last_seen_id,
-        poll_interval_s=row.poll_interval_s,
-        enabled=row.enabled,
-        joined=row.joined,
-        flood_wait_until=row.flood_wait_until,
-        last_error=row.last_error,
-        last_polled_at=row.last_polled_at,
-        next_poll_at=row.next_poll_at,
-        last_post_at=row.last_post_at,
-        added_at=row.added_at,
-        failed_polls=row.failed_polls or 0,
-        rechecked_at=row.rechecked_at,
-    )
 
 
 class ChannelRepo:

@@ -22,9 +22,14 @@ from monitor.alerts.planning import (
 )
 from monitor.bot.access import AccessEvent, moves
 from monitor.domain import Alert, AlertStatus, Hit, SubscriberStatus
-from monitor.store.channels import channel_from_row
 from monitor.store.engine import Database
-from monitor.store.rows import hit_from_row, post_from_row
+from monitor.store.rows import (
+    alert_from_row,
+    channel_from_row,
+    hit_from_row,
+    post_from_row,
+    subscriber_from_row,
+)
 from monitor.store.schema import (
     AlertRow,
     AlertSightingRow,
@@ -33,27 +38,9 @@ from monitor.store.schema import (
     PostRow,
     SubscriberRow,
 )
-from monitor.store.subscribers import subscriber_from_row
 
 _PENDING = AlertStatus.PENDING.value
 _SENT = AlertStatus.SENT.value
-
-
-def alert_from_row(row: AlertRow) -> Alert:
-    return Alert(
-        id=row.id,
-        subscriber_id=row.subscriber_id,
-        post_id=row.post_id,
-        status=AlertStatus(row.status),
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        sent_message_id=row.sent_message_id,
-        edited=row.edited,
-        rule_ids=tuple(row.rule_ids or ()),
-        last_error=row.last_error,
-        created_at=row.created_at,
-        sent_at=row.sent_at,
-    )
 
 
 def new_random_id() -> int:

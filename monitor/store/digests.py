@@ -19,9 +19,8 @@ from monitor.alerts.planning import Prefilter
 from monitor.digest.build import ArchivedPost
 from monitor.domain import Channel, Hit, Post
 from monitor.errors import NotFoundError
-from monitor.store.channels import channel_from_row
 from monitor.store.engine import Database
-from monitor.store.rows import insert_ignoring_duplicates
+from monitor.store.rows import channel_from_row, insert_ignoring_duplicates
 from monitor.store.schema import ChannelRow, DigestRow, HitRow, PostRow, SubscriberRow
 
 CLAIMED = "claimed"

@@ -1,19 +1,30 @@
-"""The outbox's write side: a save hook that turns new hits into alert rows in the saving
-transaction, folding near-duplicate stories into the alert already made (does I/O)."""
+"""The outbox's write side: a save hook that writes the alert rows alerts.planning decides, in
+the saving transaction (does I/O). The store loads the facts and writes rows; who gets an alert,
+and which copies of a story fold into one alert, is pure code in monitor.alerts.planning."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monitor.alerts.planning import ExpressionHits, same_story, select_recipients
-from monitor.domain import AlertStatus, SubscriberStatus, Subscription, SubscriptionKind
-from monitor.store.channels import channel_from_row
+from monitor.alerts.planning import (
+    AlertPlan,
+    ExpressionHits,
+    SavedFacts,
+    StoryAlert,
+    fold_stories,
+    may_alert,
+    plan_recipients,
+)
+from monitor.domain import AlertStatus, SubscriberStatus, Subscription
 from monitor.store.posts import SavedPost, SaveHook
-from monitor.store.rows import insert_ignoring_duplicates
+from monitor.store.rows import (
+    channel_from_row,
+    insert_ignoring_duplicates,
+    subscription_from_columns,
+)
 from monitor.store.schema import (
     AlertRow,
     AlertSightingRow,
@@ -49,49 +60,33 @@ def make_outbox_hook(
     """
 
     async def hook(session: AsyncSession, saved: SavedPost) -> None:
-        wanted = await _recipients(session, saved, expression_hits, alert_history)
+        subscriptions = await _active_subscriptions(session)
+        if not may_alert(subscriptions, saved.new_hits, expressions=expression_hits is not None):
+            return
+        facts = await _facts(session, saved)
+        wanted = plan_recipients(subscriptions, facts, expression_hits, alert_history=alert_history)
         if not wanted:
             return
         now = await _seen_at(session, saved)
-        folded = await _fold_into_stories(session, wanted, saved, since=now - story_window, now=now)
-        for subscriber_id in folded:
-            wanted.pop(subscriber_id)
-        await _insert_alerts(session, saved, wanted, now)
+        recent = await _story_alerts(session, saved, list(wanted), since=now - story_window)
+        await _write(session, saved, fold_stories(wanted, saved.post.text, recent), now)
 
     return hook
 
 
-async def _recipients(
-    session: AsyncSession,
-    saved: SavedPost,
-    expression_hits: ExpressionHits | None,
-    alert_history: bool,
-) -> dict[int, list[str]]:
-    """Subscriber id -> rule ids, for subscribers the post newly matches and not yet told."""
-    subscriptions = await _active_subscriptions(session)
-    has_expressions = expression_hits is not None and any(
-        s.kind.value == "expression" for s in subscriptions
-    )
-    if not subscriptions or not (saved.new_hits or has_expressions):
-        return {}
+async def _facts(session: AsyncSession, saved: SavedPost) -> SavedFacts:
     channel_row = await session.get(ChannelRow, saved.channel_id)
     assert channel_row is not None  # the post was just saved under it
     history = saved.post.date < channel_row.added_at.replace(microsecond=0) - HISTORY_TOLERANCE
-    if history and not alert_history:
-        return {}  # history read back when the channel was added: archived, never alerted
     previous = None if saved.is_new else await _text_of(session, saved, saved.version - 1)
-
-    def newly_matches(expression: str) -> bool:
-        if expression_hits is None or not expression_hits(expression, saved.post.text):
-            return False
-        return previous is None or not expression_hits(expression, previous)
-
-    wanted = select_recipients(
-        subscriptions, saved.new_hits, channel_from_row(channel_row), newly_matches
+    return SavedFacts(
+        saved.post.text,
+        saved.new_hits,
+        channel_from_row(channel_row),
+        previous,
+        history,
+        await _already_told(session, saved.post_id),
     )
-    for subscriber_id in await _already_told(session, saved.post_id, list(wanted)):
-        wanted.pop(subscriber_id, None)
-    return wanted
 
 
 async def _active_subscriptions(session: AsyncSession) -> list[Subscription]:
@@ -109,7 +104,7 @@ async def _active_subscriptions(session: AsyncSession) -> list[Subscription]:
         .order_by(SubscriptionRow.id)
     )
     return [
-        Subscription(subscriber_id, SubscriptionKind(kind), value, tuple(channels or ()), id=id_)
+        subscription_from_columns(id_, subscriber_id, kind, value, channels)
         for id_, subscriber_id, kind, value, channels in rows.all()
     ]
 
@@ -132,84 +127,57 @@ async def _seen_at(session: AsyncSession, saved: SavedPost) -> datetime:
     return seen or saved.post.date
 
 
-async def _already_told(
-    session: AsyncSession, post_id: int, subscriber_ids: Sequence[int]
-) -> set[int]:
+async def _already_told(session: AsyncSession, post_id: int) -> frozenset[int]:
     """Subscribers with an alert for this post, or whose alert for another copy lists it."""
     alerted = await session.scalars(
-        select(AlertRow.subscriber_id).where(
-            AlertRow.post_id == post_id, AlertRow.subscriber_id.in_(subscriber_ids)
-        )
+        select(AlertRow.subscriber_id).where(AlertRow.post_id == post_id)
     )
     sighted = await session.scalars(
         select(AlertRow.subscriber_id)
         .join(AlertSightingRow, AlertSightingRow.alert_id == AlertRow.id)
-        .where(AlertSightingRow.post_id == post_id, AlertRow.subscriber_id.in_(subscriber_ids))
+        .where(AlertSightingRow.post_id == post_id)
     )
-    return set(alerted) | set(sighted)
+    return frozenset(alerted) | frozenset(sighted)
 
 
-async def _fold_into_stories(
-    session: AsyncSession,
-    wanted: dict[int, list[str]],
-    saved: SavedPost,
-    *,
-    since: datetime,
-    now: datetime,
-) -> set[int]:
-    """Record the post as a sighting of each subscriber's recent alert for the same story."""
-    similar = await _same_story_posts(session, saved, since)
-    if not similar:
-        return set()
+async def _story_alerts(
+    session: AsyncSession, saved: SavedPost, subscriber_ids: list[int], *, since: datetime
+) -> list[StoryAlert]:
+    """These subscribers' live alerts on posts dated since `since` (other than this one),
+    oldest alert first: the candidates alerts.planning.fold_stories compares stories with.
+
+    Candidates come from the date index (a day of posts with alerts is small).
+    """
     rows = await session.execute(
-        select(AlertRow.id, AlertRow.subscriber_id, AlertRow.status)
+        select(AlertRow.id, AlertRow.subscriber_id, PostRow.id, PostRow.text, AlertRow.status)
+        .join(AlertRow, AlertRow.post_id == PostRow.id)
         .where(
-            AlertRow.post_id.in_(similar),
-            AlertRow.subscriber_id.in_(list(wanted)),
+            PostRow.date >= since,
+            PostRow.id != saved.post_id,
             AlertRow.status.in_(_LIVE),
+            AlertRow.subscriber_id.in_(subscriber_ids),
         )
         .order_by(AlertRow.id)
     )
-    story: dict[int, tuple[int, str]] = {}
-    for alert_id, subscriber_id, status in rows.all():
-        story.setdefault(subscriber_id, (alert_id, status))
-    await session.execute(
-        insert_ignoring_duplicates(session, AlertSightingRow.__table__),  # type: ignore[arg-type]
-        [{"alert_id": a, "post_id": saved.post_id, "created_at": now} for a, _ in story.values()],
-    )
+    return [
+        StoryAlert(alert_id, subscriber_id, post_id, text, status == AlertStatus.SENT.value)
+        for alert_id, subscriber_id, post_id, text, status in rows.all()
+    ]
+
+
+async def _write(session: AsyncSession, saved: SavedPost, plan: AlertPlan, now: datetime) -> None:
+    """The rows the plan names: sightings, sent alerts marked for an edit, new pending alerts."""
+    if plan.sightings:
+        await session.execute(
+            insert_ignoring_duplicates(session, AlertSightingRow.__table__),  # type: ignore[arg-type]
+            [{"alert_id": a, "post_id": saved.post_id, "created_at": now} for a in plan.sightings],
+        )
     # A pending alert shows its sightings when it is rendered; a sent one needs an edit.
-    sent = [a for a, status in story.values() if status == AlertStatus.SENT.value]
-    if sent:
-        await session.execute(update(AlertRow).where(AlertRow.id.in_(sent)).values(stale=True))
-    return set(story)
-
-
-async def _same_story_posts(session: AsyncSession, saved: SavedPost, since: datetime) -> list[int]:
-    """Posts dated since `since` that someone was alerted about and that tell the same story.
-
-    Candidates come from the date index (a day of posts with alerts is small); the caller
-    keeps only these subscribers' alerts.
-    """
-    alerted = (
-        select(AlertRow.id)
-        .where(AlertRow.post_id == PostRow.id, AlertRow.status.in_(_LIVE))
-        .exists()
-    )
-    recent = await session.execute(
-        select(PostRow.id, PostRow.text)
-        .where(PostRow.date >= since, PostRow.id != saved.post_id, alerted)
-        .order_by(PostRow.id)
-    )
-    return [post_id for post_id, text in recent.all() if same_story(text, saved.post.text)]
-
-
-async def _insert_alerts(
-    session: AsyncSession,
-    saved: SavedPost,
-    wanted: dict[int, list[str]],
-    now: datetime,
-) -> None:
-    if not wanted:
+    if plan.stale:
+        await session.execute(
+            update(AlertRow).where(AlertRow.id.in_(plan.stale)).values(stale=True)
+        )
+    if not plan.alerts:
         return
     await session.execute(
         insert_ignoring_duplicates(session, AlertRow.__table__),  # type: ignore[arg-type]
@@ -224,6 +192,6 @@ async def _insert_alerts(
                 "stale": False,
                 "created_at": now,
             }
-            for subscriber_id, rules in wanted.items()
+            for subscriber_id, rules in plan.alerts.items()
         ],
     )

@@ -1,8 +1,13 @@
-"""Post repository: posts, their versions, deletions and hits, saved in one transaction (does I/O)."""
+"""Post repository: posts, their versions, deletions and hits, saved in one transaction (does I/O).
+
+What is worked out from a post's text (its hits, its search terms, any later step's output) is
+worked out before the transaction opens (`prepare_posts`, called by reader.ingest); the
+transaction only writes rows, so SQLite's write lock is held for SQL, not for matching.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -25,6 +30,25 @@ HitFinder = Callable[[str], Sequence[Hit]]
 
 
 @dataclass(frozen=True, slots=True)
+class PreparedPost:
+    """A post and what was worked out from its text before saving (outside any transaction):
+    its hits, and each save step's output by step name (the search index's terms, ...)."""
+
+    post: Post
+    hits: tuple[Hit, ...] | None = ()  # None: not worked out (the text was stored already)
+    derived: Mapping[str, object] = field(default_factory=dict)
+
+
+class UnpreparedPostError(Exception):
+    """A post prepared as unchanged (hits not worked out) changed before the save: the save
+    rolled back; prepare it in full and save again. Never reaches a user (ingest retries)."""
+
+    def __init__(self, message_id: int) -> None:
+        self.message_id = message_id
+        super().__init__(f"post {message_id} changed since it was prepared: prepare it again")
+
+
+@dataclass(frozen=True, slots=True)
 class SavedPost:
     """A post stored or changed by this save, handed to the save hooks inside the transaction."""
 
@@ -34,11 +58,51 @@ class SavedPost:
     version: int
     is_new: bool
     new_hits: tuple[Hit, ...]
+    derived: Mapping[str, object] = field(default_factory=dict)
 
 
 # Store-internal: runs inside the saving transaction (the outbox and the search index use it), so
 # what it writes commits or rolls back with the post. Built by store modules, composed by ingest.
+# It must only write rows: anything slow belongs in a SaveStep's `derive`, run before the save.
 SaveHook = Callable[[AsyncSession, SavedPost], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class SaveStep:
+    """A processing step of the save: `derive` (text -> value; pure, may be slow) runs before
+    the transaction, `write` inside it, finding the value in `saved.derived[name]`."""
+
+    name: str
+    write: SaveHook
+    derive: Callable[[str], object] | None = None
+
+    async def __call__(self, session: AsyncSession, saved: SavedPost) -> None:
+        await self.write(session, saved)
+
+
+def prepare_posts(
+    posts: Sequence[Post],
+    find_hits: HitFinder,
+    hooks: Sequence[SaveHook] = (),
+    stored: Mapping[int, str] | None = None,
+) -> list[PreparedPost]:
+    """Match each post and run each step's `derive` on its text (pure; no transaction open).
+
+    `stored`: message id -> text already in the archive; a post whose text is unchanged is
+    not worked out again (a re-poll or a re-import costs no matching).
+    """
+    steps = [h for h in hooks if isinstance(h, SaveStep) and h.derive is not None]
+    known = stored or {}
+    return [
+        PreparedPost(post, None)
+        if known.get(post.message_id) == post.text
+        else PreparedPost(
+            post,
+            tuple(find_hits(post.text)),
+            {s.name: s.derive(post.text) for s in steps if s.derive is not None},
+        )
+        for post in posts
+    ]
 
 
 def _no_hits(_text: str) -> Sequence[Hit]:
@@ -55,13 +119,20 @@ class _Batch:
     new_hits: list[Hit] = field(default_factory=list)
     saved: list[SavedPost] = field(default_factory=list)
 
-    def record(self, row: PostRow, version: int, *, is_new: bool, hits: Sequence[Hit]) -> None:
+    def record(
+        self,
+        row: PostRow,
+        version: int,
+        *,
+        is_new: bool,
+        hits: Sequence[Hit],
+        derived: Mapping[str, object],
+    ) -> None:
         (self.new_posts if is_new else self.edited_posts).append(row.id)
         self.new_hits.extend(hits)
         post = post_from_row(row, self.channel_telegram_id)
-        self.saved.append(
-            SavedPost(row.id, row.channel_id, post, version, is_new=is_new, new_hits=tuple(hits))
-        )
+        saved = SavedPost(row.id, row.channel_id, post, version, is_new, tuple(hits), derived)
+        self.saved.append(saved)
 
 
 class PostRepo:
@@ -80,6 +151,22 @@ class PostRepo:
         hooks: Sequence[SaveHook] = (),
         read_through: int | None = None,
     ) -> SaveResult:
+        """Match posts (before the transaction), then `save_prepared` them (reader.ingest does
+        this, with a matcher that never fails; tools and tests may call this directly)."""
+        prepared = prepare_posts(posts, find_hits, hooks)
+        return await self.save_prepared(
+            channel_telegram_id, prepared, now=now, hooks=hooks, read_through=read_through
+        )
+
+    async def save_prepared(
+        self,
+        channel_telegram_id: int,
+        prepared: Sequence[PreparedPost],
+        *,
+        now: datetime,
+        hooks: Sequence[SaveHook] = (),
+        read_through: int | None = None,
+    ) -> SaveResult:
         """Store posts, new versions of edited ones, their new hits and the channel's poll cursor.
 
         `read_through`: the highest id a history read covered (poll, backfill, import); the
@@ -87,16 +174,18 @@ class PostRepo:
         posts, not the gap before them, so they must not carry the poll past an unread post.
         One transaction, hooks included; saving the same posts again changes nothing.
         """
+        posts = [p.post for p in prepared]
         async with self._db.write.begin() as session:
             channel = await _channel_row(session, channel_telegram_id)
             existing = await _existing_posts(session, channel.id, posts)
             batch = _Batch(channel_telegram_id)
-            for post in posts:
+            for item in prepared:
+                post = item.post
                 row = existing.get(post.message_id) or await _album_row(session, channel.id, post)
                 if row is None:
-                    await _insert_post(session, channel.id, post, now, find_hits, batch)
+                    await _insert_post(session, channel.id, item, now, batch)
                 else:
-                    await _update_post(session, row, post, now, find_hits, batch)
+                    await _update_post(session, row, item, now, batch)
             for saved in batch.saved:
                 for hook in hooks:
                     await hook(session, saved)
@@ -111,6 +200,23 @@ class PostRepo:
                 new_hits=tuple(batch.new_hits),
                 last_seen_id=channel.last_seen_id,
             )
+
+    async def stored_texts(
+        self, channel_telegram_id: int, message_ids: Sequence[int]
+    ) -> dict[int, str]:
+        """Message id -> current text of those already stored (a read: no write lock)."""
+        if not message_ids:
+            return {}
+        async with self._db.read() as session:
+            rows = await session.execute(
+                select(PostRow.message_id, PostRow.text)
+                .join(ChannelRow, ChannelRow.id == PostRow.channel_id)
+                .where(
+                    ChannelRow.telegram_id == channel_telegram_id,
+                    PostRow.message_id.in_(message_ids),
+                )
+            )
+            return {message_id: text for message_id, text in rows.all()}
 
     async def mark_deleted(
         self, channel_telegram_id: int, message_ids: Sequence[int], *, now: datetime
@@ -230,13 +336,9 @@ async def _album_row(session: AsyncSession, channel_id: int, post: Post) -> Post
 
 
 async def _insert_post(
-    session: AsyncSession,
-    channel_id: int,
-    post: Post,
-    now: datetime,
-    find_hits: HitFinder,
-    batch: _Batch,
+    session: AsyncSession, channel_id: int, item: PreparedPost, now: datetime, batch: _Batch
 ) -> None:
+    post = item.post
     row = PostRow(
         channel_id=channel_id,
         message_id=post.message_id,
@@ -258,18 +360,20 @@ async def _insert_post(
             post_id=row.id, version=1, text=post.text, edit_date=post.edit_date, seen_at=now
         )
     )
-    hits = await _save_hits(session, row.id, find_hits(post.text), version=1, now=now)
-    batch.record(row, 1, is_new=True, hits=hits)
+    hits = await _save_hits(session, row.id, _hits_of(item), version=1, now=now)
+    batch.record(row, 1, is_new=True, hits=hits, derived=item.derived)
+
+
+def _hits_of(item: PreparedPost) -> tuple[Hit, ...]:
+    if item.hits is None:  # prepared as unchanged, but another writer changed it since
+        raise UnpreparedPostError(item.post.message_id)
+    return item.hits
 
 
 async def _update_post(
-    session: AsyncSession,
-    row: PostRow,
-    post: Post,
-    now: datetime,
-    find_hits: HitFinder,
-    batch: _Batch,
+    session: AsyncSession, row: PostRow, item: PreparedPost, now: datetime, batch: _Batch
 ) -> None:
+    post = item.post
     row.views = post.views if post.views is not None else row.views
     row.forwards = post.forwards if post.forwards is not None else row.forwards
     if post.message_id != row.message_id:  # another part of a stored album
@@ -280,8 +384,8 @@ async def _update_post(
                 .where(PostVersionRow.post_id == row.id, PostVersionRow.version == 1)
                 .values(text=post.text)
             )
-            hits = await _save_hits(session, row.id, find_hits(post.text), version=1, now=now)
-            batch.record(row, 1, is_new=True, hits=hits)
+            hits = await _save_hits(session, row.id, _hits_of(item), version=1, now=now)
+            batch.record(row, 1, is_new=True, hits=hits, derived=item.derived)
         return
     if post.text == row.text:
         return
@@ -301,8 +405,8 @@ async def _update_post(
     )
     row.text = post.text
     row.edit_date = post.edit_date or now
-    hits = await _save_hits(session, row.id, find_hits(post.text), version=version, now=now)
-    batch.record(row, version, is_new=False, hits=hits)
+    hits = await _save_hits(session, row.id, _hits_of(item), version=version, now=now)
+    batch.record(row, version, is_new=False, hits=hits, derived=item.derived)
 
 
 async def _save_hits(

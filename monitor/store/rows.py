@@ -1,4 +1,7 @@
-"""Conversions between *Row objects and domain values, and dialect-neutral insert-or-ignore (no I/O)."""
+"""Conversions between *Row objects and domain values, and dialect-neutral insert-or-ignore (no I/O).
+
+The one place a row becomes a domain value: every repository maps through these.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,29 @@ from sqlalchemy import Insert, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monitor.domain import Hit, Post, PostVersion, Span
-from monitor.store.schema import HitRow, PostRow, PostVersionRow
+from monitor.domain import (
+    Alert,
+    AlertStatus,
+    Channel,
+    Hit,
+    Post,
+    PostVersion,
+    Role,
+    Span,
+    Subscriber,
+    SubscriberStatus,
+    Subscription,
+    SubscriptionKind,
+)
+from monitor.store.schema import (
+    AlertRow,
+    ChannelRow,
+    HitRow,
+    PostRow,
+    PostVersionRow,
+    SubscriberRow,
+    SubscriptionRow,
+)
 
 
 def insert_ignoring_duplicates(session: AsyncSession, table: Table) -> Insert:
@@ -75,4 +99,68 @@ def version_from_row(row: PostVersionRow) -> PostVersion:
         text=row.text,
         edit_date=row.edit_date,
         seen_at=row.seen_at,
+    )
+
+
+def channel_from_row(row: ChannelRow) -> Channel:
+    return Channel(
+        id=row.id,
+        telegram_id=row.telegram_id,
+        access_hash=row.access_hash,
+        username=row.username,
+        title=row.title,
+        last_seen_id=row.last_seen_id,
+        poll_interval_s=row.poll_interval_s,
+        enabled=row.enabled,
+        joined=row.joined,
+        flood_wait_until=row.flood_wait_until,
+        last_error=row.last_error,
+        last_polled_at=row.last_polled_at,
+        next_poll_at=row.next_poll_at,
+        last_post_at=row.last_post_at,
+        added_at=row.added_at,
+        failed_polls=row.failed_polls or 0,
+        rechecked_at=row.rechecked_at,
+    )
+
+
+def subscriber_from_row(row: SubscriberRow) -> Subscriber:
+    return Subscriber(
+        id=row.id,
+        telegram_user_id=row.telegram_user_id,
+        role=Role(row.role),
+        status=SubscriberStatus(row.status),
+        timezone=row.timezone,
+        username=row.username,
+        display_name=row.display_name,
+        muted_until=row.muted_until,
+        created_at=row.created_at,
+    )
+
+
+def subscription_from_columns(
+    id_: int, subscriber_id: int, kind: str, value: str, channels: Sequence[str] | None
+) -> Subscription:
+    """A subscription from its columns (the outbox selects them plainly, for every post)."""
+    return Subscription(subscriber_id, SubscriptionKind(kind), value, tuple(channels or ()), id=id_)
+
+
+def subscription_from_row(row: SubscriptionRow) -> Subscription:
+    return subscription_from_columns(row.id, row.subscriber_id, row.kind, row.value, row.channels)
+
+
+def alert_from_row(row: AlertRow) -> Alert:
+    return Alert(
+        id=row.id,
+        subscriber_id=row.subscriber_id,
+        post_id=row.post_id,
+        status=AlertStatus(row.status),
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        sent_message_id=row.sent_message_id,
+        edited=row.edited,
+        rule_ids=tuple(row.rule_ids or ()),
+        last_error=row.last_error,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
     )

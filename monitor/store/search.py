@@ -1,8 +1,8 @@
 """Archive search: the FTS5 index of post lemmas, kept in step on save, and queries over it (does I/O).
 
 The index (`posts_fts`, migration 0002) maps posts.id to the lemma tokens of the post's current
-text; a SaveHook re-indexes inside the saving transaction, so an insert or an edit and its index
-entry commit together. Deleted posts stay indexed; the `deleted:` filter decides if they show.
+text; a SaveStep works out the terms before the save (lemmatizing is the slow part) and writes
+them inside the saving transaction, so an insert or an edit and its index entry commit together. Deleted posts stay indexed; the `deleted:` filter decides if they show.
 """
 
 from __future__ import annotations
@@ -33,10 +33,9 @@ from monitor.search.query import (
     highlight_spans,
     lemma_terms,
 )
-from monitor.store.channels import channel_from_row
 from monitor.store.engine import Database
-from monitor.store.posts import SavedPost, SaveHook
-from monitor.store.rows import hit_from_row, post_from_row
+from monitor.store.posts import SavedPost, SaveHook, SaveStep
+from monitor.store.rows import channel_from_row, hit_from_row, post_from_row
 from monitor.store.schema import FTS_TABLE, ChannelRow, HitRow, PostRow
 
 logger = logging.getLogger(__name__)
@@ -44,6 +43,7 @@ logger = logging.getLogger(__name__)
 _fts = table(FTS_TABLE, column("rowid", Integer), column("terms"))
 _MATCH = f"{FTS_TABLE} MATCH :match"
 _SQLITE = "sqlite"
+INDEX_STEP = "search"  # the index's SaveStep: its terms in SavedPost.derived
 
 
 # Cost per post of the two ways to get the newest matches, measured on the 1,000,000-post
@@ -75,13 +75,19 @@ class SearchRepo:
         self._rank_in_fts = rank_in_fts
 
     def index_hook(self) -> SaveHook:
-        """The SaveHook that keeps the index in step with inserted and edited posts."""
+        """The save step that keeps the index in step with inserted and edited posts: the
+        terms are worked out before the transaction, written in it."""
         index_terms = self._lemmatizer.index_terms
 
-        async def index_post(session: AsyncSession, saved: SavedPost) -> None:
-            await _index(session, [(saved.post_id, saved.post.text)], index_terms)
+        def terms(body: str) -> str:
+            return " ".join(lemma_terms(index_terms, body))
 
-        return index_post
+        async def index_post(session: AsyncSession, saved: SavedPost) -> None:
+            derived = saved.derived.get(INDEX_STEP)
+            line = derived if isinstance(derived, str) else terms(saved.post.text)
+            await _write_index(session, [(saved.post_id, line)])
+
+        return SaveStep(INDEX_STEP, index_post, terms)
 
     def plan(self, query: Query) -> FtsPlan:
         return compile_fts(query, query_terms=self._lemmatizer.query_terms)
@@ -260,15 +266,18 @@ class SearchRepo:
 async def _index(
     session: AsyncSession, posts: Sequence[tuple[int, str]], index_terms: TermFunction
 ) -> None:
+    terms = [(post_id, " ".join(lemma_terms(index_terms, body))) for post_id, body in posts]
+    await _write_index(session, terms)
+
+
+async def _write_index(session: AsyncSession, posts: Sequence[tuple[int, str]]) -> None:
+    """Index rows (post id, its terms joined by spaces)."""
     if not posts or not _is_sqlite(session):
         return
     # REPLACE: one statement both for a new post and for an edited one (FTS5 supports it).
     await session.execute(
         text(f"INSERT OR REPLACE INTO {FTS_TABLE}(rowid, terms) VALUES (:id, :terms)"),
-        [
-            {"id": post_id, "terms": " ".join(lemma_terms(index_terms, body))}
-            for post_id, body in posts
-        ],
+        [{"id": post_id, "terms": terms} for post_id, terms in posts],
     )
 
 

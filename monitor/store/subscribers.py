@@ -11,31 +11,8 @@ from monitor.bot.access import AccessEvent, transition
 from monitor.domain import Role, Subscriber, SubscriberStatus, Subscription, SubscriptionKind
 from monitor.errors import NotFoundError
 from monitor.store.engine import Database
+from monitor.store.rows import subscriber_from_row, subscription_from_row
 from monitor.store.schema import InviteRow, SubscriberRow, SubscriptionRow
-
-
-def subscriber_from_row(row: SubscriberRow) -> Subscriber:
-    return Subscriber(
-        id=row.id,
-        telegram_user_id=row.telegram_user_id,
-        role=Role(row.role),
-        status=SubscriberStatus(row.status),
-        timezone=row.timezone,
-        username=row.username,
-        display_name=row.display_name,
-        muted_until=row.muted_until,
-        created_at=row.created_at,
-    )
-
-
-def subscription_from_row(row: SubscriptionRow) -> Subscription:
-    return Subscription(
-        id=row.id,
-        subscriber_id=row.subscriber_id,
-        kind=SubscriptionKind(row.kind),
-        value=row.value,
-        channels=tuple(row.channels or ()),
-    )
 
 
 def _row_for_update(telegram_user_id: int) -> Select[SubscriberRow]:

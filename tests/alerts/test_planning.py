@@ -5,9 +5,14 @@ from __future__ import annotations
 import pytest
 
 from monitor.alerts.planning import (
+    AlertPlan,
     BurstPolicy,
+    SavedFacts,
+    StoryAlert,
+    fold_stories,
     normalize_channel_ref,
     plan_groups,
+    plan_recipients,
     same_story,
     select_recipients,
 )
@@ -99,3 +104,46 @@ def test_plan_groups(
     unplanned: list[tuple[int, float]], recent: int, groups: list[list[int]]
 ) -> None:
     assert plan_groups(unplanned, recent_messages=recent, policy=POLICY) == groups
+
+
+def facts(text: str = STORY, *, previous: str | None = None, **kw: object) -> SavedFacts:
+    fields: dict[str, object] = {"history": False, "told": frozenset()} | kw
+    return SavedFacts(text, [SUMMONS], MELITOPOL, previous, **fields)  # type: ignore[arg-type]
+
+
+def words(expression: str, text: str) -> list[Hit]:
+    return [SUMMONS] if expression.lower() in text.lower() else []
+
+
+SUBSCRIBERS = [
+    sub(1, SubscriptionKind.CATEGORY, "summons"),
+    sub(2, SubscriptionKind.EXPRESSION, "рынка"),
+]
+
+
+@pytest.mark.parametrize(
+    ("saved", "alert_history", "expected"),
+    [
+        (facts(), False, {1: ["ru.summons.povestka"], 2: ["expr:рынка"]}),
+        (facts(history=True), False, {}),  # backfilled history alerts nobody
+        (facts(history=True), True, {1: ["ru.summons.povestka"], 2: ["expr:рынка"]}),
+        (facts(told=frozenset({1})), False, {2: ["expr:рынка"]}),  # told once, never again
+        (facts(previous="у рынка"), False, {1: ["ru.summons.povestka"]}),  # the edit added none
+    ],
+)
+def test_plan_recipients(
+    saved: SavedFacts, alert_history: bool, expected: dict[int, list[str]]
+) -> None:
+    assert plan_recipients(SUBSCRIBERS, saved, words, alert_history=alert_history) == expected
+
+
+def test_a_copy_of_a_story_becomes_a_sighting_of_the_first_live_alert() -> None:
+    recent = [
+        StoryAlert(10, 1, 100, "Погода в Мелитополе", sent=True),
+        StoryAlert(11, 1, 101, STORY + " Подписывайтесь!", sent=True),
+        StoryAlert(12, 1, 102, STORY, sent=False),
+        StoryAlert(13, 2, 102, STORY, sent=False),
+        StoryAlert(14, 3, 101, STORY, sent=True),  # not a recipient of this post
+    ]
+    wanted = {1: ["r"], 2: ["r"], 4: ["r"]}
+    assert fold_stories(wanted, STORY, recent) == AlertPlan({4: ["r"]}, (11, 13), (11,))

@@ -27,10 +27,11 @@ from monitor.imports.desktop import (
 from monitor.search.query import Sort, default_lemmatizer, parse_query
 from monitor.store.channels import ChannelRepo
 from monitor.store.engine import Database
-from monitor.store.posts import HitFinder, PostRepo
-from monitor.store.search import SearchRepo
+from monitor.store.posts import HitFinder, PostRepo, SaveStep
+from monitor.store.search import INDEX_STEP, SearchRepo
 from monitor.store.subscribers import SubscriberRepo
 from tests.conftest import NOW
+from tests.reader.test_ingest import lock_watching_matcher
 from tests.stand_in_matcher import find_hits
 
 EXPORT = Path(__file__).resolve().parents[1] / "data" / "telegram_desktop_export" / "result.json"
@@ -297,3 +298,51 @@ def test_alerts_are_queued_only_with_the_alert_flag(
     assert result.exit_code == 0, result.output
     # Summons posts in the export: 2, 3, 4, 10, 13 — one alert each for the one subscriber.
     assert _alerts(db_url) == alerts
+
+
+async def test_an_import_matches_and_lemmatizes_without_holding_the_write_lock(
+    database: Database,
+) -> None:
+    seen: list[bool] = []
+    search = SearchRepo(database, default_lemmatizer())
+    index = search.index_hook()
+    lemmatized: list[bool] = []
+    step = SaveStep(INDEX_STEP, index, _watching(database, lemmatized, _terms(index)))
+    result = await import_export(
+        load_export(EXPORT),
+        channels=ChannelRepo(database),
+        posts=PostRepo(database),
+        now=NOW,
+        find_hits=lock_watching_matcher(database, seen),
+        hooks=[step],
+    )
+    assert result.new == 14
+    assert seen == [True] * 14  # the running service could write while each post was matched
+    assert lemmatized == [True] * 14  # and while its search terms were worked out
+    assert (await _counts(database))["posts_fts"] == 14  # every post indexed
+    again = await import_export(
+        load_export(EXPORT),
+        channels=ChannelRepo(database),
+        posts=PostRepo(database),
+        now=NOW,
+        find_hits=lock_watching_matcher(database, seen),
+        hooks=[step],
+    )
+    assert (again.new, again.edited, again.unchanged) == (0, 0, 14)
+    assert len(seen) == len(lemmatized) == 14  # importing again matched nothing
+
+
+def _terms(index: object) -> Callable[[str], object]:
+    assert isinstance(index, SaveStep)
+    assert index.derive is not None
+    return index.derive
+
+
+def _watching(
+    database: Database, seen: list[bool], derive: Callable[[str], object]
+) -> Callable[[str], object]:
+    def watched(body: str) -> object:
+        lock_watching_matcher(database, seen)("")
+        return derive(body)
+
+    return watched
