@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,20 +47,13 @@ def settings_or_exit(ctx: typer.Context, *, log: bool = True) -> Settings:
     return settings
 
 
-@asynccontextmanager
-async def open_archive(settings: Settings) -> AsyncIterator[Database]:
-    """The archive, checked to be at the schema this code needs (else SchemaOutdatedError)."""
-    # SQLAlchemy and Alembic are imported here, not above: most commands never open the archive.
-    from monitor.store import migrate
-    from monitor.store.engine import Database
+def open_archive(settings: Settings) -> AbstractAsyncContextManager[Database]:
+    """The archive, checked to be at the schema this code needs (else SchemaOutdatedError);
+    built by monitor.app, the one composition root."""
+    # Imported here, not above: most commands never open the archive.
+    from monitor.app import open_archive as app_open_archive
 
-    with migrate.archive_errors(settings.database_url):  # creating the file or its folder
-        db = Database.open(settings.database_url)
-    try:
-        await migrate.ensure_current(db.reader)
-        yield db
-    finally:
-        await db.close()
+    return app_open_archive(settings)
 
 
 class RedactingFormatter(logging.Formatter):

@@ -82,22 +82,20 @@ def login(
 
 
 async def _with_reader(settings: Settings, work: Callable[[ReaderService], Awaitable[T]]) -> T:
-    """Run `work(service)` with the reader connected and the archive open."""
-    from monitor.app import ReaderService, default_hit_finder, save_hooks
+    """Run `work(service)` with the reader connected and the archive open (built by monitor.app)."""
+    from monitor.app import default_hit_finder, open_archive, reader_service, save_hooks
 
-    async with open_archive(settings) as db:
-        service = ReaderService(
+    async with (
+        open_archive(settings) as db,
+        reader_service(
             settings,
             SystemClock(),
             db,
             find_hits=default_hit_finder(settings.cache_dir),
             hooks=save_hooks(db),
-        )
-        await service.start()
-        try:
-            return await work(service)
-        finally:
-            await service.stop()
+        ) as service,
+    ):
+        return await work(service)
 
 
 @channels_app.command("add", context_settings=MARKED_IDS)
@@ -126,7 +124,6 @@ def channels_add(
             raise _fail(e) from e
 
     async def work(service: ReaderService) -> int:
-        assert service.collector is not None
         failures = 0
         for ref in refs:
             try:
