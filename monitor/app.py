@@ -6,15 +6,13 @@ Telethon stays behind monitor.telegram)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from monitor.alerts.planning import make_expression_hits
 from monitor.alerts.worker import DeliveryConfig, DeliveryWorker
@@ -38,6 +36,7 @@ from monitor.reader.collector import (
     OperatorEvents,
     PollConfig,
 )
+from monitor.reader.health import Health, status_path, write_health
 from monitor.reader.ingest import Ingest
 from monitor.reader.lockfile import ProcessLock, lock_file_of
 from monitor.reader.polling import IntervalPolicy
@@ -87,36 +86,19 @@ def poll_config(settings: Settings) -> PollConfig:
     )
 
 
-def status_path(settings: Settings) -> Path:
-    return settings.reader_session.parent / "status.json"
-
-
 def lock_path(session: Path) -> Path:
     return lock_file_of(session)
 
 
-@dataclass
-class Health:
-    """What `python bot.py status` shows of a running service."""
-
-    pid: int
-    started_at: str
-    state: str = "starting"
-    account: str = ""
-    last_cycle_at: str | None = None
-    last_cycle: dict[str, int] = field(default_factory=dict)
-    live_updates: int = 0
-    reconnects: int = 0
-    error: str | None = None
-
-
 @asynccontextmanager
-async def open_archive(settings: Settings) -> AsyncIterator[Database]:
-    """The archive, checked to be at the schema this code needs (else SchemaOutdatedError)."""
+async def open_archive(settings: Settings, *, check_schema: bool = True) -> AsyncIterator[Database]:
+    """The archive, checked to be at the schema this code needs (else SchemaOutdatedError);
+    `check_schema=False` only for the commands that look at or change the schema itself."""
     with migrate.archive_errors(settings.database_url):  # creating the file or its folder
         db = Database.open(settings.database_url)
     try:
-        await migrate.ensure_current(db.reader)
+        if check_schema:
+            await migrate.ensure_current(db.reader)
         yield db
     finally:
         await db.close()
@@ -355,21 +337,6 @@ def default_hit_finder(cache_dir: Path | None) -> HitFinder:
     """The default Russian and Ukrainian packs, compiled once (through the cache in `cache_dir`)."""
     matcher = cached_matcher(load_default_packs(), cache_dir)
     return matcher.find_hits
-
-
-def write_health(path: Path, health: Health) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(asdict(health), ensure_ascii=False, indent=2), encoding="utf-8")
-    temporary.replace(path)
-
-
-def read_health(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 @dataclass(frozen=True)
