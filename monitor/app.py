@@ -9,7 +9,7 @@ import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -90,18 +90,11 @@ def lock_path(session: Path) -> Path:
     return lock_file_of(session)
 
 
-@asynccontextmanager
-async def open_archive(settings: Settings, *, check_schema: bool = True) -> AsyncIterator[Database]:
-    """The archive, checked to be at the schema this code needs (else SchemaOutdatedError);
-    `check_schema=False` only for the commands that look at or change the schema itself."""
-    with migrate.archive_errors(settings.database_url):  # creating the file or its folder
-        db = Database.open(settings.database_url)
-    try:
-        if check_schema:
-            await migrate.ensure_current(db.reader)
-        yield db
-    finally:
-        await db.close()
+def open_archive(
+    settings: Settings, *, check_schema: bool = True
+) -> AbstractAsyncContextManager[Database]:
+    """The archive of `settings`, at the schema this code needs (monitor.store.migrate)."""
+    return migrate.open_archive(settings.database_url, check_schema=check_schema)
 
 
 @dataclass

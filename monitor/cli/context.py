@@ -48,12 +48,13 @@ def settings_or_exit(ctx: typer.Context, *, log: bool = True) -> Settings:
 
 
 def open_archive(settings: Settings) -> AbstractAsyncContextManager[Database]:
-    """The archive, checked to be at the schema this code needs (else SchemaOutdatedError);
-    built by monitor.app, the one composition root."""
-    # Imported here, not above: most commands never open the archive.
-    from monitor.app import open_archive as app_open_archive
+    """The archive alone, checked to be at the schema this code needs (else SchemaOutdatedError),
+    for the commands that only read or write the archive: the one opener monitor.app uses too,
+    without importing the reader and bot stack (Telethon) that these commands never need."""
+    # SQLAlchemy and Alembic are imported here, not above: most commands never open the archive.
+    from monitor.store import migrate
 
-    return app_open_archive(settings)
+    return migrate.open_archive(settings.database_url)
 
 
 class RedactingFormatter(logging.Formatter):

@@ -51,9 +51,7 @@ def current(ctx: typer.Context) -> None:
         return
 
     async def read() -> str | None:
-        from monitor.app import open_archive
-
-        async with open_archive(settings, check_schema=False) as db:
+        async with migrate.open_archive(settings.database_url, check_schema=False) as db:
             return await migrate.current_revision(db.reader)
 
     revision = asyncio.run(read())
