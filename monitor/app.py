@@ -71,6 +71,11 @@ DIGEST_EVERY_S = 3600  # due digests (Monday 09:00 local, and weeks missed while
 DIGEST_FIRST_AFTER_S = 30
 
 
+def recheck_every_s(settings: Settings) -> int:
+    """Seconds between a channel's re-checks: RECHECK_INTERVAL, else max(600, POLL_MAX_INTERVAL)."""
+    return settings.recheck_interval_s or max(600, settings.poll_max_interval_s)
+
+
 def poll_config(settings: Settings) -> PollConfig:
     return PollConfig(
         requests_per_minute=settings.poll_requests_per_minute,
@@ -81,7 +86,7 @@ def poll_config(settings: Settings) -> PollConfig:
         backfill_days=settings.backfill_days,
         backfill_limit=settings.backfill_limit,
         recheck_hours=settings.recheck_hours,
-        recheck_every_s=max(600, settings.poll_max_interval_s),
+        recheck_every_s=recheck_every_s(settings),
         cycle_wait_s=POLL_TICK_S - 1,  # a hanging read goes on alone; the next tick reads the rest
     )
 
@@ -394,7 +399,12 @@ def service_jobs(
     jobs = [
         ScheduledJob("poll", fatal(reader.poll), every_s=POLL_TICK_S, first_after_s=0),
         # Due from each channel's stored last re-check, so frequent restarts never put it off.
-        ScheduledJob("recheck", fatal(reader.recheck), every_s=RECHECK_TICK_S, first_after_s=0),
+        ScheduledJob(
+            "recheck",
+            fatal(reader.recheck),
+            every_s=min(RECHECK_TICK_S, recheck_every_s(settings)),
+            first_after_s=0,
+        ),
         ScheduledJob("watchdog", fatal(reader.watchdog), every_s=WATCHDOG_EVERY_S),
         ScheduledJob("health", health, every_s=POLL_TICK_S, first_after_s=0),
     ]

@@ -143,6 +143,8 @@ def channels_add(
                 console.print(
                     f"watching {channel.label} «{channel.title}»: {stored} posts read back"
                 )
+                if backfill and stored == 0:
+                    console.print(_empty_backfill_note(settings.backfill_days))
             except DraftwatchError as e:
                 failures += 1
                 typer.echo(f"error: {ref}: {e}", err=True)
@@ -154,6 +156,15 @@ def channels_add(
         raise _fail(e) from e
     if failures:
         raise typer.Exit(1)
+
+
+def _empty_backfill_note(days: int) -> str:
+    """Why a backfill can read nothing back, and what to change (a sandbox feed is often old)."""
+    return (
+        f"No post in the last {days} days (BACKFILL_DAYS={days}): older posts are not read "
+        "back. Raise BACKFILL_DAYS to reach them; with the sandbox, start it with --redate so "
+        "that a feed's last post is dated now."
+    )
 
 
 @channels_app.command("remove", context_settings=MARKED_IDS)

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 StateDir = Annotated[
     Path, typer.Option("--state-dir", help="Where the server key and connection.json live.")
 ]
-Port = Annotated[int, typer.Option(help="TCP port to listen on (0: any free port).")]
+Port = Annotated[
+    int | None,
+    typer.Option(
+        help="TCP port to listen on (0: any free port). Default: the last run's port, "
+        "remembered in the state dir, so .env stays right across restarts."
+    ),
+]
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
 DcId = Annotated[int, typer.Option("--dc-id", help="The DC id clients are told they talk to.")]
 Feeds = Annotated[list[Path] | None, typer.Option("--feed", help="A feed JSON file (repeatable).")]
@@ -31,14 +38,30 @@ HistoryPosts = Annotated[
     int,
     typer.Option("--history-posts", help="With --replay-speed: posts per channel loaded first."),
 ]
+Redate = Annotated[
+    bool,
+    typer.Option(
+        "--redate",
+        help="Shift each feed's dates so that its last post is now (the bundled feeds are old: "
+        "without this, BACKFILL_DAYS reads none of them back).",
+    ),
+]
+Users = Annotated[int, typer.Option("--users", help="How many test users (phones +7999000000N).")]
 Password = Annotated[
     str | None, typer.Option("--user-password", help="Give the test user a 2FA password.")
 ]
 
 
+sandbox_app = typer.Typer(
+    help="A local Telegram: run it, or post, edit and delete in a running one."
+)
+
+
+@sandbox_app.callback(invoke_without_command=True)
 def sandbox(
+    ctx: typer.Context,
     state_dir: StateDir = Path("data/sandbox"),
-    port: Port = 0,
+    port: Port = None,
     host: Host = "127.0.0.1",
     dc_id: DcId = 2,
     feed: Feeds = None,
@@ -47,6 +70,8 @@ def sandbox(
     replay_speed: ReplaySpeed = 0.0,
     history_posts: HistoryPosts = 50,
     password: Password = None,
+    redate: Redate = False,
+    users: Users = 1,
 ) -> None:
     """Run a local MTProto server that any Telethon client can use, until Ctrl-C.
 
@@ -54,11 +79,13 @@ def sandbox(
 
     Point draftwatch at it with TELEGRAM_SERVER=host:port and TELEGRAM_SERVER_KEY=<server_key from the file>.
 
-    Example: python bot.py sandbox --port 8443 --feed monitor/sandbox/feeds/ru-news-channels/1001101170442_messages.json --state-dir data/sandbox
+    Example: python bot.py sandbox --port 8443 --redate --feed monitor/sandbox/feeds/ru-news-channels/1001101170442_messages.json --state-dir data/sandbox
     """
+    if ctx.invoked_subcommand is not None:
+        return
     # The sandbox and Telethon are imported here: other commands and --help need neither.
     from monitor.sandbox.feeds import bundled_feeds
-    from monitor.sandbox.standalone import StandaloneConfig, run
+    from monitor.sandbox.standalone import SandboxStartError, StandaloneConfig, run
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -73,10 +100,79 @@ def sandbox(
         replay_speed=replay_speed,
         history_posts=history_posts,
         user_password=password,
+        redate=redate,
+        users=users,
     )
-    asyncio.run(run(config))
+    try:
+        asyncio.run(run(config))
+    except SandboxStartError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(1) from e
     typer.echo("sandbox stopped")
 
 
+ChannelArg = Annotated[str, typer.Argument(help="The channel's username in the sandbox.")]
+ControlDir = Annotated[Path, typer.Option("--state-dir", help="The running sandbox's state dir.")]
+
+
+def _control(state_dir: Path, request: dict[str, Any]) -> dict[str, Any]:
+    from monitor.sandbox.control import ControlError, send_command
+
+    try:
+        return asyncio.run(send_command(state_dir, request))
+    except ControlError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(1) from e
+
+
+@sandbox_app.command("post")
+def post(
+    channel: ChannelArg,
+    text: Annotated[str, typer.Argument(help="The post's text.")],
+    photo: Annotated[
+        Path | None, typer.Option("--photo", help="Attach this image file.", exists=True)
+    ] = None,
+    state_dir: ControlDir = Path("data/sandbox"),
+) -> None:
+    """Publish a post in a running sandbox's channel now; members get it live.
+
+    Example: python bot.py sandbox post ria_novosti "Повестки раздают у метро" --photo notice.jpg
+    """
+    request: dict[str, Any] = {"op": "post", "channel": channel, "text": text}
+    if photo is not None:
+        request["photo"] = base64.b64encode(photo.read_bytes()).decode()
+    answer = _control(state_dir, request)
+    typer.echo(f"posted @{channel.lstrip('@')}/{answer['id']}")
+
+
+@sandbox_app.command("edit")
+def edit(
+    channel: ChannelArg,
+    message_id: Annotated[int, typer.Argument(help="The post's id.")],
+    text: Annotated[str, typer.Argument(help="The new text.")],
+    state_dir: ControlDir = Path("data/sandbox"),
+) -> None:
+    """Edit a post in a running sandbox.
+
+    Example: python bot.py sandbox edit ria_novosti 1234 "Повестки раздают у рынка"
+    """
+    _control(state_dir, {"op": "edit", "channel": channel, "id": message_id, "text": text})
+    typer.echo(f"edited @{channel.lstrip('@')}/{message_id}")
+
+
+@sandbox_app.command("delete")
+def delete(
+    channel: ChannelArg,
+    message_ids: Annotated[list[int], typer.Argument(help="Ids of the posts to delete.")],
+    state_dir: ControlDir = Path("data/sandbox"),
+) -> None:
+    """Delete posts in a running sandbox.
+
+    Example: python bot.py sandbox delete ria_novosti 1234 1235
+    """
+    _control(state_dir, {"op": "delete", "channel": channel, "ids": message_ids})
+    typer.echo(f"deleted {len(message_ids)} post(s) in @{channel.lstrip('@')}")
+
+
 def register(app: typer.Typer) -> None:
-    app.command(name="sandbox")(sandbox)
+    app.add_typer(sandbox_app, name="sandbox")

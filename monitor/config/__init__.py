@@ -53,6 +53,7 @@ class Settings:
     backfill_days: int = 7
     backfill_limit: int = 500
     recheck_hours: int = 48
+    recheck_interval_s: int | None = None  # None: max(600, POLL_MAX_INTERVAL)
     flood_wait_alert_s: int = 3600
     telegram_server: str | None = None
     telegram_server_key: Path | None = None
@@ -107,14 +108,20 @@ _HELP = {
 }
 
 
+def shown(raw: str, limit: int = 60, *, quote: bool = True) -> str:
+    """`raw` for an error message, cut to `limit` characters: a hostile value stays short."""
+    text = raw if len(raw) <= limit else raw[:limit]
+    text = repr(text) if quote else text
+    return text if len(raw) <= limit else f"{text}… ({len(raw)} characters)"
+
+
 def _int(lo: int, hi: int) -> Callable[[str], int]:
     def parse(raw: str) -> int:
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ValueError(f"must be a whole number, got {raw!r}") from None
+        if not raw.strip().lstrip("+-").isdigit() or len(raw) > 30:
+            raise ValueError(f"must be a whole number from {lo} to {hi}, got {shown(raw)}")
+        value = int(raw)
         if not lo <= value <= hi:
-            raise ValueError(f"must be between {lo} and {hi}, got {value}")
+            raise ValueError(f"must be between {lo} and {hi}, got {shown(raw)}")
         return value
 
     return parse
@@ -157,14 +164,14 @@ def _admin_ids(raw: str) -> tuple[int, ...]:
     bad = [p for p in parts if not p.lstrip("-").isdigit()]
     if bad:
         raise ValueError(
-            f"must be numeric Telegram user ids, comma-separated; not ids: {', '.join(bad)}"
+            f"must be numeric Telegram user ids, comma-separated; not ids: {shown(', '.join(bad), quote=False)}"
         )
     ids = tuple(int(p) for p in parts)
     huge = [p for p, i in zip(parts, ids, strict=True) if not 0 < i <= _MAX_USER_ID]
     if huge:
         raise ValueError(
             "a Telegram user id is a positive number below 2**53 (ask @userinfobot for yours); "
-            f"not ids: {', '.join(huge)}"
+            f"not ids: {shown(', '.join(huge), quote=False)}"
         )
     return ids
 
@@ -172,16 +179,16 @@ def _admin_ids(raw: str) -> tuple[int, ...]:
 def _timezone(raw: str) -> str:
     try:
         ZoneInfo(raw)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
         raise ValueError(
-            f"unknown time zone {raw!r}: use an IANA name such as Europe/Kyiv"
+            f"unknown time zone {shown(raw)}: use an IANA name such as Europe/Kyiv"
         ) from None
     return raw
 
 
 def _log_level(raw: str) -> str:
     if raw.upper() not in _LOG_LEVELS:
-        raise ValueError(f"must be one of {', '.join(_LOG_LEVELS)}, got {raw!r}")
+        raise ValueError(f"must be one of {', '.join(_LOG_LEVELS)}, got {shown(raw)}")
     return raw.upper()
 
 
@@ -209,7 +216,9 @@ def _sqlite_file_problem(rest: str) -> str | None:
     if rest in ("", "/", "/:memory:"):
         return f"is an in-memory database, lost when draftwatch stops: name a file, {example}"
     if not rest.startswith("/"):
-        return f"has no file path ({rest!r} reads as a host name): use three slashes, {example}"
+        return (
+            f"has no file path ({shown(rest)} reads as a host name): use three slashes, {example}"
+        )
     path = Path(rest[1:])
     if path.is_dir():
         return (
@@ -233,7 +242,7 @@ def _server(raw: str) -> str:
     m = _HOST_PORT.match(raw)
     if not m or not 0 < int(m["port"]) < 65536:
         raise ValueError(
-            f"must be host:port with a port from 1 to 65535, got {raw!r} "
+            f"must be host:port with a port from 1 to 65535, got {shown(raw)} "
             "(unset it to use real Telegram)"
         )
     return raw
@@ -241,15 +250,19 @@ def _server(raw: str) -> str:
 
 def _server_key(raw: str) -> Path:
     path = Path(raw)
-    if not path.is_file():
-        raise ValueError(f"no file at {raw}: point it at the server's public key PEM")
+    try:
+        is_file = path.is_file()
+    except OSError:  # a name too long for the file system
+        is_file = False
+    if not is_file:
+        raise ValueError(f"no file at {shown(raw)}: point it at the server's public key PEM")
     try:
         head = path.read_bytes()[:4096]
     except OSError as e:
-        raise ValueError(f"cannot read {raw} ({e.strerror}): fix its permissions") from None
+        raise ValueError(f"cannot read {shown(raw)} ({e.strerror}): fix its permissions") from None
     if b"-----BEGIN" not in head or b"PUBLIC KEY-----" not in head:
         raise ValueError(
-            f"{raw} is not a PEM public key (no -----BEGIN RSA PUBLIC KEY----- line): "
+            f"{shown(raw)} is not a PEM public key (no -----BEGIN RSA PUBLIC KEY----- line): "
             "point it at the server's public key PEM"
         )
     return path
@@ -282,6 +295,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "BACKFILL_DAYS": ("backfill_days", _int(0, 3650)),
     "BACKFILL_LIMIT": ("backfill_limit", _int(0, 1_000_000)),
     "RECHECK_HOURS": ("recheck_hours", _int(0, 24 * 30)),
+    "RECHECK_INTERVAL": ("recheck_interval_s", _int(1, 7 * 86400)),
     "FLOOD_WAIT_ALERT": ("flood_wait_alert_s", _int(1, 86400 * 7)),
     "TELEGRAM_SERVER": ("telegram_server", _server),
     "TELEGRAM_SERVER_KEY": ("telegram_server_key", _server_key),

@@ -18,6 +18,7 @@ from telethon.tl import types
 
 from monitor.sandbox import media, tl_objects
 from monitor.sandbox.crypto import ServerKey, generate_server_key
+from monitor.sandbox.pressure import Pressure
 from monitor.sandbox.rpc.sending import press_button
 from monitor.sandbox.rules import Fault, Rules, Scope
 from monitor.sandbox.server import SandboxServer
@@ -330,6 +331,28 @@ class Sandbox:
             yield
         finally:
             self.world.push = push
+
+    def set_pressure(
+        self,
+        *,
+        updates_too_long_after: int | None = None,
+        difference_slice: int | None = None,
+        difference_too_long_after: int | None = None,
+        channel_too_long_after: int | None = None,
+    ) -> None:
+        """Make the sandbox give up on single updates as Telegram does under load (None: never).
+
+        More than `updates_too_long_after` updates queued for one connection at once become one
+        updatesTooLong; getDifference answers `difference_slice` updates per differenceSlice, or
+        differenceTooLong past `difference_too_long_after`; getChannelDifference answers
+        channelDifferenceTooLong past `channel_too_long_after` missed channel updates.
+        """
+        self.world.pressure = Pressure(
+            updates_too_long_after,
+            difference_slice,
+            difference_too_long_after,
+            channel_too_long_after,
+        )
 
     def drop_connections(self, account: Account | None = None) -> int:
         return self.server.drop_connections(account.id if account else None)

@@ -47,12 +47,36 @@ class ServerKey:
     def fingerprint(self) -> int:
         return int(_compute_fingerprint(self.private))
 
-    def decrypt_inner_data(self, block: bytes) -> bytes:
-        """Undo the old RSA scheme of Telethon 1.x: sha1(data) + data + random padding."""
-        payload = pow(int.from_bytes(block, "big"), self.private.d, self.private.n)
-        plain = payload.to_bytes(255, "big")
-        # p_q_inner_data ends where its own TL encoding says; the padding is random.
-        return plain[20:]
+    def decrypt_inner_data(self, block: bytes) -> tuple[bytes, bytes | None]:
+        """The TL bytes of p_q_inner_data*, from either padding scheme a client may use.
+
+        RSA_PAD (today's scheme, GramJS, TDLib): a temp AES key hides the reversed, padded data
+        and a SHA-256 binds them. The old scheme (Telethon 1.x): sha1(data) + data + padding.
+        Returns the data (with padding after it) and, for the old scheme, the sha1 the caller
+        checks once it knows where the TL object ends. Raises CryptoError for anything else.
+        """
+        value = int.from_bytes(block, "big")
+        if len(block) != 256 or value >= self.private.n:
+            raise CryptoError("encrypted_data is not one 2048-bit RSA block under the server key")
+        payload = pow(value, self.private.d, self.private.n).to_bytes(256, "big")
+        padded = _rsa_pad_open(payload)
+        if padded is not None:
+            return padded, None
+        if payload[0] == 0:
+            return payload[21:], payload[1:21]
+        raise CryptoError("encrypted_data follows neither RSA_PAD nor the old padding")
+
+
+def _rsa_pad_open(payload: bytes) -> bytes | None:
+    """Undo RSA_PAD (core.telegram.org/mtproto/auth_key, step 4.1); None if the hash does not match."""
+    temp_key_xor, aes_encrypted = payload[:32], payload[32:]
+    digest = hashlib.sha256(aes_encrypted).digest()
+    temp_key = bytes(a ^ b for a, b in zip(temp_key_xor, digest, strict=True))
+    data_with_hash = bytes(AES.decrypt_ige(aes_encrypted, temp_key, bytes(32)))
+    data_with_padding = data_with_hash[:192][::-1]
+    if hashlib.sha256(temp_key + data_with_padding).digest() != data_with_hash[192:]:
+        return None
+    return data_with_padding
 
 
 def generate_server_key() -> ServerKey:

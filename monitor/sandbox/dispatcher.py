@@ -14,6 +14,7 @@ from telethon.tl import functions, types
 
 from monitor.sandbox.mtproto import serialize_result
 from monitor.sandbox.rpc.call import Call, Handler, RpcError
+from monitor.sandbox.rpc.usability import check_usability
 from monitor.sandbox.rules import Rules
 from monitor.sandbox.world import World
 
@@ -101,6 +102,9 @@ class Dispatcher:
             return 500, "INTERNAL"
 
     async def _apply_rules(self, call: Call, request: Any) -> None:
+        account_id = call.account_id
+        account = self.world.accounts.get(account_id) if account_id is not None else None
+        check_usability(call.method, is_bot=account.is_bot if account is not None else None)
         keys = peer_keys(self.world, request)
         fault = self.rules.take_fault(call.method, keys)
         if fault is not None:
@@ -115,8 +119,6 @@ class Dispatcher:
                 await fault.released.wait()
             else:
                 raise RpcError(fault.code, fault.message)
-        account_id = call.account_id
-        account = self.world.accounts.get(account_id) if account_id is not None else None
         chat = keys[0] if keys else None
         is_bot = account is not None and account.is_bot
         self.rules.check_rate(call.method, account_id, chat, is_bot=is_bot, now=time.monotonic())

@@ -120,3 +120,10 @@ async def replay(
         previous = post.date
         message_id = publish(world, channel, post, date=datetime.now(UTC))
         logger.debug("feed post channel=%s id=%d", channel.username, message_id)
+
+
+def redate(feed: Feed, now: datetime) -> Feed:
+    """The same feed shifted in time so that its last post is dated `now` (spacing kept)."""
+    shift = now - feed.posts[-1].date
+    posts = tuple(FeedPost(p.message_id, p.text, p.date + shift) for p in feed.posts)
+    return Feed(feed.channel_id, feed.title, feed.username, posts)

@@ -16,6 +16,12 @@ from telethon.tl import functions, types
 
 from monitor.sandbox.crypto import DH_G, DH_PRIME, CryptoError, ServerKey
 
+_INNER_DATA = (
+    types.PQInnerData,
+    types.PQInnerDataDc,
+    types.PQInnerDataTemp,
+    types.PQInnerDataTempDc,
+)
 # Small primes keep Telethon's pq factorization instant.
 _P, _Q = 1_000_000_007, 1_000_000_009
 
@@ -32,6 +38,8 @@ class Handshake:
     new_nonce: int = 0
     secret: int = 0
     auth_key: AuthKey | None = None
+    expires_in: int | None = None  # a temporary key (p_q_inner_data_temp*): seconds it lives
+    dc: int | None = None  # the DC the client asked for (p_q_inner_data_dc, _temp_dc)
 
     def answer(self, request: Any) -> Any:
         """The plain-text reply to one handshake step."""
@@ -56,11 +64,20 @@ class Handshake:
         self._check_nonces(request)
         if request.public_key_fingerprint != self.server_key.fingerprint:
             raise CryptoError("unknown key fingerprint")
-        plain = self.server_key.decrypt_inner_data(request.encrypted_data)
-        inner = BinaryReader(plain).tgread_object()
-        if not isinstance(inner, types.PQInnerData) or inner.nonce != self.nonce:
-            raise CryptoError("bad p_q_inner_data")
+        plain, sha1 = self.server_key.decrypt_inner_data(request.encrypted_data)
+        try:
+            inner = BinaryReader(plain).tgread_object()
+        except Exception as e:  # the client's bytes, whatever they hold
+            raise CryptoError(f"unreadable p_q_inner_data: {e!r}") from None
+        if not isinstance(inner, _INNER_DATA) or inner.nonce != self.nonce:
+            raise CryptoError(f"bad p_q_inner_data: {type(inner).__name__}")
+        if sha1 is not None and hashlib.sha1(bytes(inner)).digest() != sha1:
+            raise CryptoError("p_q_inner_data does not match its sha1")
+        if inner.server_nonce != self.server_nonce:
+            raise CryptoError("p_q_inner_data carries another server_nonce")
         self.new_nonce = inner.new_nonce
+        self.expires_in = getattr(inner, "expires_in", None)
+        self.dc = getattr(inner, "dc", None)
         self.secret = int.from_bytes(os.urandom(256), "big")
         inner_dh = bytes(
             types.ServerDHInnerData(
@@ -84,11 +101,18 @@ class Handshake:
     def _dh_gen(self, request: Any) -> types.DhGenOk:
         self._check_nonces(request)
         key, iv = helpers.generate_key_data_from_nonce(self.server_nonce, self.new_nonce)
+        if not request.encrypted_data or len(request.encrypted_data) % 16:
+            raise CryptoError("client_DH_inner_data is not whole AES blocks")
         plain = AES.decrypt_ige(request.encrypted_data, key, iv)
-        inner = BinaryReader(plain[20:]).tgread_object()
+        try:
+            inner = BinaryReader(plain[20:]).tgread_object()
+        except Exception as e:  # the client's bytes, whatever they hold
+            raise CryptoError(f"unreadable client_DH_inner_data: {e!r}") from None
         if not isinstance(inner, types.ClientDHInnerData):
             raise CryptoError("bad client_DH_inner_data")
         g_b = int.from_bytes(inner.g_b, "big")
+        if not 1 < g_b < DH_PRIME - 1:
+            raise CryptoError("g_b out of range")
         self.auth_key = AuthKey(get_byte_array(pow(g_b, self.secret, DH_PRIME)))
         return types.DhGenOk(
             nonce=self.nonce,

@@ -76,19 +76,33 @@ def write_encrypted(
     return encrypt_for_client(auth_key, plain)
 
 
-def unpack(message: Incoming) -> list[Incoming]:
-    """Flatten msg_container and gzip_packed into the plain messages they carry."""
-    if message.constructor == MSG_CONTAINER:
-        out: list[Incoming] = []
-        reader = BinaryReader(message.body[4:])
-        for _ in range(reader.read_int()):
-            msg_id, seq_no, length = reader.read_long(), reader.read_int(), reader.read_int()
-            out.extend(unpack(Incoming(msg_id, seq_no, reader.read(length))))
-        return out
-    if message.constructor == GZIP_PACKED:
-        data = gzip.decompress(BinaryReader(message.body[4:]).tgread_bytes())
-        return unpack(Incoming(message.msg_id, message.seq_no, data))
-    return [message]
+def container_items(message: Incoming) -> list[Incoming]:
+    """The messages a msg_container carries (each still to be checked on its own)."""
+    out: list[Incoming] = []
+    reader = BinaryReader(message.body[4:])
+    for _ in range(reader.read_int()):
+        msg_id, seq_no, length = reader.read_long(), reader.read_int(), reader.read_int()
+        out.append(Incoming(msg_id, seq_no, reader.read(length)))
+    return out
+
+
+def gunzip(message: Incoming) -> Incoming:
+    """The message a gzip_packed carries, under the same msg_id."""
+    data = gzip.decompress(BinaryReader(message.body[4:]).tgread_bytes())
+    return Incoming(message.msg_id, message.seq_no, data)
+
+
+def gzip_packed(body: bytes) -> bytes:
+    """gzip_packed#3072cfa1 packed_data:bytes = Object (Telegram packs large answers)."""
+    packed = gzip.compress(body, 6)
+    return struct.pack("<I", GZIP_PACKED) + bytes(TLObject.serialize_bytes(packed))
+
+
+def container(items: list[tuple[int, int, bytes]]) -> bytes:
+    """msg_container#73f1f8dc of (msg_id, seq_no, body) items."""
+    parts = [struct.pack("<Ii", MSG_CONTAINER, len(items))]
+    parts += [struct.pack("<qii", m, s, len(b)) + b for m, s, b in items]
+    return b"".join(parts)
 
 
 def serialize_result(result: Any) -> bytes:
@@ -123,3 +137,27 @@ def new_session_created(first_msg_id: int, unique_id: int, salt: int) -> bytes:
 
 def msgs_ack(msg_ids: list[int]) -> bytes:
     return bytes(types.MsgsAck(msg_ids))
+
+
+def bad_server_salt(msg_id: int, seq_no: int, new_salt: int) -> bytes:
+    return bytes(types.BadServerSalt(msg_id, seq_no, 48, new_salt))
+
+
+def bad_msg_notification(msg_id: int, seq_no: int, code: int) -> bytes:
+    return bytes(types.BadMsgNotification(msg_id, seq_no, code))
+
+
+def msgs_state_info(req_msg_id: int, states: list[int]) -> bytes:
+    # info:string is one byte per msg_id; Telethon's TL layer takes it as str.
+    return bytes(types.MsgsStateInfo(req_msg_id, "".join(map(chr, states))))
+
+
+def future_salts(req_msg_id: int, now: int, salts: list[types.FutureSalt]) -> bytes:
+    """future_salts: sent bare, not inside rpc_result (Telethon's _handle_future_salts expects it so)."""
+    return bytes(types.FutureSalts(req_msg_id, now, salts))
+
+
+def destroy_session_result(session_id: int, *, destroyed: bool) -> bytes:
+    if destroyed:
+        return bytes(types.DestroySessionOk(session_id))
+    return bytes(types.DestroySessionNone(session_id))

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from datetime import UTC, datetime
 from typing import Any
 
 from telethon.crypto import AuthKey
 from telethon.tl import types
 
-from monitor.sandbox import tl_objects
+from monitor.sandbox import shapes, tl_objects
 from monitor.sandbox.connection import Connection
 from monitor.sandbox.crypto import ServerKey
 from monitor.sandbox.dispatcher import Dispatcher
 from monitor.sandbox.rpc.registry import all_handlers
 from monitor.sandbox.rules import Rules
+from monitor.sandbox.session import Salts, SessionState
 from monitor.sandbox.world import World
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,11 @@ class SandboxServer:
         self.dc_id = dc_id
         self.auth_keys: dict[int, AuthKey] = {}
         self.connections: set[Connection] = set()
+        self.salts = Salts(os.urandom(32))
+        self.sessions: dict[tuple[int, int], SessionState] = {}  # (auth key id, session id)
+        self.temp_keys: dict[int, float] = {}  # temporary auth key id -> expires at (unix time)
+        self.introduced: set[tuple[int, int]] = set()  # (viewer, user) pushed in full form once
+        self.bound: dict[int, int] = {}  # temporary auth key id -> the permanent one it stands for
         self.dispatcher = Dispatcher(world, rules, all_handlers(), (dc_id, host, port))
         self._server: asyncio.Server | None = None
         world.push = self.push
@@ -84,7 +91,8 @@ class SandboxServer:
         ]
         if not targets:
             return
-        envelope = self.envelope(account_id, [update])
+        short = shapes.short_message(update, account_id, self.introduced)
+        envelope = short if short is not None else self.envelope(account_id, [update])
         for connection in targets:
             connection.push(envelope)
 

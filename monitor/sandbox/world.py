@@ -15,6 +15,7 @@ from typing import Any
 
 from telethon.tl import types
 
+from monitor.sandbox.pressure import Pressure
 from monitor.sandbox.rpc.call import RpcError
 
 Push = Callable[[int, Any, int | None], None]  # (account id, update, auth key id to skip)
@@ -70,6 +71,7 @@ class Account:
     bot_commands: list[Any] = field(default_factory=list)
     random_ids: set[int] = field(default_factory=set)  # of messages sent: a repeat is refused
     blocked: set[int] = field(default_factory=set)
+    started_by: set[int] = field(default_factory=set)  # a bot's users who wrote to it first
 
     @property
     def is_bot(self) -> bool:
@@ -110,6 +112,7 @@ class World:
             tuple[int, Any]
         ] = []  # (sender account, its copy as sent), every private send
         self.callbacks: dict[int, Any] = {}  # query id -> future of the bot's answer
+        self.pressure = Pressure()
         self._next_user_id = 100_000_001
         self._next_channel_id = 1_000_000_001
 
@@ -222,6 +225,8 @@ class World:
         The sender's connection that sent it (`origin_key`) gets the update in its RPC result
         instead of a push, as Telegram does. `reply_to` is the sender's id of the replied message.
         """
+        if recipient.is_bot and not sender.is_bot:
+            recipient.started_by.add(sender.id)
         mine = self._deliver(
             sender, message, peer=recipient.id, out=True, origin_key=origin_key, reply_to=reply_to
         )

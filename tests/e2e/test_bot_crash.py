@@ -44,17 +44,25 @@ def story(n: int) -> str:
 
 
 class BotProcess:
-    """`python bot.py bot` against the sandbox, as an operator would run it."""
+    """`python bot.py bot` (or other `args`) against the sandbox, as an operator would run it;
+    `start` returns once a stderr line contains `ready`."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        args: tuple[str, ...] = ("--env-file", "/nonexistent.env", "bot"),
+        ready: str = "bot started",
+    ) -> None:
         self.env = env
+        self.args = args
+        self.ready = ready
         self.process: asyncio.subprocess.Process | None = None
         self.log: list[str] = []
         self._drainer: asyncio.Future[None] | None = None
 
     async def start(self) -> None:
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "bot.py", "--env-file", "/nonexistent.env", "bot",
+            sys.executable, "bot.py", *self.args,
             cwd=ROOT, env=self.env, stderr=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.DEVNULL,
         )  # fmt: skip
@@ -65,7 +73,7 @@ class BotProcess:
                 self.log.append(line)
                 if not line:
                     raise AssertionError("bot exited:\n" + "".join(self.log[-30:]))
-                if "bot started" in line:
+                if self.ready in line:
                     break
         self._drainer = asyncio.ensure_future(self._drain())
 

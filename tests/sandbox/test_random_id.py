@@ -17,6 +17,7 @@ async def test_a_repeated_random_id_is_answered_random_id_duplicate(sandbox: San
     # turns that off to see the error itself.
     client = await sandbox.login(bot, request_retries=0, raise_last_call_error=True)
     peer = InputPeerUser(user.id, user.access_hash)
+    sandbox.send_private(user, bot, "/start")  # a bot cannot write first
     await client(SendMessageRequest(peer, "first", random_id=777))
     with pytest.raises(errors.RandomIdDuplicateError):
         await client(SendMessageRequest(peer, "again", random_id=777))

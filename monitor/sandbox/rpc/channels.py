@@ -52,10 +52,11 @@ def _membership_updates(call: Call, chan: Channel) -> types.Updates:
     )
 
 
-def join_channel(call: Call, request: Any) -> types.Updates:
+def join_channel(call: Call, request: Any) -> types.messages.ChatInviteJoinResultOk:
+    """Layer 229 wraps the Updates in messages.chatInviteJoinResultOk (leaveChannel does not)."""
     chan = tl_objects.input_channel(call.world, request.channel)
     call.world.join(chan, call.me().id)
-    return _membership_updates(call, chan)
+    return types.messages.ChatInviteJoinResultOk(updates=_membership_updates(call, chan))
 
 
 def leave_channel(call: Call, request: Any) -> types.Updates:

@@ -63,7 +63,9 @@ def get_messages(call: Call, request: Any) -> types.messages.Messages:
     found = []
     for wanted in request.id:
         msg_id = wanted.id if isinstance(wanted, types.InputMessageID) else 0
-        found.append(me.mailbox.messages.get(msg_id) or types.MessageEmpty(id=msg_id))
+        message = me.mailbox.messages.get(msg_id)
+        # Telethon's patched MessageEmpty needs peer_id (None: Telegram omits it here).
+        found.append(message or types.MessageEmpty(id=msg_id, peer_id=None))
     users, chats = tl_objects.entities_of(
         call.world, [m for m in found if isinstance(m, types.Message)], me.id
     )

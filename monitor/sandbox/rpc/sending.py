@@ -9,7 +9,7 @@ from typing import Any
 
 from telethon.tl import functions, types
 
-from monitor.sandbox import media, tl_objects
+from monitor.sandbox import media, shapes, tl_objects
 from monitor.sandbox.rpc.call import Call, Handler, RpcError
 from monitor.sandbox.rpc.upload import assemble
 from monitor.sandbox.world import Account, World, copy_message
@@ -26,6 +26,11 @@ def _recipient(call: Call, peer: Any) -> tuple[Account, Account]:
         raise RpcError(403, "CHAT_WRITE_FORBIDDEN")
     if me.id in target.blocked:
         raise RpcError(400, "USER_IS_BLOCKED")
+    if me.is_bot and target.is_bot:
+        raise RpcError(400, "USER_IS_BOT")
+    if me.is_bot and target.id not in me.started_by:
+        # Bots cannot start conversations (Telethon's errors.csv, PEER_ID_INVALID).
+        raise RpcError(400, "PEER_ID_INVALID")
     return me, target
 
 
@@ -61,12 +66,13 @@ def _send(call: Call, request: Any, text: str, message_media: Any = None) -> typ
     return _updates(call, me, [types.UpdateMessageID(id=mine.id, random_id=request.random_id), new])
 
 
-def send_message(call: Call, request: Any) -> types.Updates:
+def send_message(call: Call, request: Any) -> Any:
+    """updateShortSentMessage, as Telegram answers a private text message."""
     if not request.message.strip():
         raise RpcError(400, "MESSAGE_EMPTY")
     if len(request.message) > MAX_TEXT:
         raise RpcError(400, "MESSAGE_TOO_LONG")
-    return _send(call, request, request.message)
+    return shapes.short_sent(_send(call, request, request.message))
 
 
 def send_media(call: Call, request: Any) -> types.Updates:

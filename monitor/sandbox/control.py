@@ -1,0 +1,102 @@
+"""Operator commands for a running standalone sandbox: post, edit, delete over a Unix socket in the state dir (socket I/O).
+
+One JSON line in, one JSON line out: {"op": "post", "channel": "ria_novosti", "text": "...",
+"photo": "<base64>"} -> {"ok": true, "id": 123}; {"op": "edit", "channel", "id", "text"};
+{"op": "delete", "channel", "ids": [...]}. Errors come back as {"ok": false, "error": "..."}.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from monitor.sandbox.api import Sandbox
+from monitor.sandbox.world import Channel
+
+logger = logging.getLogger(__name__)
+
+SOCKET_NAME = "control.sock"
+
+
+class ControlError(Exception):
+    """A command the running sandbox refused, or no sandbox running: the message says which."""
+
+
+def socket_path(state_dir: Path) -> Path:
+    return state_dir / SOCKET_NAME
+
+
+def _channel(tg: Sandbox, name: str) -> Channel:
+    found = tg.world.find_username(str(name))
+    if not isinstance(found, Channel):
+        known = ", ".join(sorted(c.username or str(c.id) for c in tg.world.channels.values()))
+        raise ControlError(f"no channel @{str(name).lstrip('@')} in this sandbox (it has: {known})")
+    return found
+
+
+def execute(tg: Sandbox, request: dict[str, Any]) -> dict[str, Any]:
+    """Carry out one command on the world (pushed to members as any post is)."""
+    op = request.get("op")
+    channel = _channel(tg, request.get("channel", ""))
+    if op == "post":
+        photo = base64.b64decode(request["photo"]) if request.get("photo") else None
+        return {"ok": True, "id": tg.post(channel, str(request.get("text", "")), photo=photo)}
+    if op == "edit":
+        message_id = int(request["id"])
+        if message_id not in channel.timeline.messages:
+            raise ControlError(f"@{channel.username} has no post {message_id}")
+        tg.edit_post(channel, message_id, str(request.get("text", "")))
+        return {"ok": True, "id": message_id}
+    if op == "delete":
+        ids = [int(i) for i in request.get("ids", [])]
+        missing = [i for i in ids if i not in channel.timeline.messages]
+        if missing:
+            raise ControlError(f"@{channel.username} has no post {missing[0]}")
+        tg.delete_posts(channel, ids)
+        return {"ok": True, "ids": ids}
+    raise ControlError(f"unknown command {op!r}: post, edit or delete")
+
+
+async def serve(tg: Sandbox, state_dir: Path) -> asyncio.Server:
+    """Listen on STATE_DIR/control.sock until the returned server is closed."""
+    path = socket_path(state_dir)
+    path.unlink(missing_ok=True)
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            request = json.loads(await reader.readline())
+            answer = execute(tg, request)
+        except ControlError as e:
+            answer = {"ok": False, "error": str(e)}
+        except (ValueError, KeyError, TypeError) as e:
+            answer = {"ok": False, "error": f"malformed command: {e!r}"}
+        writer.write(json.dumps(answer).encode() + b"\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_unix_server(handle, path=str(path))
+    path.chmod(0o600)
+    return server
+
+
+async def send_command(state_dir: Path, request: dict[str, Any]) -> dict[str, Any]:
+    """Send one command to the sandbox running with `state_dir`; raises ControlError if refused."""
+    path = socket_path(state_dir)
+    try:
+        reader, writer = await asyncio.open_unix_connection(str(path))
+    except (FileNotFoundError, ConnectionRefusedError) as e:
+        raise ControlError(
+            f"no sandbox is running with --state-dir {state_dir} (no {path}): start it with "
+            f"`python bot.py sandbox --state-dir {state_dir}`"
+        ) from e
+    writer.write(json.dumps(request).encode() + b"\n")
+    await writer.drain()
+    answer: dict[str, Any] = json.loads(await reader.readline())
+    writer.close()
+    if not answer.get("ok"):
+        raise ControlError(str(answer.get("error")))
+    return answer
