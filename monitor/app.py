@@ -1,27 +1,33 @@
-"""Owns lifetimes: archive, matcher, reader client, live feed, scheduler; stop on signal; health (does I/O)."""
+"""The composition root: the one place that builds the archive, the reader, the bot and the
+service (`run`) and declares the scheduled jobs; every CLI command and the e2e tests get them
+here. Each part is an async context manager that yields it ready and closes it on exit (does I/O;
+Telethon stays behind monitor.telegram)."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
-from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-from telethon import TelegramClient
 
 from monitor.alerts.planning import make_expression_hits
+from monitor.alerts.worker import DeliveryConfig, DeliveryWorker
+from monitor.bot.conversation import ChannelControl, Conversation
+from monitor.bot.handlers import Stores
+from monitor.bot.lookups import ArchiveAnswers
+from monitor.bot.notices import HealthNotifier, ReaderEvents, check_silence
 from monitor.clock import Clock
 from monitor.config import Settings
 from monitor.digest.job import send_weekly_digests
 from monitor.digest.weekly import DigestSender
 from monitor.domain import Channel
-from monitor.errors import SessionDeadError, TelegramUnreachableError
+from monitor.errors import SessionDeadError
 from monitor.matching import Matcher, cached_matcher, load_default_packs
+from monitor.ratelimit import SendLimiter
 from monitor.reader.channel_ref import parse_channel_ref
 from monitor.reader.collector import (
     Collector,
@@ -30,34 +36,39 @@ from monitor.reader.collector import (
     OperatorEvents,
     PollConfig,
 )
+from monitor.reader.health import Health, status_path, write_health
 from monitor.reader.ingest import Ingest
 from monitor.reader.lockfile import ProcessLock, lock_file_of
 from monitor.reader.polling import IntervalPolicy
-from monitor.scheduler import Scheduler
+from monitor.scheduler import ScheduledJob, Scheduler
 from monitor.search.query import default_lemmatizer
 from monitor.store import migrate
 from monitor.store.channels import ChannelRepo
+from monitor.store.deliveries import DeliveryRepo
 from monitor.store.digests import DigestRepo
 from monitor.store.engine import Database
 from monitor.store.outbox import make_outbox_hook
 from monitor.store.posts import HitFinder, PostRepo, SaveHook
+from monitor.store.rhythm import RhythmRepo
 from monitor.store.search import SearchRepo
 from monitor.store.subscribers import SubscriberRepo
-from monitor.telegram.bot import BotRuntime, start_bot
-from monitor.telegram.connect import connect_client, make_client_from_settings
+from monitor.supervisor import FailureStreaks, supervise
+from monitor.telegram.bot import BotFrontDesk, bot_client
+from monitor.telegram.connect import ReaderConnection, reader_connection
 from monitor.telegram.digests import digest_sender
 from monitor.telegram.live import LiveFeed
 from monitor.telegram.login import private_session_path
-from monitor.telegram.reader import ChannelReader
+from monitor.telegram.sender import TelethonSender
 
 logger = logging.getLogger(__name__)
 
 POLL_TICK_S = 5  # how often the poll job looks for due channels
 RECHECK_TICK_S = 60  # how often the re-check job looks for channels due (their stored times)
 WATCHDOG_EVERY_S = 60
-WATCHDOG_QUIET_S = 15 * 60
+WATCHDOG_QUIET_S = 15 * 60  # no successful request for this long: probe, then reconnect
 SILENCE_EVERY_S = 3600
-DIGEST_EVERY_S = 3600  # due digests (Monday 09:00 local, and weeks missed while down)  # no successful request for this long: probe, then reconnect
+DIGEST_EVERY_S = 3600  # due digests (Monday 09:00 local, and weeks missed while down)
+DIGEST_FIRST_AFTER_S = 30
 
 
 def recheck_every_s(settings: Settings) -> int:
@@ -80,130 +91,230 @@ def poll_config(settings: Settings) -> PollConfig:
     )
 
 
-def status_path(settings: Settings) -> Path:
-    return settings.reader_session.parent / "status.json"
-
-
 def lock_path(session: Path) -> Path:
     return lock_file_of(session)
 
 
+def open_archive(
+    settings: Settings, *, check_schema: bool = True
+) -> AbstractAsyncContextManager[Database]:
+    """The archive of `settings`, at the schema this code needs (monitor.store.migrate)."""
+    return migrate.open_archive(settings.database_url, check_schema=check_schema)
+
+
 @dataclass
-class Health:
-    """What `python bot.py status` shows of a running service."""
-
-    pid: int
-    started_at: str
-    state: str = "starting"
-    account: str = ""
-    last_cycle_at: str | None = None
-    last_cycle: dict[str, int] = field(default_factory=dict)
-    live_updates: int = 0
-    reconnects: int = 0
-    error: str | None = None
-
-
 class ReaderService:
-    """The reader account's client, its collector and live feed, for one process."""
+    """The reader account connected, its collector and live feed attached: ready to poll."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        clock: Clock,
-        db: Database,
-        *,
-        find_hits: HitFinder,
-        hooks: tuple[SaveHook, ...] = (),
-        events: OperatorEvents | None = None,
-    ) -> None:
-        self.settings = settings
-        self.clock = clock
-        self.db = db
-        self._find_hits = find_hits
-        self._hooks = hooks
-        self.events = events or LoggedEvents()
-        self._lock = ProcessLock(lock_path(private_session_path(settings.reader_session)))
-        self.client: TelegramClient | None = None
-        self.collector: Collector | None = None
-        self.live: LiveFeed | None = None
-        self.health = Health(pid=os.getpid(), started_at=clock.now().isoformat())
+    settings: Settings
+    clock: Clock
+    db: Database
+    connection: ReaderConnection
+    collector: Collector
+    live: LiveFeed
+    health: Health
 
-    async def start(self) -> Collector:
-        """Lock the session, connect, check the login, attach the live feed."""
-        self._lock.acquire()
-        session = private_session_path(self.settings.reader_session)
-        client = make_client_from_settings(
-            self.settings, str(session), flood_sleep_threshold=0, entity_cache_limit=2000
-        )
-        try:
-            await connect_client(client, self.settings.server_address)
-        except TelegramUnreachableError:
-            self._lock.release()
-            raise
-        if not await client.is_user_authorized():
-            await client.disconnect()
-            self._lock.release()
-            raise SessionDeadError(str(session), "not logged in")
-        self.client = client
-        posts = PostRepo(self.db)
-        reader = ChannelReader(client, session_name=str(session))
-        self.health.account = await reader.check_alive()
-        self.collector = Collector(
-            reader,
-            ChannelRepo(self.db),
-            posts,
-            Ingest(posts, self._find_hits, self._hooks),
-            poll_config(self.settings),
-            self.clock,
-            events=self.events,
-        )
-        self.live = LiveFeed(client, self.collector.on_live_post, self.collector.on_live_deletion)
-        self.live.attach()
-        self.health.state = "running"
-        return self.collector
-
-    async def stop(self) -> None:
-        if self.live is not None:
-            self.live.detach()
-        if self.collector is not None:
-            await self.collector.close()
-        if self.client is not None:
-            await self.client.disconnect()
-        self._lock.release()
-        if self.health.state == "running":
-            self.health.state = "stopped"
+    @property
+    def events(self) -> OperatorEvents:
+        return self.collector.events
 
     async def poll(self) -> CycleReport:
-        assert self.collector is not None
         report = await self.collector.poll_cycle()
         self.health.last_cycle_at = self.clock.now().isoformat()
         self.health.last_cycle = asdict(report)
-        self.health.live_updates = self.live.received if self.live else 0
+        self.health.live_updates = self.live.received
         return report
 
     async def recheck(self) -> int:
-        assert self.collector is not None
         return await self.collector.recheck_due()
 
     async def watchdog(self) -> None:
         """Reconnect when nothing has succeeded for too long (Telethon #4521: silent stalls)."""
-        assert self.collector is not None
-        assert self.client is not None
         quiet = self.clock.monotonic() - self.collector.last_success
         if quiet < WATCHDOG_QUIET_S:
             return
         logger.warning("watchdog: nothing succeeded for %d s, reconnecting", quiet)
-        await self.client.disconnect()
-        await self.client.connect()
+        await self.connection.reconnect()
         self.health.reconnects += 1
         await self.collector.reader.check_alive()
         self.collector.last_success = self.clock.monotonic()
 
 
-def save_hooks(db: Database, *, alerts: bool = True) -> tuple[SaveHook, ...]:
-    """What runs inside every post-saving transaction: the search index and the alert outbox."""
+@asynccontextmanager
+async def reader_service(
+    settings: Settings,
+    clock: Clock,
+    db: Database,
+    *,
+    find_hits: HitFinder,
+    hooks: tuple[SaveHook, ...] = (),
+    events: OperatorEvents | None = None,
+    poll: PollConfig | None = None,
+) -> AsyncIterator[ReaderService]:
+    """Lock the reader's session, connect, check the login, attach the live feed; undo on exit.
+
+    AlreadyRunningError when another process holds the session, SessionDeadError when it is
+    not logged in, TelegramUnreachableError when the server does not answer.
+    """
+    session = private_session_path(settings.reader_session)
+    with ProcessLock(lock_path(session)):
+        async with reader_connection(settings, session) as connection:
+            health = Health(pid=os.getpid(), started_at=clock.now().isoformat())
+            health.account = await connection.reader.check_alive()
+            posts = PostRepo(db)
+            collector = Collector(
+                connection.reader,
+                ChannelRepo(db),
+                posts,
+                Ingest(posts, find_hits, hooks),
+                poll or poll_config(settings),
+                clock,
+                events=events or LoggedEvents(),
+            )
+            live = connection.live_feed(collector.on_live_post, collector.on_live_deletion)
+            health.state = "running"
+            try:
+                yield ReaderService(settings, clock, db, connection, collector, live, health)
+            finally:
+                live.detach()
+                await collector.close()
+                if health.state == "running":
+                    health.state = "stopped"
+
+
+@dataclass(frozen=True)
+class BotRuntime:
+    """The bot logged in, its handlers installed, with the delivery worker and health notices."""
+
+    desk: BotFrontDesk
+    worker: DeliveryWorker
+    health: HealthNotifier
+    db: Database
+
+    async def run(self) -> None:
+        """Answer commands and deliver alerts until cancelled or disconnected."""
+        streaks = FailureStreaks(self.health.task_failed)
+        worker = asyncio.create_task(
+            supervise("delivery worker", self.worker.run, streaks), name="delivery-worker"
+        )
+        try:
+            await self.desk.serve()
+        finally:
+            worker.cancel()
+            # Waits for the worker without taking its CancelledError as ours: a cancel of run()
+            # itself still propagates (cancellation is never swallowed).
+            await asyncio.wait([worker])
+
+    async def stop(self) -> None:
+        await self.desk.stop()
+
+    async def check_silence(self) -> None:
+        """A scheduler job (hourly is plenty): admins hear of channels silent beyond rhythm."""
+        await check_silence(self.health, ChannelRepo(self.db), RhythmRepo(self.db))
+
+    @property
+    def sender(self) -> TelethonSender:
+        return self.desk.sender
+
+    @property
+    def limiter(self) -> SendLimiter:
+        """The one send gate: everything the bot sends (alerts, replies, digests) passes it."""
+        return self.desk.limiter
+
+    def reader_events(self) -> OperatorEvents:
+        """OperatorEvents for the reader's Collector: flood waits, lost channels, dead session."""
+        return ReaderEvents(self.health)
+
+
+@asynccontextmanager
+async def bot_runtime(
+    settings: Settings,
+    db: Database,
+    matcher: Matcher,
+    clock: Clock,
+    *,
+    channel_control: ChannelControl | None = None,
+    delivery: DeliveryConfig | None = None,
+) -> AsyncIterator[BotRuntime]:
+    """Log the bot in on its own session and wire it to the archive; disconnect on exit.
+
+    ConfigError when BOT_SESSION belongs to a user account: never share the reader's.
+    """
+    async with bot_client(settings) as client:
+        promoted = await SubscriberRepo(db).sync_admins(settings.admin_ids)
+        logger.info(
+            "admins: %d from ADMIN_IDS, %d promoted in the bot (/demote takes it back)",
+            len(settings.admin_ids),
+            len(promoted),
+        )
+        config = delivery or DeliveryConfig()
+        limiter = SendLimiter(
+            clock, overall_per_s=config.overall_per_s, per_chat_per_s=config.per_chat_per_s
+        )
+        sender = TelethonSender(client)
+        stores = Stores(SubscriberRepo(db), DeliveryRepo(db), ChannelRepo(db))
+        conversation = Conversation(
+            stores,
+            matcher,
+            admin_ids=settings.admin_ids,
+            default_timezone=settings.timezone,
+            channel_control=channel_control,
+            archive=ArchiveAnswers(SearchRepo(db, default_lemmatizer()), DigestRepo(db)),
+        )
+        desk = BotFrontDesk(client, conversation, sender, limiter, clock)
+        health = HealthNotifier(
+            desk.notify, settings.admin_ids, clock, flood_wait_alert_s=settings.flood_wait_alert_s
+        )
+        worker = DeliveryWorker(
+            stores.deliveries,
+            sender,
+            clock,
+            config,
+            limiter=limiter,
+            expression_hits=make_expression_hits(),
+            on_flood_wait=health.flood_wait,
+        )
+        desk.install()
+        await desk.publish_commands()
+        logger.info("bot started")
+        yield BotRuntime(desk, worker, health, db)
+
+
+@asynccontextmanager
+async def reader_bot(
+    reader: ReaderService,
+    settings: Settings,
+    matcher: Matcher,
+    *,
+    delivery: DeliveryConfig | None = None,
+) -> AsyncIterator[BotRuntime]:
+    """The bot beside a running reader: /addchannel goes to the reader, and the admins hear
+    about the reader's flood waits, lost channels and a dead session."""
+    async with bot_runtime(
+        settings,
+        reader.db,
+        matcher,
+        reader.clock,
+        channel_control=ReaderChannels(reader.collector),
+        delivery=delivery,
+    ) as bot:
+        before = reader.collector.events
+        reader.collector.events = bot.reader_events()
+        try:
+            yield bot
+        finally:
+            reader.collector.events = before
+
+
+def save_hooks(
+    db: Database, *, alerts: bool = True, alert_history: bool = False
+) -> tuple[SaveHook, ...]:
+    """What runs inside every post-saving transaction: the search index and the alert outbox
+    (with `alert_history`, old posts queue alerts too: `import --alert`)."""
     index = SearchRepo(db, default_lemmatizer()).index_hook()
-    return (index, make_outbox_hook(make_expression_hits())) if alerts else (index,)
+    if not alerts:
+        return (index,)
+    return (index, make_outbox_hook(make_expression_hits(), alert_history=alert_history))
 
 
 class ReaderChannels:
@@ -226,62 +337,89 @@ def default_hit_finder(cache_dir: Path | None) -> HitFinder:
     return matcher.find_hits
 
 
-def write_health(path: Path, health: Health) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(asdict(health), ensure_ascii=False, indent=2), encoding="utf-8")
-    temporary.replace(path)
+@dataclass(frozen=True)
+class Service:
+    """`python bot.py run`: the reader and, with BOT_TOKEN, the bot, both ready."""
+
+    reader: ReaderService
+    bot: BotRuntime | None
 
 
-def read_health(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
+@asynccontextmanager
+async def open_service(
+    settings: Settings, clock: Clock, db: Database, matcher: Matcher
+) -> AsyncIterator[Service]:
+    """The reader, then the bot beside it (its session locked too) when BOT_TOKEN is set."""
+    async with reader_service(
+        settings, clock, db, find_hits=matcher.find_hits, hooks=save_hooks(db)
+    ) as reader:
+        if not settings.bot_token:
+            logger.warning("BOT_TOKEN is not set: reading and matching only, no alerts are sent")
+            yield Service(reader, None)
+            return
+        with ProcessLock(lock_path(private_session_path(settings.bot_session))):
+            async with reader_bot(reader, settings, matcher) as bot:
+                yield Service(reader, bot)
 
 
 async def run_service(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
     """`python bot.py run`: reader, bot and scheduler in one process until `stop` or a dead session."""
-    db = Database.open(settings.database_url)
-    try:
-        await migrate.ensure_current(db.reader)
+    async with open_archive(settings) as db:
         matcher = cached_matcher(load_default_packs(), settings.cache_dir)
-        service = ReaderService(
-            settings, clock, db, find_hits=matcher.find_hits, hooks=save_hooks(db)
-        )
-        await service.start()
-        bot: BotRuntime | None = None
-        bot_lock = ProcessLock(lock_path(private_session_path(settings.bot_session)))
+        health: Health | None = None
         try:
-            if settings.bot_token:
-                bot_lock.acquire()
-                bot = await _start_bot(settings, db, matcher, clock, service)
-            else:
-                logger.warning(
-                    "BOT_TOKEN is not set: reading and matching only, no alerts are sent"
-                )
-            await _schedule_and_wait(service, settings, stop, bot)
+            async with open_service(settings, clock, db, matcher) as service:
+                health = service.reader.health
+                await _schedule_and_wait(service, settings, stop)
         finally:
-            if bot is not None:
-                await bot.stop()
-            bot_lock.release()
-            await service.stop()
-            write_health(status_path(settings), service.health)
-    finally:
-        await db.close()
+            if health is not None:
+                write_health(status_path(settings), health)
 
 
-async def _start_bot(
-    settings: Settings, db: Database, matcher: Matcher, clock: Clock, service: ReaderService
-) -> BotRuntime:
-    assert service.collector is not None, "start the reader before the bot"
-    channels = ReaderChannels(service.collector)
-    bot = await start_bot(settings, db, matcher, clock, channel_control=channels)
-    # Admins hear about the reader's flood waits, lost channels and a dead session.
-    service.events = bot.reader_events()
-    service.collector.events = service.events
-    return bot
+def service_jobs(
+    service: Service,
+    settings: Settings,
+    on_session_dead: Callable[[SessionDeadError], Awaitable[None]],
+) -> list[ScheduledJob]:
+    """The scheduled jobs of `run`, in one table (like arq's cron_jobs)."""
+
+    def fatal(job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            try:
+                await job()
+            except SessionDeadError as e:
+                await on_session_dead(e)
+
+        return run
+
+    async def health() -> None:
+        write_health(status_path(settings), service.reader.health)
+
+    reader, bot = service.reader, service.bot
+    jobs = [
+        ScheduledJob("poll", fatal(reader.poll), every_s=POLL_TICK_S, first_after_s=0),
+        # Due from each channel's stored last re-check, so frequent restarts never put it off.
+        ScheduledJob(
+            "recheck",
+            fatal(reader.recheck),
+            every_s=min(RECHECK_TICK_S, recheck_every_s(settings)),
+            first_after_s=0,
+        ),
+        ScheduledJob("watchdog", fatal(reader.watchdog), every_s=WATCHDOG_EVERY_S),
+        ScheduledJob("health", health, every_s=POLL_TICK_S, first_after_s=0),
+    ]
+    if bot is not None:
+        jobs += [
+            ScheduledJob(
+                "digests",
+                fatal(_digest_job(reader, bot)),
+                every_s=DIGEST_EVERY_S,
+                first_after_s=DIGEST_FIRST_AFTER_S,
+            ),
+            # Admins hear of channels silent far beyond their usual rhythm.
+            ScheduledJob("silence", bot.check_silence, every_s=SILENCE_EVERY_S),
+        ]
+    return jobs
 
 
 def _digest_job(service: ReaderService, bot: BotRuntime) -> Callable[[], Awaitable[int]]:
@@ -296,51 +434,26 @@ def _digest_job(service: ReaderService, bot: BotRuntime) -> Callable[[], Awaitab
     return run
 
 
-async def _schedule_and_wait(
-    service: ReaderService, settings: Settings, stop: asyncio.Event, bot: BotRuntime | None
-) -> None:
+async def _schedule_and_wait(service: Service, settings: Settings, stop: asyncio.Event) -> None:
+    reader, bot = service.reader, service.bot
     dead: list[SessionDeadError] = []
 
-    def fatal(job: Any) -> Any:
-        async def run() -> None:
-            try:
-                await job()
-            except SessionDeadError as e:
-                dead.append(e)
-                service.health.state = "session dead"
-                service.health.error = str(e)
-                await service.events.session_dead(str(e))
-                stop.set()
-
-        return run
-
-    async def health() -> None:
-        write_health(status_path(settings), service.health)
+    async def session_dead(e: SessionDeadError) -> None:
+        dead.append(e)
+        reader.health.state = "session dead"
+        reader.health.error = str(e)
+        await reader.events.session_dead(str(e))
+        stop.set()
 
     scheduler = Scheduler(on_failure=bot.health.task_failed if bot is not None else None)
-    now: datetime = service.clock.now()
-    scheduler.every("poll", POLL_TICK_S, fatal(service.poll), first_at=now)
-    # Due from each channel's stored last re-check, so frequent restarts never put it off.
-    recheck_tick = min(RECHECK_TICK_S, recheck_every_s(settings))
-    scheduler.every("recheck", recheck_tick, fatal(service.recheck), first_at=now)
-    scheduler.every("watchdog", WATCHDOG_EVERY_S, fatal(service.watchdog))
-    scheduler.every("health", POLL_TICK_S, health, first_at=now)
-    if bot is not None:
-        scheduler.every(
-            "digests",
-            DIGEST_EVERY_S,
-            fatal(_digest_job(service, bot)),
-            first_at=now + timedelta(seconds=30),
-        )
-        # Admins hear of channels silent far beyond their usual rhythm.
-        scheduler.every("silence", SILENCE_EVERY_S, bot.check_silence)
+    scheduler.add_all(service_jobs(service, settings, session_dead), now=reader.clock.now())
     scheduler.start()
     bot_task = asyncio.create_task(bot.run(), name="bot") if bot is not None else None
     if bot_task is not None:
         bot_task.add_done_callback(lambda _: stop.set())  # the bot is gone: stop and say why
     logger.info(
         "draftwatch running account=%s bot=%s jobs=%s",
-        service.health.account,
+        reader.health.account,
         "yes" if bot is not None else "no",
         ",".join(scheduler.job_names()),
     )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -16,6 +17,26 @@ from monitor.supervisor import FailureListener, FailureStreaks
 logger = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[object]]
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledJob:
+    """One row of a job table: what runs, how often, and when first.
+
+    Exactly one of `every_s` (an interval) and `cron` (cron fields in UTC, e.g. {"minute": 0}).
+    `first_after_s` is the first-run rule of an interval job: seconds after start (0: at once),
+    or None for "after one interval".
+    """
+
+    name: str
+    run: Job
+    every_s: float | None = None
+    cron: Mapping[str, str | int] = field(default_factory=dict)
+    first_after_s: float | None = None
+
+    def __post_init__(self) -> None:
+        if (self.every_s is None) == (not self.cron):
+            raise ValueError(f"job {self.name}: give exactly one of every_s and cron")
 
 
 class Scheduler:
@@ -65,6 +86,17 @@ class Scheduler:
             misfire_grace_time=None,
             replace_existing=True,
         )
+
+    def add_all(self, table: Iterable[ScheduledJob], *, now: datetime) -> None:
+        """Schedule every row of `table`; first-run times count from `now`."""
+        for job in table:
+            if job.every_s is None:
+                self.cron(job.name, job.run, **job.cron)
+                continue
+            first = (
+                None if job.first_after_s is None else now + timedelta(seconds=job.first_after_s)
+            )
+            self.every(job.name, job.every_s, job.run, first_at=first)
 
     def start(self) -> None:
         self._scheduler.start()

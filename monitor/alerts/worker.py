@@ -108,10 +108,6 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self.stats = DeliveryStats()
 
-    def wake(self) -> None:
-        """New alerts were committed: look now instead of at the next idle tick."""
-        self._wake.set()
-
     async def run(self) -> None:
         """Deliver until cancelled."""
         while True:

@@ -4,7 +4,7 @@ values the Telegram edge sends (does I/O through the repositories, no Telegram t
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -92,7 +92,6 @@ class Conversation:
         admin_ids: Sequence[int],
         default_timezone: str = "UTC",
         channel_control: ChannelControl | None = None,
-        on_alerts_released: Callable[[], None] = lambda: None,
         archive: ArchiveReader | None = None,
     ) -> None:
         self._s = stores
@@ -100,7 +99,6 @@ class Conversation:
         self._admin_ids = frozenset(admin_ids)
         self._timezone = default_timezone
         self.channel_control = channel_control
-        self._released = on_alerts_released
         self._archive = archive
         self.vocabulary = c.Vocabulary(
             categories=frozenset(matcher.categories),

@@ -17,21 +17,15 @@ from monitor.matching import cached_matcher, load_default_packs
 
 async def _serve(settings: Settings) -> None:
     # Imported here: Telethon and SQLAlchemy take a second that other commands need not pay.
-    from monitor.store import migrate
-    from monitor.store.engine import Database
-    from monitor.telegram.bot import start_bot
+    from monitor.app import bot_runtime, open_archive
 
-    db = Database.open(settings.database_url)
-    try:
-        await migrate.ensure_current(db.reader)
+    async with open_archive(settings) as db:
         matcher = cached_matcher(load_default_packs(), settings.cache_dir)
-        runtime = await start_bot(settings, db, matcher, SystemClock())
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(runtime.stop()))
-        await runtime.run()
-    finally:
-        await db.close()
+        async with bot_runtime(settings, db, matcher, SystemClock()) as runtime:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, lambda: asyncio.ensure_future(runtime.stop()))
+            await runtime.run()
 
 
 def register(app: typer.Typer) -> None:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,20 +47,14 @@ def settings_or_exit(ctx: typer.Context, *, log: bool = True) -> Settings:
     return settings
 
 
-@asynccontextmanager
-async def open_archive(settings: Settings) -> AsyncIterator[Database]:
-    """The archive, checked to be at the schema this code needs (else SchemaOutdatedError)."""
+def open_archive(settings: Settings) -> AbstractAsyncContextManager[Database]:
+    """The archive alone, checked to be at the schema this code needs (else SchemaOutdatedError),
+    for the commands that only read or write the archive: the one opener monitor.app uses too,
+    without importing the reader and bot stack (Telethon) that these commands never need."""
     # SQLAlchemy and Alembic are imported here, not above: most commands never open the archive.
     from monitor.store import migrate
-    from monitor.store.engine import Database
 
-    with migrate.archive_errors(settings.database_url):  # creating the file or its folder
-        db = Database.open(settings.database_url)
-    try:
-        await migrate.ensure_current(db.reader)
-        yield db
-    finally:
-        await db.close()
+    return migrate.open_archive(settings.database_url)
 
 
 class RedactingFormatter(logging.Formatter):

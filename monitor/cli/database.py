@@ -38,7 +38,7 @@ def current(ctx: typer.Context) -> None:
     Example: python bot.py db current
     """
     from monitor.store import migrate
-    from monitor.store.engine import Database, sqlite_path
+    from monitor.store.engine import sqlite_path
 
     settings = settings_or_exit(ctx)
     head = migrate.head_revision()
@@ -51,12 +51,8 @@ def current(ctx: typer.Context) -> None:
         return
 
     async def read() -> str | None:
-        with migrate.archive_errors(settings.database_url):
-            db = Database.open(settings.database_url)
-        try:
+        async with migrate.open_archive(settings.database_url, check_schema=False) as db:
             return await migrate.current_revision(db.reader)
-        finally:
-            await db.close()
 
     revision = asyncio.run(read())
     state = "up to date" if revision == head else "OUT OF DATE: run `python bot.py db upgrade`"

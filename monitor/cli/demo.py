@@ -29,9 +29,10 @@ def demo(
 
     Example: python bot.py demo
     """
+    from monitor.config import process_environment
     from monitor.demo.scenario import run_demo  # the sandbox and Telethon: not for other commands
 
-    report = asyncio.run(run_demo(state_dir, console.print))
+    report = asyncio.run(run_demo(state_dir, console.print, process_environment()))
     _summary(report)
     if report.service_exit != 0 or report.stored != report.streamed or not report.alerts:
         raise typer.Exit(1)

@@ -24,7 +24,7 @@ from monitor.config import Settings, redact_url
 from monitor.domain import Channel
 from monitor.errors import DraftwatchError
 from monitor.reader.channel_ref import parse_channel_ref
-from monitor.reader.lockfile import holder_pid
+from monitor.reader.lockfile import holder_pid, lock_file_of
 
 if TYPE_CHECKING:
     from monitor.app import ReaderService
@@ -51,13 +51,12 @@ def login(
 
     Example: python bot.py login --phone +380501234567
     """
-    from monitor.app import lock_path
     from monitor.telegram.connect import connect_client, make_client_from_settings
     from monitor.telegram.login import login_user, private_session_path
 
     settings = settings_or_exit(ctx)
     session = private_session_path(settings.reader_session)
-    if holder_pid(lock_path(session)):
+    if holder_pid(lock_file_of(session)):
         raise _fail(DraftwatchError(f"{session} is in use by a running draftwatch: stop it first"))
 
     async def go() -> str:
@@ -82,22 +81,20 @@ def login(
 
 
 async def _with_reader(settings: Settings, work: Callable[[ReaderService], Awaitable[T]]) -> T:
-    """Run `work(service)` with the reader connected and the archive open."""
-    from monitor.app import ReaderService, default_hit_finder, save_hooks
+    """Run `work(service)` with the reader connected and the archive open (built by monitor.app)."""
+    from monitor.app import default_hit_finder, open_archive, reader_service, save_hooks
 
-    async with open_archive(settings) as db:
-        service = ReaderService(
+    async with (
+        open_archive(settings) as db,
+        reader_service(
             settings,
             SystemClock(),
             db,
             find_hits=default_hit_finder(settings.cache_dir),
             hooks=save_hooks(db),
-        )
-        await service.start()
-        try:
-            return await work(service)
-        finally:
-            await service.stop()
+        ) as service,
+    ):
+        return await work(service)
 
 
 @channels_app.command("add", context_settings=MARKED_IDS)
@@ -126,7 +123,6 @@ def channels_add(
             raise _fail(e) from e
 
     async def work(service: ReaderService) -> int:
-        assert service.collector is not None
         failures = 0
         for ref in refs:
             try:
@@ -277,12 +273,12 @@ def status(ctx: typer.Context) -> None:
 
     Example: python bot.py status
     """
-    from monitor.app import lock_path, read_health, status_path
+    from monitor.reader.health import read_health, status_path
     from monitor.telegram.login import private_session_path
 
     settings = settings_or_exit(ctx)
     session = private_session_path(settings.reader_session)
-    pid = holder_pid(lock_path(session))
+    pid = holder_pid(lock_file_of(session))
     health = read_health(status_path(settings)) or {}
     state = (
         f"running (pid {pid})"

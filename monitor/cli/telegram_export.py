@@ -11,21 +11,9 @@ import typer
 from monitor.cli.archive import progress_bar, run_or_exit
 from monitor.cli.context import open_archive, settings_or_exit
 from monitor.config import Settings
-from monitor.matching import cached_matcher, load_default_packs
-from monitor.search.query import default_lemmatizer
 
 if TYPE_CHECKING:
     from monitor.imports.desktop import ImportResult
-    from monitor.store.engine import Database
-    from monitor.store.posts import SaveHook
-
-
-def alert_hooks(db: Database, settings: Settings) -> list[SaveHook]:
-    """Save hooks that queue alerts for new hits: the alert outbox (only with --alert)."""
-    from monitor.alerts.planning import make_expression_hits
-    from monitor.store.outbox import make_outbox_hook
-
-    return [make_outbox_hook(make_expression_hits(), alert_history=True)]  # old posts too
 
 
 def import_command(
@@ -59,19 +47,14 @@ async def _import(
     settings: Settings, file: Path, username: str | None, alert: bool
 ) -> ImportResult:
     # The archive's modules (SQLAlchemy) are imported here, not above: not for other commands.
+    from monitor.app import default_hit_finder, save_hooks
     from monitor.imports.desktop import import_export, load_export
     from monitor.store.channels import ChannelRepo
     from monitor.store.posts import PostRepo
-    from monitor.store.search import SearchRepo
 
     export = load_export(file)
     async with open_archive(settings) as db:
-        hooks = [SearchRepo(db, default_lemmatizer()).index_hook()]
-        if alert:
-            extra = alert_hooks(db, settings)
-            if not extra:
-                typer.echo("--alert: the alert outbox is not wired in; no alerts queued", err=True)
-            hooks.extend(extra)
+        hooks = save_hooks(db, alerts=alert, alert_history=True)  # --alert: old posts too
         with progress_bar() as progress:
             task = progress.add_task("importing", total=export.post_count)
             return await import_export(
@@ -79,7 +62,7 @@ async def _import(
                 channels=ChannelRepo(db),
                 posts=PostRepo(db),
                 now=datetime.now(UTC),
-                find_hits=cached_matcher(load_default_packs(), settings.cache_dir).find_hits,
+                find_hits=default_hit_finder(settings.cache_dir),
                 hooks=hooks,
                 username=username,
                 progress=lambda n: progress.advance(task, n),

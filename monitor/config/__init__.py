@@ -323,6 +323,11 @@ def read_environment(env_file: Path | None = Path(".env")) -> dict[str, str]:
     return merged
 
 
+def process_environment() -> dict[str, str]:
+    """The whole process environment, for starting a child process (the demo's `python bot.py`)."""
+    return dict(os.environ)
+
+
 def unknown_variables(env: Mapping[str, str]) -> list[ConfigProblem]:
     """Names in `env` (in practice, in .env) that draftwatch does not read: most are typos."""
     problems = []

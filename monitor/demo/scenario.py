@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,10 +86,14 @@ def _interleave(a: list[StreamedPost], b: list[StreamedPost]) -> list[StreamedPo
     return out
 
 
-def demo_env(tg: Sandbox, world: DemoWorld, state: Path) -> dict[str, str]:
-    """Settings only: this is all that points draftwatch at the sandbox instead of Telegram."""
+def demo_env(tg: Sandbox, world: DemoWorld, state: Path, base: Mapping[str, str]) -> dict[str, str]:
+    """Settings only: this is all that points draftwatch at the sandbox instead of Telegram.
+
+    `base` is the environment the child processes start from (PATH and the like); our own
+    variables in it are dropped.
+    """
     host, port = tg.address
-    env = {k: v for k, v in os.environ.items() if k not in _OURS}
+    env = {k: v for k, v in base.items() if k not in _OURS}
     env.update(
         TELEGRAM_API_ID=str(API_ID),
         TELEGRAM_API_HASH=API_HASH,
@@ -316,8 +319,12 @@ def _short(text: str, width: int = 70) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-async def run_demo(state: Path, say: Say) -> DemoReport:
-    """The whole demo; returns what it saw. Raises if a step a user would take fails."""
+async def run_demo(state: Path, say: Say, environment: Mapping[str, str]) -> DemoReport:
+    """The whole demo; returns what it saw. Raises if a step a user would take fails.
+
+    `environment` is what the `python bot.py` child processes inherit, besides the settings
+    that point them at the sandbox (monitor.config.process_environment()).
+    """
     started = time.monotonic()
     state = fresh_state(state)
     report = DemoReport()
@@ -331,7 +338,7 @@ async def run_demo(state: Path, say: Say) -> DemoReport:
         step(
             f"local Telegram (sandbox) on {host}:{port}: {len(world.channels)} channels, bot @{world.bot.username}"
         )
-        env = demo_env(tg, world, state)
+        env = demo_env(tg, world, state, environment)
         await set_up_draftwatch(tg, world, env, state, step)
         service = await start_service(env, state)
         try:

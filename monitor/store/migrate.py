@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from monitor.config import redact_url
 from monitor.errors import ArchiveUnavailableError, SchemaOutdatedError
+from monitor.store.engine import Database
 
 
 def _migrations_dir() -> Path:
@@ -84,3 +85,17 @@ async def ensure_current(engine: AsyncEngine) -> None:
     head = head_revision()
     if current != head:
         raise SchemaOutdatedError(current, head)
+
+
+@asynccontextmanager
+async def open_archive(database_url: str, *, check_schema: bool = True) -> AsyncIterator[Database]:
+    """The archive, checked to be at the schema this code needs (else SchemaOutdatedError);
+    `check_schema=False` only for the commands that look at or change the schema itself."""
+    with archive_errors(database_url):  # creating the file or its folder
+        db = Database.open(database_url)
+    try:
+        if check_schema:
+            await ensure_current(db.reader)
+        yield db
+    finally:
+        await db.close()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +14,14 @@ from telethon.crypto import rsa
 from telethon.sessions import Session
 
 from monitor.config import Settings
-from monitor.errors import ConfigError, ConfigProblem, TelegramUnreachableError
+from monitor.errors import (
+    ConfigError,
+    ConfigProblem,
+    SessionDeadError,
+    TelegramUnreachableError,
+)
+from monitor.telegram.live import LiveFeed, OnDeletion, OnPost
+from monitor.telegram.reader import ChannelReader
 
 
 def make_client(
@@ -89,3 +99,36 @@ def make_client_from_settings(
         dc_id=settings.telegram_dc_id,
         **kwargs,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderConnection:
+    """The reader account's connected, logged-in client, seen as a ChannelReader."""
+
+    reader: ChannelReader
+    _client: TelegramClient
+
+    def live_feed(self, on_post: OnPost, on_deletion: OnDeletion) -> LiveFeed:
+        """Live updates of joined channels, attached (detach it before the connection closes)."""
+        feed = LiveFeed(self._client, on_post, on_deletion)
+        feed.attach()
+        return feed
+
+    async def reconnect(self) -> None:
+        await self._client.disconnect()
+        await self._client.connect()
+
+
+@asynccontextmanager
+async def reader_connection(settings: Settings, session: Path) -> AsyncIterator[ReaderConnection]:
+    """Connect the reader account on `session`; SessionDeadError when it is not logged in."""
+    client = make_client_from_settings(
+        settings, str(session), flood_sleep_threshold=0, entity_cache_limit=2000
+    )
+    await connect_client(client, settings.server_address)
+    try:
+        if not await client.is_user_authorized():
+            raise SessionDeadError(str(session), "not logged in")
+        yield ReaderConnection(ChannelReader(client, session_name=str(session)), client)
+    finally:
+        await client.disconnect()

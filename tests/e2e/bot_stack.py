@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,26 +15,20 @@ from typing import Any
 from telethon import TelegramClient, events
 
 from monitor.alerts.worker import DeliveryConfig
-from monitor.app import ReaderChannels, save_hooks
+from monitor.app import BotRuntime, ReaderService, reader_bot, reader_service, save_hooks
 from monitor.clock import SystemClock
 from monitor.config import Settings
 from monitor.domain import SubscriberStatus, SubscriptionKind
 from monitor.matching import Matcher
 from monitor.reader.channel_ref import parse_channel_ref
 from monitor.reader.collector import Collector
-from monitor.reader.ingest import Ingest
-from monitor.sandbox.api import Sandbox
+from monitor.sandbox.api import API_HASH, API_ID, Sandbox
 from monitor.sandbox.world import Account
 from monitor.sandbox.world import Channel as SandboxChannel
-from monitor.store.channels import ChannelRepo
 from monitor.store.deliveries import DeliveryRepo
 from monitor.store.engine import Database
 from monitor.store.posts import PostRepo
 from monitor.store.subscribers import SubscriberRepo
-from monitor.telegram.bot import BotRuntime, start_bot
-from monitor.telegram.live import LiveFeed
-from monitor.telegram.reader import ChannelReader
-from monitor.telegram.sender import bot_client_options
 from tests.e2e.conftest import FAST
 
 BOT_USERNAME = "draftwatch_test_bot"
@@ -85,9 +80,17 @@ class BotStack:
     matcher: Matcher
     bot_account: Account
     admin: Account
-    collector: Collector
+    settings: Settings
+    reader: ReaderService
     runtime: BotRuntime
     task: asyncio.Task[None]
+    delivery: DeliveryConfig
+    _reader_scope: AsyncExitStack
+    _bot_scope: AsyncExitStack
+
+    @property
+    def collector(self) -> Collector:
+        return self.reader.collector
 
     @property
     def deliveries(self) -> DeliveryRepo:
@@ -139,25 +142,36 @@ class BotStack:
     async def restart(self, tmp_path: Path, *, admin_ids: tuple[int, ...]) -> None:
         """Stop the bot and start it again on the same session and archive, as a new process
         with other settings (ADMIN_IDS) would."""
-        await self.stop()
-        client = await self.sandbox.login(
-            self.bot_account, str(tmp_path / "bot.session"), **bot_client_options()
+        await self._stop_bot()
+        self.settings = replace(self.settings, admin_ids=admin_ids)
+        self._bot_scope = AsyncExitStack()
+        self.runtime, self.task = await _start_bot(
+            self._bot_scope, self.reader, self.settings, self.matcher, self.delivery
         )
-        self.runtime = await start_bot(
-            Settings(admin_ids=admin_ids, timezone="Europe/Kyiv"),
-            self.database,
-            self.matcher,
-            SystemClock(),
-            channel_control=ReaderChannels(self.collector),
-            delivery=DeliveryConfig(idle_s=0.1),
-            client=client,
-        )
-        self.task = asyncio.create_task(self.runtime.run())
 
-    async def stop(self) -> None:
+    async def _stop_bot(self) -> None:
         self.task.cancel()
         await self.runtime.stop()
         await asyncio.gather(self.task, return_exceptions=True)
+        await self._bot_scope.aclose()
+
+    async def stop(self) -> None:
+        await self._stop_bot()
+        await self._reader_scope.aclose()
+
+
+async def _start_bot(
+    scope: AsyncExitStack,
+    reader: ReaderService,
+    settings: Settings,
+    matcher: Matcher,
+    delivery: DeliveryConfig,
+) -> tuple[BotRuntime, asyncio.Task[None]]:
+    """The bot beside the reader, as `run` starts it (monitor.app.reader_bot)."""
+    runtime = await scope.enter_async_context(
+        reader_bot(reader, settings, matcher, delivery=delivery)
+    )
+    return runtime, asyncio.create_task(runtime.run())
 
 
 async def start_stack(
@@ -169,31 +183,45 @@ async def start_stack(
     delivery: DeliveryConfig | None = None,
     flood_wait_alert_s: int = 3600,
 ) -> BotStack:
+    """Reader and bot built by monitor.app, as `run` builds them, on sessions logged in here."""
     bot_account = sandbox.create_bot(BOT_USERNAME)
     admin = sandbox.create_user("+380500000001", first_name="Admin", username="admin_user")
     reader_account = sandbox.create_user("+380500000002", first_name="Reader")
-    reader_client = await sandbox.login(reader_account, str(tmp_path / "reader.session"))
-    posts = PostRepo(database)
-    ingest = Ingest(posts, matcher.find_hits, hooks=save_hooks(database))  # as `run` does
-    clock = SystemClock()
-    collector = Collector(
-        ChannelReader(reader_client), ChannelRepo(database), posts, ingest, FAST, clock
-    )
-    LiveFeed(reader_client, collector.on_live_post, collector.on_live_deletion).attach()
-    bot_client = await sandbox.login(
-        bot_account, str(tmp_path / "bot.session"), **bot_client_options()
-    )
+    reader_session = tmp_path / "reader.session"
+    await (await sandbox.login(reader_account, str(reader_session))).disconnect()
+    host, port = sandbox.address
     settings = Settings(
-        admin_ids=(admin.id,), timezone="Europe/Kyiv", flood_wait_alert_s=flood_wait_alert_s
+        api_id=API_ID,
+        api_hash=API_HASH,
+        telegram_server=f"{host}:{port}",
+        telegram_server_key=sandbox.public_key_path,
+        telegram_dc_id=sandbox.dc_id,
+        reader_session=reader_session,
+        bot_session=tmp_path / "bot.session",
+        bot_token=bot_account.bot_token or "",
+        admin_ids=(admin.id,),
+        timezone="Europe/Kyiv",
+        flood_wait_alert_s=flood_wait_alert_s,
     )
-    runtime = await start_bot(
-        settings,
-        database,
-        matcher,
-        clock,
-        channel_control=ReaderChannels(collector),
-        delivery=delivery or DeliveryConfig(idle_s=0.1),
-        client=bot_client,
+    reader_scope = AsyncExitStack()
+    reader = await reader_scope.enter_async_context(
+        reader_service(
+            settings,
+            SystemClock(),
+            database,
+            find_hits=matcher.find_hits,
+            hooks=save_hooks(database),  # as `run` does
+            poll=FAST,
+        )
     )
-    task = asyncio.create_task(runtime.run())
-    return BotStack(sandbox, database, matcher, bot_account, admin, collector, runtime, task)
+    delivery = delivery or DeliveryConfig(idle_s=0.1)
+    bot_scope = AsyncExitStack()
+    try:
+        runtime, task = await _start_bot(bot_scope, reader, settings, matcher, delivery)
+    except BaseException:
+        await reader_scope.aclose()
+        raise
+    return BotStack(
+        sandbox, database, matcher, bot_account, admin, settings, reader,
+        runtime, task, delivery, reader_scope, bot_scope,
+    )  # fmt: skip

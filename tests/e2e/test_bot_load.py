@@ -43,7 +43,7 @@ async def _subscribers(stack: BotStack) -> list[Account]:
     async def known() -> None:
         while True:
             try:
-                await stack.runtime.client.get_input_entity(last)
+                await stack.runtime.desk.client.get_input_entity(last)
                 return
             except ValueError:
                 await asyncio.sleep(0.05)

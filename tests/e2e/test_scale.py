@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from monitor.app import WATCHDOG_QUIET_S, ReaderService
+from monitor.app import WATCHDOG_QUIET_S, reader_service
 from monitor.clock import SystemClock
 from monitor.domain import Channel
 from monitor.reader.channel_ref import parse_channel_ref
@@ -54,14 +54,13 @@ async def test_watchdog_reconnects_after_a_quiet_spell_and_reading_goes_on(
 ) -> None:
     channel = sandbox.create_channel("mariupol_now", "Мариуполь сейчас")
     await reader.stop()
-    service = ReaderService(
+    async with reader_service(
         service_settings(sandbox, db_url, reader.session_path),
         SystemClock(),
         database,
         find_hits=summons_hits,
-    )
-    collector = await service.start()
-    try:
+    ) as service:
+        collector = service.collector
         await collector.add(parse_channel_ref("@mariupol_now"))
         await service.watchdog()
         assert service.health.reconnects == 0  # not quiet: nothing to do
@@ -72,5 +71,3 @@ async def test_watchdog_reconnects_after_a_quiet_spell_and_reading_goes_on(
         stored = await reader.channels.get_channel(channel.id)
         report = await collector.poll_one(stored)
         assert report.new_posts == 1
-    finally:
-        await service.stop()

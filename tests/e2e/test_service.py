@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app import run_service, status_path
+from monitor.app import run_service
 from monitor.clock import SystemClock
 from monitor.config import Settings
 from monitor.errors import AlreadyRunningError, SessionDeadError
 from monitor.reader.channel_ref import parse_channel_ref
+from monitor.reader.health import status_path
 from monitor.sandbox.api import API_HASH, API_ID, Sandbox
 from monitor.search.query import default_lemmatizer, parse_query
 from monitor.store.channels import ChannelRepo
