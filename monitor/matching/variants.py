@@ -61,7 +61,8 @@ def _tag(word: str, lang: str) -> Any | None:
 
 def _infinitive(lemma: str, lang: str) -> Any | None:
     for parse in analyzers()[lang].parse(lemma):
-        if parse.is_known and parse.tag.POS == "INFN" and parse.normal_form == lemma:
+        # The lemma of a verb is its infinitive (tagged INFN in Russian, VERB in Ukrainian).
+        if parse.is_known and parse.tag.POS in ("INFN", "VERB") and parse.normal_form == lemma:
             return parse
     return None
 
@@ -70,7 +71,9 @@ def _finite(parse: Any) -> list[str]:
     return [
         f.word
         for f in parse.lexeme
-        if f.tag.POS == "VERB" and f.tag.mood != "impr" and "Infr" not in f.tag
+        if f.tag.POS == "VERB"
+        and f.tag.mood != "impr"
+        and not {"Infr", "infn"} & set(f.tag.grammemes)
     ]
 
 
