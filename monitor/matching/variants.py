@@ -46,7 +46,12 @@ class _Form:
 
 
 def _parse(word: str, lang: str) -> Any | None:
-    parses = [p for p in analyzers()[lang].parse(word) if p.is_known]
+    # Not a first name, surname or abbreviation: «дані» is data, not the name Дан.
+    parses = [
+        p
+        for p in analyzers()[lang].parse(word)
+        if p.is_known and not {"Name", "Surn", "Patr", "Abbr", "Init"} & set(p.tag.grammemes)
+    ]
     for parse in parses:
         if parse.tag.POS in _CHANGED:
             return parse
@@ -100,8 +105,10 @@ def forms(word: str, lang: str) -> tuple[_Form, ...]:
             for form in _finite(partner_parse):
                 out.setdefault(form, "aspect")
     elif pos == "NOUN":
+        # A noun used only in the plural (дані) or the singular keeps its number.
+        fixed = "Pltm" in parse.tag or "Sgtm" in parse.tag
         for f in parse.lexeme:
-            if f.tag.POS == "NOUN":
+            if f.tag.POS == "NOUN" and (not fixed or f.tag.number == parse.tag.number):
                 out.setdefault(f.word, "inflect")
     else:
         for f in parse.lexeme:
@@ -131,7 +138,8 @@ def inflections(
         if wanted is not None and not any(s < end and start < e for s, e in wanted):
             continue
         word = m.group()
-        if text[start - 1 : start] in ("#", "@", "/"):
+        # Hashtags, handles, links and names like «Резерв+» stay as written.
+        if text[start - 1 : start] in ("#", "@", "/") or text[end : end + 1] == "+":
             continue
         for form in forms(word.lower(), lang):
             new = _cased(form.word, word)
