@@ -14,9 +14,11 @@ import pytest
 from monitor.matching import Matcher
 from tests.matching.robustness import Tally, load, report, run
 
-# Before this test existed (commit of the generator): positives 0.944 (aspect partners 0.674,
-# re-inflections 0.961, re-orderings 0.914), negatives 0.9963 quiet.
-FLOORS = {"positives": 0.93, "aspect": 0.60, "quiet": 0.995}
+# This sample (3 variants per post and rule): before the aspect pairs and the pack changes
+# of issue 21, positives 3636/3854 = 0.943 (aspect partners 99/134 = 0.739), negatives 0.997
+# quiet; after, positives 3836/4024 = 0.953 (aspect partners 167/177 = 0.944), negatives
+# 2225/2226 quiet. The README of tests/data has the larger sample's table.
+FLOORS = {"positives": 0.945, "aspect": 0.90, "quiet": 0.998}
 
 
 @pytest.fixture(scope="module")
