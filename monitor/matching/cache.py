@@ -24,6 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from monitor.matching.aspects import aspect_partners
 from monitor.matching.matcher import Matcher, compile_matcher
 from monitor.matching.morphology import LANGUAGES, Expansion, expand
 from monitor.matching.packs import Pack, lemma_words
@@ -35,7 +36,8 @@ PREFIX = "forms-"
 MAX_BYTES = 16 << 20  # the default packs' table is about 0.4 MB
 KEEP_FILES = 8  # a few pack sets side by side (the default packs, a --pack under test)
 _DISTRIBUTIONS = ("pymorphy3", "pymorphy3-dicts-ru", "pymorphy3-dicts-uk")
-_EXPANDING_CODE = ("morphology.py", "normalize.py")  # expand() and the fold_word it uses
+# expand(), the fold_word it uses and the aspect pairs it adds (monitor/patterns/aspects.toml)
+_EXPANDING_CODE = ("morphology.py", "normalize.py", "aspects.py")
 
 Table = dict[str, Expansion]
 
@@ -62,6 +64,7 @@ def cache_key(words: Iterable[str]) -> str:
     for name in _EXPANDING_CODE:
         # Our source stands for "the compiler version": a change to it cannot be forgotten.
         code.update(_source(Path(__file__).with_name(name)))
+    code.update(json.dumps(sorted(aspect_partners().items()), ensure_ascii=False).encode("utf-8"))
     versions = [_version(name) for name in _DISTRIBUTIONS]
     key = [FORMAT, versions, code.hexdigest(), sorted(words)]
     return hashlib.sha256(json.dumps(key, ensure_ascii=False).encode("utf-8")).hexdigest()[:32]

@@ -66,6 +66,12 @@ class Matcher:
                 return compiled.vetoing
         raise KeyError(rule_id)
 
+    def vocabulary(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Every whole-word form the rules look for, and every prefix (normalized)."""
+        words = frozenset(f for a in self._c.atoms if a.kind != "prefix" for f in a.forms)
+        prefixes = frozenset(f for a in self._c.atoms if a.kind == "prefix" for f in a.forms)
+        return words, prefixes
+
     def find_hits(self, text: str) -> list[Hit]:
         """The rules that match `text`, one Hit each, spans pointing into `text`."""
         norm = normalize(text)

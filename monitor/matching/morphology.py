@@ -14,6 +14,7 @@ from typing import Any
 
 import pymorphy3
 
+from monitor.matching.aspects import aspect_partners
 from monitor.matching.normalize import fold_word
 
 LANGUAGES = ("ru", "uk")
@@ -67,8 +68,29 @@ def expand(word: str) -> Expansion:
     """All inflected forms of a pattern word, from both dictionaries.
 
     A word that is no lemma itself ("повестку") is taken as its lemmas; a word that no
-    dictionary knows ("мобик") gets the forms the analyzer predicts for it.
+    dictionary knows ("мобик") gets the forms the analyzer predicts for it. A verb listed in
+    monitor/patterns/aspects.toml brings its aspect partner's forms too: «задержать» matches
+    «задерживают», «затримати» matches «затримують».
     """
+    own = _expand_word(word)
+    lemmas_of = {own.lemma, fold_word(word)}
+    partners = sorted({aspect_partners()[w] for w in lemmas_of if w in aspect_partners()})
+    if not partners:
+        return own
+    forms = set(own.forms)
+    homographs = dict(own.homographs)
+    for partner in partners:
+        other = _expand_word(partner)
+        forms |= other.forms
+        for form, lang in other.homographs.items():
+            homographs.setdefault(form, lang)
+    # A form that is a plain form of one aspect is no homograph of the pair.
+    for form in own.forms - set(own.homographs):
+        homographs.pop(form, None)
+    return Expansion(own.lemma, frozenset(forms), homographs, own.known)
+
+
+def _expand_word(word: str) -> Expansion:
     word = fold_word(word)
     by_lang = {lang: _parses_of_lemma(word, lang) for lang in LANGUAGES}
     known = any(by_lang.values())

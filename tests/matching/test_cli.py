@@ -96,7 +96,7 @@ def test_patterns_check_points_at_the_line(tmp_path: Path) -> None:
 def test_patterns_check_accepts_the_default_packs() -> None:
     result = runner.invoke(app, ["patterns", "check", "monitor/patterns/ru.toml"])
     assert result.exit_code == 0
-    assert "OK, 12 rule(s), 2 tag(s)" in result.stdout
+    assert "OK, 14 rule(s), 2 tag(s)" in result.stdout
 
 
 @pytest.mark.parametrize("command", [["match"], ["patterns", "check"], ["patterns", "list"]])

@@ -12,7 +12,7 @@ from monitor.matching import Matcher
 DATA = Path(__file__).resolve().parents[1] / "data"
 FILES = ("devset_posts.jsonl", "devset_own.jsonl")
 # (precision, recall) floors a little under today's scores, so that a change that costs more
-# fails. Today: all 0.991/0.996 (1,553 records), real posts only 0.957/1.000 (the real false alarms:
+# fails. Today: all 0.991/0.996 (1,600 records), real posts only 0.957/1.000 (the real false alarms:
 # Ukrainian "мобилизованные" complaining about rations, a satire on "ТЦКашники").
 FLOORS = {"all": (0.975, 0.985), "ru": (0.965, 0.985), "uk": (0.98, 0.98), "real": (0.93, 0.97)}
 
