@@ -15,7 +15,7 @@ from telethon import TelegramClient, events, functions, types
 
 from monitor.alerts.planning import make_expression_hits
 from monitor.alerts.worker import DeliveryConfig, DeliveryWorker
-from monitor.bot.commands import HELP
+from monitor.bot.commands import listed
 from monitor.bot.conversation import Caller, ChannelControl, Conversation, Reply
 from monitor.bot.handlers import Stores
 from monitor.bot.lookups import ArchiveAnswers
@@ -68,14 +68,27 @@ class BotFrontDesk:
         self._client.add_event_handler(self._on_button, events.CallbackQuery())
 
     async def publish_commands(self) -> None:
-        """The command menu Telegram shows; a server without it only costs a log line."""
-        commands = [types.BotCommand(name, what[:256]) for name, (_, what, _) in HELP.items()]
+        """The command menu Telegram shows, from the commands table: members' commands for
+        everyone, every command for each admin's chat; a server without it only costs a log line."""
+
+        def menu(*, admin: bool) -> list[Any]:
+            return [types.BotCommand(s.name, s.help[:256]) for s in listed(admin=admin)]
+
         try:
-            await self._client(
-                functions.bots.SetBotCommandsRequest(types.BotCommandScopeDefault(), "", commands)
-            )
-        except Exception as e:  # optional nicety: never stops the bot (house rule 8)
-            logger.warning("could not publish the command menu: %s", e)
+            scopes: list[tuple[Any, list[Any]]] = [
+                (types.BotCommandScopeDefault(), menu(admin=False))
+            ]
+            for chat in await self.conversation.admin_chats():
+                peer = await self._client.get_input_entity(chat)
+                scopes.append((types.BotCommandScopePeer(peer), menu(admin=True)))
+        except Exception as e:  # the admins' menu is a nicety: everyone gets the default one
+            logger.warning("could not find the admins' chats for their menu: %s", e)
+        for scope, commands in scopes:
+            try:
+                await self._client(functions.bots.SetBotCommandsRequest(scope, "", commands))
+            except Exception as e:  # optional nicety: never stops the bot (house rule 8)
+                logger.warning("could not publish the command menu: %s", e)
+                return
 
     async def _on_message(self, event: Any) -> None:
         try:
