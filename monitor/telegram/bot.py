@@ -68,27 +68,31 @@ class BotFrontDesk:
         self._client.add_event_handler(self._on_button, events.CallbackQuery())
 
     async def publish_commands(self) -> None:
-        """The command menu Telegram shows, from the commands table: members' commands for
-        everyone, every command for each admin's chat; a server without it only costs a log line."""
-
-        def menu(*, admin: bool) -> list[Any]:
-            return [types.BotCommand(s.name, s.help[:256]) for s in listed(admin=admin)]
-
+        """The command menu Telegram shows, from the commands table: the members' commands by
+        default, every command in each admin's chat; a server without it only costs a log line."""
+        if not await self._set_menu(types.BotCommandScopeDefault(), admin=False):
+            return
         try:
-            scopes: list[tuple[Any, list[Any]]] = [
-                (types.BotCommandScopeDefault(), menu(admin=False))
-            ]
-            for chat in await self.conversation.admin_chats():
-                peer = await self._client.get_input_entity(chat)
-                scopes.append((types.BotCommandScopePeer(peer), menu(admin=True)))
-        except Exception as e:  # the admins' menu is a nicety: everyone gets the default one
-            logger.warning("could not find the admins' chats for their menu: %s", e)
-        for scope, commands in scopes:
+            admins = await self.conversation.admin_chats()
+        except Exception as e:  # the admins' menu is a nicety: everyone has the default one
+            logger.warning("could not list the admins for their command menu: %s", e)
+            return
+        for chat in admins:
             try:
-                await self._client(functions.bots.SetBotCommandsRequest(scope, "", commands))
-            except Exception as e:  # optional nicety: never stops the bot (house rule 8)
-                logger.warning("could not publish the command menu: %s", e)
-                return
+                peer = await self._client.get_input_entity(chat)
+            except (ValueError, TypeError):  # never wrote to the bot: Telegram knows no chat
+                logger.info("admin %d has no chat with the bot yet: default menu", chat)
+                continue
+            await self._set_menu(types.BotCommandScopePeer(peer), admin=True)
+
+    async def _set_menu(self, scope: Any, *, admin: bool) -> bool:
+        commands = [types.BotCommand(s.name, s.help[:256]) for s in listed(admin=admin)]
+        try:
+            await self._client(functions.bots.SetBotCommandsRequest(scope, "", commands))
+        except Exception as e:  # optional nicety: never stops the bot (house rule 8)
+            logger.warning("could not publish the command menu: %s", e)
+            return False
+        return True
 
     async def _on_message(self, event: Any) -> None:
         try:
