@@ -10,13 +10,12 @@ from datetime import datetime
 from typing import Protocol
 
 from monitor.bot import commands as c
-from monitor.bot import handlers
 from monitor.bot.access import AccessEvent
-from monitor.bot.handlers import Stores, invite_hash
+from monitor.bot.handlers import Context, Stores, invite_hash
 from monitor.domain import Channel, Role, Subscriber, SubscriberStatus, Subscription
-from monitor.errors import CommandError, DraftwatchError, NotFoundError
+from monitor.errors import CommandError, NotFoundError
 from monitor.markup import escape, split_message
-from monitor.matching import Matcher, compile_expression, explain
+from monitor.matching import Matcher, compile_expression
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +124,7 @@ class Conversation:
             return WENT_WRONG, await self._went_wrong(caller, f"button {data[:40]}", e, told=False)
 
     async def _handle(self, caller: Caller, text: str, now: datetime) -> list[Reply]:
-        if text.strip().split(" ", 1)[0].split("@", 1)[0].lower() == "/start":
+        if c.command_name(text) == "start":
             command = c.parse_command(text, self.vocabulary)
             assert isinstance(command, c.Start)
             return await self._start(caller, command, now)
@@ -134,10 +133,12 @@ class Conversation:
             logger.info("ignored user=%d status=%s", caller.user_id, me and me.status)
             return []
         try:
+            spec = c.find_command(text)
             command = c.parse_command(text, self.vocabulary)
-            if isinstance(command, c.ADMIN_COMMANDS) and not self._is_admin(me):
+            if spec.who is c.Audience.ADMINS and not self._is_admin(me):
                 raise CommandError("Only admins can do that. Send /help to see your commands.")
-            return await self._run(me, command, now)
+            answer = await spec.run(self._context(me, now), command)
+            return replies(me.telegram_user_id, answer) if isinstance(answer, str) else answer
         except CommandError as e:
             return replies(caller.user_id, escape(e.user_message))
 
@@ -235,57 +236,28 @@ class Conversation:
         return sorted(admins)
 
     def _help(self, me: Subscriber) -> str:
-        admin = self._is_admin(me)
         lines = ["<b>Commands</b>"]
-        for name, (example, what, admins_only) in c.HELP.items():
-            if admins_only and not admin:
-                continue
-            lines.append(f"/{name}: {escape(what)}\n    e.g. <code>{escape(example)}</code>")
+        for spec in c.listed(admin=self._is_admin(me)):
+            lines.append(
+                f"/{spec.name}: {escape(spec.help)}\n    e.g. <code>{escape(spec.example)}</code>"
+            )
         categories = ", ".join(f"<code>{escape(x)}</code>" for x in self._matcher.categories)
         lines.append(f"\nCategories: {categories}")
         return "\n".join(lines)
 
-    # --- commands ----------------------------------------------------------------------------
+    async def admin_chats(self) -> list[int]:
+        """Every admin's chat: ADMIN_IDS and the promoted (the command menu's admin scope)."""
+        return await self._admin_chats()
 
-    async def _run(self, me: Subscriber, command: c.Command, now: datetime) -> list[Reply]:
-        chat = me.telegram_user_id
-        if isinstance(command, c.Help | c.Start):
-            return replies(chat, self._help(me))
-        if isinstance(command, c.CheckText):
-            return replies(chat, self._test(command.text))
-        if isinstance(command, c.AddChannel | c.RemoveChannel):
-            return replies(chat, await self._channel(command, now))
-        if isinstance(command, c.Search | c.ShowDigest):
-            if self._archive is None:
-                raise CommandError("The archive is not available in this process.")
-            if isinstance(command, c.Search):
-                return await self._archive.search(chat, command.query, timezone=me.timezone)
-            assert me.id is not None
-            subs = await self._s.subscribers.list_subscriptions(me.id)
-            return await self._archive.digest(
-                chat, subscriptions=subs, timezone=me.timezone, now=now
-            )
-        html = await handlers.run(self._s, me, command, now=now, admins=self._admin_ids)
-        return replies(chat, html)
-
-    def _test(self, text: str) -> str:
-        hits = self._matcher.find_hits(text)
-        if not hits:
-            return "No rule matches this text."
-        parts = [f"<b>{len(hits)} rule(s) match</b>"]
-        parts += [f"<pre>{escape(explain(hit, text))}</pre>" for hit in hits]
-        return "\n".join(parts)
-
-    async def _channel(self, command: c.AddChannel | c.RemoveChannel, now: datetime) -> str:
-        if self.channel_control is None:
-            raise CommandError(
-                "Channel management runs with the reader: start `python bot.py run`."
-            )
-        try:
-            if isinstance(command, c.AddChannel):
-                channel = await self.channel_control.add_channel(command.ref, now=now)
-                return f"👀 Now watching {escape(channel.title)} ({escape(channel.label)})."
-            channel = await self.channel_control.remove_channel(command.ref, now=now)
-            return f"Stopped watching {escape(channel.title)} ({escape(channel.label)})."
-        except DraftwatchError as e:
-            raise CommandError(f"Could not do that: {e}") from e
+    def _context(self, me: Subscriber, now: datetime) -> Context:
+        return Context(
+            self._s,
+            me,
+            now,
+            self._admin_ids,
+            self._matcher,
+            c.usage,
+            self._help,
+            self.channel_control,
+            self._archive,
+        )

@@ -1,26 +1,31 @@
-"""The bot's commands once access is checked: one function per command, run against the store,
-answering Telegram HTML (does I/O through the repositories)."""
+"""The bot's commands once access is checked: one function per command, run against the store
+and the bot's other parts (a Context), answering Telegram HTML or ready replies (does I/O through
+the repositories). Each is declared, with its parser and help, in monitor.bot.commands.COMMANDS."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
 
 from monitor.alerts.planning import normalize_channel_ref
 from monitor.alerts.render import local_time
-from monitor.bot import commands as c
 from monitor.bot.access import AccessEvent
 from monitor.bot.render import describe
 from monitor.domain import AlertStatus, Role, Subscriber, SubscriberStatus
-from monitor.errors import CommandError, NotFoundError
+from monitor.errors import CommandError, DraftwatchError, NotFoundError
 from monitor.markup import escape
-from monitor.store.channels import ChannelRepo
-from monitor.store.deliveries import DeliveryRepo
-from monitor.store.subscribers import SubscriberRepo
+from monitor.matching import Matcher, explain
+
+if TYPE_CHECKING:  # the values a handler reads; no import cycle with the commands table
+    from monitor.bot import commands as c
+    from monitor.bot.conversation import ArchiveReader, ChannelControl, Reply
+    from monitor.store.channels import ChannelRepo
+    from monitor.store.deliveries import DeliveryRepo
+    from monitor.store.subscribers import SubscriberRepo
 
 USERS_SHOWN = 100
 
@@ -32,27 +37,86 @@ class Stores:
     channels: ChannelRepo
 
 
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a command runs with: the caller (access already checked), the stores, the bot's
+    other parts."""
+
+    stores: Stores
+    me: Subscriber
+    now: datetime
+    admins: Collection[int]  # ADMIN_IDS
+    matcher: Matcher
+    usage: Callable[[str], str]  # "Example: /subscribe ..." of a command
+    help: Callable[[Subscriber], str]  # the /help text for a subscriber
+    channel_control: ChannelControl | None = None
+    archive: ArchiveReader | None = None
+
+
+Answer: TypeAlias = "str | list[Reply]"  # HTML for the caller's chat, or replies made elsewhere
+
+
 def invite_hash(code: str) -> str:
     """Only this is stored: the code itself is shown once, to the admin who made it."""
     return hashlib.sha256(code.strip().encode()).hexdigest()
 
 
-Handler = Callable[[Stores, Subscriber, Any, datetime, Collection[int]], Awaitable[str]]
+async def show_help(ctx: Context, _cmd: object) -> str:
+    return ctx.help(ctx.me)
 
 
-async def run(
-    stores: Stores, me: Subscriber, command: c.Command, *, now: datetime, admins: Collection[int]
-) -> str:
-    """The answer to one (already authorized) command."""
-    handler = _HANDLERS.get(type(command))
-    if handler is None:
-        raise CommandError("Send /help to see the commands.")
-    return await handler(stores, me, command, now, admins)
+async def check_text(ctx: Context, cmd: c.CheckText) -> str:
+    hits = ctx.matcher.find_hits(cmd.text)
+    if not hits:
+        return "No rule matches this text."
+    parts = [f"<b>{len(hits)} rule(s) match</b>"]
+    parts += [f"<pre>{escape(explain(hit, cmd.text))}</pre>" for hit in hits]
+    return "\n".join(parts)
 
 
-async def _subscribe(
-    s: Stores, me: Subscriber, cmd: c.Subscribe, now: datetime, _: Collection[int]
-) -> str:
+def _channel_control(ctx: Context) -> ChannelControl:
+    if ctx.channel_control is None:
+        raise CommandError("Channel management runs with the reader: start `python bot.py run`.")
+    return ctx.channel_control
+
+
+async def add_channel(ctx: Context, cmd: c.AddChannel) -> str:
+    try:
+        channel = await _channel_control(ctx).add_channel(cmd.ref, now=ctx.now)
+    except DraftwatchError as e:
+        raise CommandError(f"Could not do that: {e}") from e
+    return f"👀 Now watching {escape(channel.title)} ({escape(channel.label)})."
+
+
+async def remove_channel(ctx: Context, cmd: c.RemoveChannel) -> str:
+    try:
+        channel = await _channel_control(ctx).remove_channel(cmd.ref, now=ctx.now)
+    except DraftwatchError as e:
+        raise CommandError(f"Could not do that: {e}") from e
+    return f"Stopped watching {escape(channel.title)} ({escape(channel.label)})."
+
+
+def _archive(ctx: Context) -> ArchiveReader:
+    if ctx.archive is None:
+        raise CommandError("The archive is not available in this process.")
+    return ctx.archive
+
+
+async def search(ctx: Context, cmd: c.Search) -> list[Reply]:
+    return await _archive(ctx).search(ctx.me.telegram_user_id, cmd.query, timezone=ctx.me.timezone)
+
+
+async def digest(ctx: Context, _cmd: c.ShowDigest) -> list[Reply]:
+    archive = _archive(ctx)
+    assert ctx.me.id is not None
+    subs = await ctx.stores.subscribers.list_subscriptions(ctx.me.id)
+    return await archive.digest(
+        ctx.me.telegram_user_id, subscriptions=subs, timezone=ctx.me.timezone, now=ctx.now
+    )
+
+
+async def subscribe(ctx: Context, cmd: c.Subscribe) -> str:
+    s, me, now = ctx.stores, ctx.me, ctx.now
     assert me.id is not None
     sub = await s.subscribers.save_subscription(me.id, cmd.kind, cmd.value, cmd.channels, now=now)
     watched = set()
@@ -67,33 +131,30 @@ async def _subscribe(
     return text
 
 
-async def _unsubscribe(
-    s: Stores, me: Subscriber, cmd: c.Unsubscribe, _now: datetime, _a: Collection[int]
-) -> str:
+async def unsubscribe(ctx: Context, cmd: c.Unsubscribe) -> str:
+    s, me = ctx.stores, ctx.me
     assert me.id is not None
     try:
         gone = await s.subscribers.delete_subscription(me.id, cmd.key)
     except NotFoundError:
         raise CommandError(
             f"You have no subscription “{cmd.key}”. /subscriptions lists them. "
-            f"{c.usage('unsubscribe')}"
+            f"{ctx.usage('unsubscribe')}"
         ) from None
     return f"Unsubscribed: {describe(gone)}"
 
 
-async def _subscriptions(
-    s: Stores, me: Subscriber, _cmd: object, _now: datetime, _a: Collection[int]
-) -> str:
+async def subscriptions(ctx: Context, _cmd: object) -> str:
+    s, me = ctx.stores, ctx.me
     assert me.id is not None
     subs = await s.subscribers.list_subscriptions(me.id)
     if not subs:
-        return f"No subscriptions yet. {escape(c.usage('subscribe'))}"
+        return f"No subscriptions yet. {escape(ctx.usage('subscribe'))}"
     return "<b>Your subscriptions</b>\n" + "\n".join(describe(x) for x in subs)
 
 
-async def _channels(
-    s: Stores, me: Subscriber, _cmd: object, _now: datetime, _a: Collection[int]
-) -> str:
+async def channels(ctx: Context, _cmd: object) -> str:
+    s, me = ctx.stores, ctx.me
     channels = await s.channels.list_channels(enabled_only=True)
     if not channels:
         return "No channels are watched yet."
@@ -104,7 +165,8 @@ async def _channels(
     return "\n".join(lines)
 
 
-async def _mute(s: Stores, me: Subscriber, cmd: c.Mute, now: datetime, _: Collection[int]) -> str:
+async def mute(ctx: Context, cmd: c.Mute) -> str:
+    s, me, now = ctx.stores, ctx.me, ctx.now
     if not cmd.duration:
         await s.subscribers.set_muted_until(me.telegram_user_id, None)
         return "🔔 Unmuted: held alerts come now."
@@ -114,18 +176,16 @@ async def _mute(s: Stores, me: Subscriber, cmd: c.Mute, now: datetime, _: Collec
     return f"🔕 Muted until {when}. Alerts wait until then (/mute off ends it now)."
 
 
-async def _timezone(
-    s: Stores, me: Subscriber, cmd: c.SetTimezone, now: datetime, _: Collection[int]
-) -> str:
+async def timezone(ctx: Context, cmd: c.SetTimezone) -> str:
+    s, me, now = ctx.stores, ctx.me, ctx.now
     await s.subscribers.set_timezone(me.telegram_user_id, cmd.zone)
     return (
         f"🕓 Dates are now shown in {escape(cmd.zone)}: it is {escape(local_time(now, cmd.zone))}."
     )
 
 
-async def _stats(
-    s: Stores, me: Subscriber, _cmd: object, now: datetime, admins: Collection[int]
-) -> str:
+async def stats(ctx: Context, _cmd: object) -> str:
+    s, me, now, admins = ctx.stores, ctx.me, ctx.now, ctx.admins
     assert me.id is not None
     week = now - timedelta(days=7)
     mine = await s.deliveries.count_alerts(subscriber_id=me.id, since=week)
@@ -151,9 +211,8 @@ async def _stats(
     return "\n".join(lines)
 
 
-async def _users(
-    s: Stores, _me: Subscriber, cmd: c.ListUsers, _now: datetime, admins: Collection[int]
-) -> str:
+async def users(ctx: Context, cmd: c.ListUsers) -> str:
+    s, admins = ctx.stores, ctx.admins
     status = SubscriberStatus.PENDING if cmd.pending_only else None
     users = await s.subscribers.list_subscribers(status=status)
     if not users:
@@ -178,9 +237,8 @@ async def _target(s: Stores, ref: str) -> Subscriber:
     return found
 
 
-async def _promote(
-    s: Stores, _me: Subscriber, cmd: c.Promote, _now: datetime, admins: Collection[int]
-) -> str:
+async def promote(ctx: Context, cmd: c.Promote) -> str:
+    s, admins = ctx.stores, ctx.admins
     target = await _target(s, cmd.user)
     name = escape(target.display_name or cmd.user)
     if target.status is SubscriberStatus.BLOCKED:
@@ -192,9 +250,8 @@ async def _promote(
     return f"⭐ {name} is now an admin (/demote {target.telegram_user_id} takes it back)."
 
 
-async def _demote(
-    s: Stores, _me: Subscriber, cmd: c.Demote, _now: datetime, admins: Collection[int]
-) -> str:
+async def demote(ctx: Context, cmd: c.Demote) -> str:
+    s, admins = ctx.stores, ctx.admins
     target = await _target(s, cmd.user)
     name = escape(target.display_name or cmd.user)
     if target.telegram_user_id in admins:
@@ -207,9 +264,8 @@ async def _demote(
     return f"{name} is no longer an admin."
 
 
-async def _block(
-    s: Stores, me: Subscriber, cmd: c.Block, _now: datetime, admins: Collection[int]
-) -> str:
+async def block(ctx: Context, cmd: c.Block) -> str:
+    s, me, admins = ctx.stores, ctx.me, ctx.admins
     target = await _target(s, cmd.user)
     if target.telegram_user_id == me.telegram_user_id or target.telegram_user_id in admins:
         raise CommandError("You cannot block yourself or an admin from ADMIN_IDS.")
@@ -221,9 +277,8 @@ async def _block(
     )
 
 
-async def _invite(
-    s: Stores, me: Subscriber, cmd: c.Invite, now: datetime, _: Collection[int]
-) -> str:
+async def invite(ctx: Context, cmd: c.Invite) -> str:
+    s, me, now = ctx.stores, ctx.me, ctx.now
     code = secrets.token_urlsafe(9)
     until = now + cmd.valid_for
     await s.subscribers.save_invite(
@@ -234,19 +289,3 @@ async def _invite(
         f"The new user sends <code>/start {escape(code)}</code> to this bot before "
         f"{escape(local_time(until, me.timezone))}. Only a hash of it is stored."
     )
-
-
-_HANDLERS: dict[type, Handler] = {
-    c.Subscribe: _subscribe,
-    c.Unsubscribe: _unsubscribe,
-    c.ListSubscriptions: _subscriptions,
-    c.ListChannels: _channels,
-    c.Mute: _mute,
-    c.SetTimezone: _timezone,
-    c.Stats: _stats,
-    c.ListUsers: _users,
-    c.Promote: _promote,
-    c.Demote: _demote,
-    c.Block: _block,
-    c.Invite: _invite,
-}

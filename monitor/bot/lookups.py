@@ -12,11 +12,10 @@ from zoneinfo import ZoneInfo
 from monitor.bot.conversation import Button, Reply
 from monitor.digest.build import IsoWeek
 from monitor.digest.chart import render_chart
-from monitor.digest.render import digest_messages, no_subscriptions_html
+from monitor.digest.render import chart_caption, digest_messages, no_subscriptions_html
 from monitor.digest.weekly import digest_for_week
 from monitor.domain import Subscription
 from monitor.errors import CommandError, QueryError
-from monitor.markup import escape
 from monitor.search.query import Sort, parse_query
 from monitor.search.render import search_page_messages
 from monitor.store.digests import DigestRepo
@@ -87,7 +86,7 @@ class ArchiveAnswers:
         digest = await digest_for_week(self._digests, week, timezone, subscriptions)
         chart = await asyncio.to_thread(render_chart, digest)
         out = [Reply(chat_id, html) for html in digest_messages(digest)]
-        out.append(Reply(chat_id, escape(f"Hits per day by category, {week} so far"), photo=chart))
+        out.append(Reply(chat_id, chart_caption(week, so_far=True), photo=chart))
         return out
 
     def _remember(self, chat_id: int, text: str) -> str:

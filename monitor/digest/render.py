@@ -48,6 +48,11 @@ def no_subscriptions_html(week: IsoWeek) -> str:
     )
 
 
+def chart_caption(week: IsoWeek, *, so_far: bool = False) -> str:
+    """The caption under the chart photo, of the weekly digest and of /digest (`so_far`)."""
+    return escape(f"Hits per day by category, {week}{' so far' if so_far else ''}")
+
+
 def digest_messages(digest: Digest) -> list[str]:
     """The digest split into Telegram messages, each under the limit and valid HTML."""
     return split_message(digest_html(digest))

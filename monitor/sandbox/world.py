@@ -69,6 +69,8 @@ class Account:
     bot_token: str | None = None
     mailbox: Timeline = field(default_factory=Timeline)
     bot_commands: list[Any] = field(default_factory=list)
+    # bots.setBotCommands beyond the default scope: "users" (all private chats) or a user id
+    scoped_commands: dict[str | int, list[Any]] = field(default_factory=dict)
     random_ids: set[int] = field(default_factory=set)  # of messages sent: a repeat is refused
     blocked: set[int] = field(default_factory=set)
     started_by: set[int] = field(default_factory=set)  # a bot's users who wrote to it first

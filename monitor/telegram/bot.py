@@ -11,7 +11,7 @@ from typing import Any
 
 from telethon import TelegramClient, events, functions, types
 
-from monitor.bot.commands import HELP
+from monitor.bot.commands import listed
 from monitor.bot.conversation import Caller, Conversation, Reply
 from monitor.clock import Clock
 from monitor.config import Settings
@@ -50,14 +50,31 @@ class BotFrontDesk:
         self.client.add_event_handler(self._on_button, events.CallbackQuery())
 
     async def publish_commands(self) -> None:
-        """The command menu Telegram shows; a server without it only costs a log line."""
-        commands = [types.BotCommand(name, what[:256]) for name, (_, what, _) in HELP.items()]
+        """The command menu Telegram shows, from the commands table: the members' commands by
+        default, every command in each admin's chat; a server without it only costs a log line."""
+        if not await self._set_menu(types.BotCommandScopeDefault(), admin=False):
+            return
         try:
-            await self.client(
-                functions.bots.SetBotCommandsRequest(types.BotCommandScopeDefault(), "", commands)
-            )
+            admins = await self.conversation.admin_chats()
+        except Exception as e:  # the admins' menu is a nicety: everyone has the default one
+            logger.warning("could not list the admins for their command menu: %s", e)
+            return
+        for chat in admins:
+            try:
+                peer = await self.client.get_input_entity(chat)
+            except (ValueError, TypeError):  # never wrote to the bot: Telegram knows no chat
+                logger.info("admin %d has no chat with the bot yet: default menu", chat)
+                continue
+            await self._set_menu(types.BotCommandScopePeer(peer), admin=True)
+
+    async def _set_menu(self, scope: Any, *, admin: bool) -> bool:
+        commands = [types.BotCommand(s.name, s.help[:256]) for s in listed(admin=admin)]
+        try:
+            await self.client(functions.bots.SetBotCommandsRequest(scope, "", commands))
         except Exception as e:  # optional nicety: never stops the bot (house rule 8)
             logger.warning("could not publish the command menu: %s", e)
+            return False
+        return True
 
     async def _on_message(self, event: Any) -> None:
         try:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from monitor.digest.build import IsoWeek
+from monitor.digest.render import chart_caption
 from monitor.digest.weekly import DigestSender
-from monitor.markup import escape
 from monitor.ratelimit import SendLimiter
 from monitor.telegram.sender import TelethonSender
 
@@ -25,8 +25,7 @@ def digest_sender(sender: TelethonSender, limiter: SendLimiter, chat_id: int) ->
             ids.append(await sender.send_with_buttons(chat_id, html))
         if chart is not None:
             await limiter.acquire(chat_id)
-            caption = escape(f"Hits per day by category, {week}")
-            ids.append(await sender.send_photo(chat_id, chart, caption))
+            ids.append(await sender.send_photo(chat_id, chart, chart_caption(week)))
         return ids
 
     return send

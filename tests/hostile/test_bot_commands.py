@@ -13,23 +13,6 @@ from monitor.matching.packs import CATEGORIES
 from tests.hostile.corpus import check_memory, load, params, text_of
 
 TELEGRAM_MESSAGE = 4096  # a reply longer than this cannot be sent
-# Bot commands are fixed on another branch; these flip to passing when it is merged.
-XFAIL = dict.fromkeys(
-    (
-        "subscribe-many-digits",
-        "subscribe-long",
-        "mute-many-digits",
-        "mute-long",
-        "mute-duration-huge",
-        "timezone-many-digits",
-        "timezone-long",
-        "invite-many-digits",
-        "invite-long",
-        "invite-duration-huge",
-        "command-long",
-    ),
-    "fixed on rel-access (bot commands)",
-)
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +24,7 @@ def vocabulary() -> Vocabulary:
     )
 
 
-@pytest.mark.parametrize("case", params("bot_commands", xfail=XFAIL))
+@pytest.mark.parametrize("case", params("bot_commands"))
 def test_a_bot_command_is_a_command_or_a_clear_reply(
     case: dict[str, Any], vocabulary: Vocabulary
 ) -> None:

@@ -8,7 +8,7 @@ from telethon.tl import functions, types
 
 from monitor.sandbox import tl_objects
 from monitor.sandbox.rpc.call import Call, Handler, RpcError
-from monitor.sandbox.world import Channel
+from monitor.sandbox.world import Account, Channel
 
 
 def get_users(call: Call, request: Any) -> list[Any]:
@@ -31,7 +31,7 @@ def get_full_user(call: Call, request: Any) -> types.users.UserFull:
         notify_settings=types.PeerNotifySettings(),
         common_chats_count=0,
         about=None,
-        bot_info=types.BotInfo(user_id=account.id, commands=account.bot_commands)
+        bot_info=types.BotInfo(user_id=account.id, commands=commands_seen_by(account, me.id))
         if account.is_bot
         else None,
     )
@@ -52,16 +52,46 @@ def resolve_username(call: Call, request: Any) -> types.contacts.ResolvedPeer:
     )
 
 
+def _command_scope(call: Call, me: Account, scope: Any) -> str | int | None:
+    """Where a command list applies: None the default scope, "users" every private chat, a user
+    id one chat (Telegram's BotCommandScopePeer); the group scopes are not modelled."""
+    if isinstance(scope, types.BotCommandScopeDefault):
+        return None
+    if isinstance(scope, types.BotCommandScopeUsers):
+        return "users"
+    if isinstance(scope, types.BotCommandScopePeer):
+        peer = tl_objects.input_peer(call.world, scope.peer, me)
+        if not isinstance(peer, Account):
+            raise RpcError(400, "PEER_ID_INVALID")
+        return peer.id
+    raise RpcError(400, "BOT_COMMAND_SCOPE_UNSUPPORTED")  # the sandbox has no group chats
+
+
 def set_bot_commands(call: Call, request: Any) -> bool:
     me = call.me()
     if not me.is_bot:
         raise RpcError(400, "USER_BOT_REQUIRED")
-    me.bot_commands = list(request.commands)
+    scope = _command_scope(call, me, request.scope)
+    if scope is None:
+        me.bot_commands = list(request.commands)
+    else:
+        me.scoped_commands[scope] = list(request.commands)
     return True
 
 
 def get_bot_commands(call: Call, request: Any) -> list[Any]:
-    return list(call.me().bot_commands)
+    me = call.me()
+    scope = _command_scope(call, me, request.scope)
+    return list(me.bot_commands if scope is None else me.scoped_commands.get(scope, []))
+
+
+def commands_seen_by(bot: Account, viewer_id: int) -> list[Any]:
+    """The menu a user sees in the bot's private chat: the narrowest scope set (Telegram's order:
+    that chat, then all private chats, then the default)."""
+    for scope in (viewer_id, "users"):
+        if scope in bot.scoped_commands:
+            return list(bot.scoped_commands[scope])
+    return list(bot.bot_commands)
 
 
 HANDLERS: dict[type, Handler] = {
