@@ -18,7 +18,11 @@ console = Console(highlight=False)
 
 def demo(
     state_dir: Annotated[
-        Path, typer.Option(help="Scratch folder for the demo's archive and sessions (wiped).")
+        Path,
+        typer.Option(
+            help="Scratch folder for the demo's archive and sessions: cleared on each run, "
+            "so it must be new, empty, or one an earlier demo created."
+        ),
     ] = Path("demo-state"),
 ) -> None:
     """Run the whole pipeline against a local Telegram: no account, no network, under a minute.
@@ -30,9 +34,16 @@ def demo(
     Example: python bot.py demo
     """
     from monitor.config import process_environment
-    from monitor.demo.scenario import run_demo  # the sandbox and Telethon: not for other commands
+    from monitor.demo.scenario import (  # the sandbox and Telethon: not for other commands
+        DemoStateRefusedError,
+        run_demo,
+    )
 
-    report = asyncio.run(run_demo(state_dir, console.print, process_environment()))
+    try:
+        report = asyncio.run(run_demo(state_dir, console.print, process_environment()))
+    except DemoStateRefusedError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(1) from None
     _summary(report)
     if report.service_exit != 0 or report.stored != report.streamed or not report.alerts:
         raise typer.Exit(1)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from monitor.errors import DraftwatchError
 from monitor.sandbox.api import API_HASH, API_ID, Sandbox
 from monitor.sandbox.person import Person
 from monitor.sandbox.world import Account, Channel
@@ -154,10 +155,31 @@ async def draftwatch(env: dict[str, str], state: Path, *args: str, stdin: str = 
 _DRAFTWATCH = (sys.executable, "-m", "monitor")
 
 
+MARKER = ".draftwatch-demo"  # written into every folder the demo creates; only those it clears
+
+
+class DemoStateRefusedError(DraftwatchError):
+    """`--state-dir` names a folder the demo did not create: clearing it could lose someone's files."""
+
+    def __init__(self, state: Path) -> None:
+        self.state = state
+        super().__init__(
+            f"{state} is not a folder the demo created (it has files and no {MARKER} marker), "
+            "so the demo will not clear it: pick a new or empty folder with --state-dir, "
+            "e.g. --state-dir demo-state"
+        )
+
+
 def fresh_state(state: Path) -> Path:
+    """Clear and recreate `state`, but only if it is missing, empty, or carries the demo's marker."""
     if state.exists():
+        if not state.is_dir() or (any(state.iterdir()) and not (state / MARKER).is_file()):
+            raise DemoStateRefusedError(state)
         shutil.rmtree(state)
     state.mkdir(parents=True)
+    (state / MARKER).write_text(
+        "created by `python bot.py demo`; the next demo run clears this folder\n", encoding="utf-8"
+    )
     return state.resolve()
 
 
