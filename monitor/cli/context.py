@@ -64,20 +64,26 @@ class RedactingFormatter(logging.Formatter):
         return redact_url(super().format(record))
 
 
-def configure_logging(level: str, *, sql: bool = False) -> None:
-    """Our loggers at `level`; the libraries that log payloads quieter, whatever `level` is.
+# Libraries whose INFO lines drown ours: APScheduler's "Running job ... executed successfully"
+# (319 of 347 lines in 9 minutes of a service log), Alembic's context lines on every command,
+# Telethon's connection lines between the `login` prompts. WARNING unless LOG_LEVEL=DEBUG.
+CHATTY_LIBRARIES = ("apscheduler", "alembic", "telethon")
 
-    aiosqlite and SQLAlchemy log every statement with its parameters (subscribers' ids,
-    subscriptions) at DEBUG/INFO: they stay at WARNING unless `sql` (LOG_SQL=yes) asks for them.
+
+def configure_logging(level: str, *, sql: bool = False) -> None:
+    """Our loggers at `level`; the libraries at WARNING, so INFO tells what draftwatch does.
+
+    LOG_LEVEL=DEBUG lets APScheduler, Alembic and Telethon log at INFO (never Telethon's DEBUG:
+    request payloads). aiosqlite and SQLAlchemy log every statement with its parameters
+    (subscribers' ids, subscriptions): they stay at WARNING unless `sql` (LOG_SQL=yes) asks.
     """
     handler = logging.StreamHandler()
     handler.setFormatter(
         RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S")
     )
     logging.basicConfig(level=level, handlers=[handler])
-    # Telethon logs request payloads at DEBUG; keep it quieter than ours.
-    logging.getLogger("telethon").setLevel(max(logging.INFO, logging.getLevelName(level)))
-    # Alembic announces each of its plugins at INFO whenever the schema is checked.
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    library_level = logging.INFO if level.upper() == "DEBUG" else logging.WARNING
+    for name in CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(library_level)
     for name in ("aiosqlite", "sqlalchemy", "asyncpg"):
         logging.getLogger(name).setLevel(logging.DEBUG if sql else logging.WARNING)
