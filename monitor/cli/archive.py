@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import json
 from collections.abc import Callable, Coroutine
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TextIO, TypeVar
@@ -102,8 +104,15 @@ def search(
 
 def export(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option("--out", help="The file to write.")],
     query: Annotated[str, typer.Argument(help=QUERY_HELP)] = "",
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="The file to write; - for stdout; "
+            "default: draftwatch-export-YYYYMMDD-HHMMSS.csv (or .jsonl) in this folder.",
+        ),
+    ] = None,
     output: Annotated[ExportFormat, typer.Option("--format", help="File format.")] = (
         ExportFormat.CSV
     ),
@@ -113,23 +122,41 @@ def export(
     Example: python bot.py export 'hit:yes since:2024-11-01' --format jsonl --out hits.jsonl
     """
     settings = settings_or_exit(ctx)
-    written = run_or_exit(_export(settings, query, output, out))
-    typer.echo(f"{written} posts written to {out}")
+    if out is not None and str(out) == "-":
+        written = run_or_exit(_export(settings, query, output, None))
+        typer.echo(f"{written} posts written to stdout", err=True)
+        return
+    target = out or default_out_name("export", output.value)
+    written = run_or_exit(_export(settings, query, output, target))
+    typer.echo(f"{written} posts written to {target.resolve() if out is None else target}")
 
 
-async def _export(settings: Settings, query: str, output: ExportFormat, out: Path) -> int:
+def default_out_name(what: str, suffix: str = "") -> Path:
+    """draftwatch-<what>-YYYYMMDD-HHMMSS[.suffix] in the current folder (local time)."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")  # local time: a name for the user
+    return Path(f"draftwatch-{what}-{stamp}{'.' + suffix if suffix else ''}")
+
+
+async def _export(settings: Settings, query: str, output: ExportFormat, out: Path | None) -> int:
+    """Stream the matching posts to `out`, or to stdout when `out` is None."""
     parsed = parse_query(query)
     async with open_archive(settings) as db:
         repo = _search_repo(db)
         total = await repo.count(parsed)
         written = 0
-        with out.open("w", encoding="utf-8", newline="") as fh, progress_bar() as progress:
+        with contextlib.ExitStack() as stack:
+            if out is None:
+                fh = typer.get_text_stream("stdout")
+            else:
+                fh = stack.enter_context(out.open("w", encoding="utf-8", newline=""))
+            progress = stack.enter_context(progress_bar())
             task = progress.add_task("exporting", total=total)
             write = _record_writer(output.value, fh)
             async for result in repo.stream(parsed):
                 write(result)
                 written += 1
                 progress.advance(task)
+            fh.flush()
         return written
 
 

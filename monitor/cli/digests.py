@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli.archive import run_or_exit
+from monitor.cli.archive import default_out_name, run_or_exit
 from monitor.cli.context import open_archive, settings_or_exit
 from monitor.config import Settings
 from monitor.digest.build import Digest, IsoWeek, last_complete_week
@@ -19,7 +19,14 @@ from monitor.errors import CommandError
 
 def digest(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option("--out", help="Folder for digest.txt, .html, chart.png.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder for digest.txt, .html, chart.png; "
+            "default: draftwatch-digest-YYYYMMDD-HHMMSS in this folder.",
+        ),
+    ] = None,
     preview: Annotated[
         bool, typer.Option("--preview", help="Write the digest to files (nothing is sent).")
     ] = False,
@@ -54,6 +61,8 @@ def digest(
         typer.echo(f"--week: {e}", err=True)
         raise typer.Exit(2) from e
     built = run_or_exit(_build(settings, chosen, subscriber, now))
+    if out is None:
+        out = default_out_name("digest").resolve()
     out.mkdir(parents=True, exist_ok=True)
     messages = digest_messages(built)
     (out / "digest.txt").write_text(digest_plain(built) + "\n", encoding="utf-8")

@@ -95,3 +95,21 @@ def test_search_says_when_the_index_needs_a_rebuild(archive: Path, db_url: str) 
     again = runner.invoke(app, ["search", "облава", "--format", "jsonl"])
     assert "reindex" not in again.output
     assert '"message_id": 99' in again.output
+
+
+def test_export_to_stdout_with_out_dash(archive: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["export", "hit:yes", "--format", "jsonl", "--out", "-"])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "-").exists()
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["message_id"] for r in records] == [2, 1, 3, 4, 5]
+    assert "5 posts written to stdout" in result.stderr
+
+
+def test_export_without_out_names_a_file_and_says_where(archive: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["export", "hit:yes"])
+    assert result.exit_code == 0, result.output
+    [written] = list(tmp_path.glob("draftwatch-export-*.csv"))
+    assert f"5 posts written to {written}" in result.output
+    with written.open(encoding="utf-8") as fh:
+        assert len(list(csv.DictReader(fh))) == 5

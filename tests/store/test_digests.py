@@ -248,3 +248,23 @@ def test_cli_preview_writes_text_html_and_chart(
     bad = CliRunner().invoke(app, ["digest", "--preview", "--week", "48", "--out", str(out)])
     assert bad.exit_code == 2
     assert "not an ISO week like 2024-W48" in bad.output
+
+
+def test_cli_preview_without_out_writes_a_named_folder_and_says_where(
+    db_url: str, clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asyncio.run(_seeded(db_url))
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    result = CliRunner().invoke(app, ["digest", "--preview", "--week", "2024-W47"])
+    assert result.exit_code == 0, result.output
+    [folder] = list(clean_env.glob("draftwatch-digest-*"))
+    assert f"written to {folder}/digest.txt" in result.output.replace("\n", "")
+    assert "Covers every hit in the archive" in (folder / "digest.txt").read_text(encoding="utf-8")
+
+
+async def _seeded(url: str) -> None:
+    db = Database.open(url)
+    try:
+        await _seed(db)
+    finally:
+        await db.close()
