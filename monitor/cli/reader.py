@@ -22,9 +22,9 @@ from monitor.cli.context import open_archive, settings_or_exit
 from monitor.clock import SystemClock
 from monitor.config import Settings, redact_url
 from monitor.domain import Channel
-from monitor.errors import DraftwatchError
+from monitor.errors import AlreadyRunningError, DraftwatchError
 from monitor.reader.channel_ref import parse_channel_ref
-from monitor.reader.lockfile import holder_pid, lock_file_of
+from monitor.reader.lockfile import holder_pid, lock_file_of, session_file
 
 if TYPE_CHECKING:
     from monitor.app import ReaderService
@@ -121,6 +121,9 @@ def channels_add(
             refs.append(parse_channel_ref(text))
         except DraftwatchError as e:
             raise _fail(e) from e
+    service_pid = holder_pid(lock_file_of(session_file(settings.reader_session)))
+    if service_pid:
+        raise _fail(service_running(service_pid))
 
     async def work(service: ReaderService) -> int:
         failures = 0
@@ -152,10 +155,21 @@ def channels_add(
 
     try:
         failures = asyncio.run(_with_reader(settings, work))
+    except AlreadyRunningError as e:  # the service started between the check above and now
+        raise _fail(service_running(e.pid)) from e
     except DraftwatchError as e:
         raise _fail(e) from e
     if failures:
         raise typer.Exit(1)
+
+
+def service_running(pid: int | None) -> DraftwatchError:
+    """`channels add` while `run` holds the reader session: the bot is the way in."""
+    who = f" (pid {pid})" if pid else ""
+    return DraftwatchError(
+        f"the service is running{who}: add channels through the bot with /addchannel, "
+        "or stop it first"
+    )
 
 
 def _empty_backfill_note(days: int) -> str:

@@ -67,7 +67,10 @@ def test_login_channels_run_status_and_stop(tmp_path: Path) -> None:
             assert f"running (pid {service.pid})" in status
             second = draftwatch(env, tmp_path, "channels", "add", "@another")
             assert second.returncode == 1
-            assert "in use by process" in second.stderr
+            assert (
+                f"the service is running (pid {service.pid}): add channels through the bot "
+                "with /addchannel, or stop it first"
+            ) in second.stderr
         finally:
             service.send_signal(signal.SIGTERM)
             out, err = service.communicate(timeout=20)
