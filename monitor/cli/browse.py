@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -62,7 +64,36 @@ def browse(
             typer.echo(" ".join(command))
             return
         typer.echo(f"Serving {path} read-only at http://{host}:{port}/ (Ctrl-C stops)")
-        raise typer.Exit(subprocess.call(command))
+        code = serve_until_stopped(command)
+    raise typer.Exit(code)  # after the temporary folder is gone
+
+
+class _TerminatedError(Exception):
+    """SIGTERM arrived: stop Datasette and clean up, as Ctrl-C does."""
+
+
+def serve_until_stopped(command: list[str]) -> int:
+    """Run Datasette until it exits, Ctrl-C or SIGTERM; on either signal Datasette is stopped
+    (its port freed) before returning, so the caller's temporary folder can be removed."""
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        raise _TerminatedError
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    child = subprocess.Popen(command)
+    try:
+        return child.wait()
+    except (_TerminatedError, KeyboardInterrupt):
+        child.terminate()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        typer.echo("browse stopped")
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 async def _checkpoint(settings: Settings) -> None:

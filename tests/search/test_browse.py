@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +17,14 @@ from typer.testing import CliRunner
 
 from monitor.cli import app
 from monitor.cli import browse as browse_cli
+from monitor.config import variables
 from monitor.search.browse import PLUGINS_DIR, datasette_metadata
 from monitor.store.engine import Database
 from monitor.store.snapshot import checkpoint
 from tests.search_archive import seed
 
 datasette_app = pytest.importorskip("datasette.app")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def _seeded_file(db_url: str) -> Path:
@@ -77,3 +85,46 @@ def test_browse_without_the_extra_says_how_to_install_it(
     result = CliRunner().invoke(app, ["browse"])
     assert result.exit_code == 2
     assert "pip install -e '.[browse]'" in result.output
+
+
+def test_sigterm_stops_datasette_and_removes_the_temporary_folder(
+    db_url: str, clean_env: Path
+) -> None:
+    asyncio.run(_seeded_file(db_url))
+    tmp = clean_env / "tmp"
+    tmp.mkdir()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in variables()}
+    env |= {"DATABASE_URL": db_url, "TMPDIR": str(tmp), "CACHE_DIR": str(clean_env / "cache")}
+    log = clean_env / "browse.log"
+    with log.open("w", encoding="utf-8") as output:
+        browse = subprocess.Popen(
+            [sys.executable, str(ROOT / "bot.py"), "browse", "--port", str(port)],
+            cwd=clean_env,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        while not _listening(port):  # Datasette up; the test's timeout bounds the wait
+            assert browse.poll() is None, log.read_text(encoding="utf-8")
+            time.sleep(0.2)
+        assert [p.name[:18] for p in tmp.iterdir()] == ["draftwatch-browse-"]
+        browse.send_signal(signal.SIGTERM)
+        browse.wait(timeout=60)
+    finally:
+        if browse.poll() is None:
+            browse.kill()
+    shown = log.read_text(encoding="utf-8")
+    assert browse.returncode == 0, shown
+    assert "browse stopped" in shown
+    assert "Traceback" not in shown
+    assert not _listening(port), "Datasette still serves after SIGTERM"
+    assert list(tmp.iterdir()) == []
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
