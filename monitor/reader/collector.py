@@ -157,7 +157,9 @@ class Collector:
             return 0
         # The backfill read every post from the newest back: polling goes on after the newest.
         top = max(p.message_id for p in posts)
-        result = await self._ingest.save(channel.telegram_id, posts, now=now, read_through=top)
+        result = await self._ingest.save(
+            channel.telegram_id, posts, now=now, read_through=top, label=channel.label
+        )
         return len(result.new_posts)
 
     async def join(self, channel: Channel) -> None:
@@ -240,6 +242,7 @@ class Collector:
                 read.posts,
                 now=self._clock.now(),
                 read_through=read.read_through,
+                label=channel.label,
             )
         except SessionDeadError:
             raise
@@ -352,8 +355,12 @@ class Collector:
             posts = [p for p in posts if p.text or p.grouped_id is None]
             now = self._clock.now()
             # No read_through: re-reading known posts is no read of the ids between them.
-            result = await self._ingest.save(channel.telegram_id, posts, now=now)
-            deleted = await self._ingest.delete(channel.telegram_id, gone, now=now)
+            result = await self._ingest.save(
+                channel.telegram_id, posts, now=now, label=channel.label
+            )
+            deleted = await self._ingest.delete(
+                channel.telegram_id, gone, now=now, label=channel.label
+            )
             changes += len(result.edited_posts) + len(deleted)
         return changes
 

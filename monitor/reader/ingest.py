@@ -74,8 +74,10 @@ class Ingest:
         *,
         now: datetime,
         read_through: int | None = None,
+        label: str | None = None,
     ) -> SaveResult:
-        """Store posts; `read_through` (a history read's highest id) moves the poll cursor."""
+        """Store posts; `read_through` (a history read's highest id) moves the poll cursor.
+        `label` (@username) names the channel in the log; without it, its numeric id does."""
         if not posts and read_through is None:
             return SaveResult()
         stored = await self._posts.stored_texts(channel_telegram_id, [p.message_id for p in posts])
@@ -98,8 +100,8 @@ class Ingest:
         if result.new_posts or result.edited_posts:
             logger.log(
                 self._log_level,
-                "ingested channel=%d new=%d edited=%d hits=%d cursor=%d",
-                channel_telegram_id,
+                "ingested channel=%s new=%d edited=%d hits=%d cursor=%d",
+                label or channel_telegram_id,
                 len(result.new_posts),
                 len(result.edited_posts),
                 len(result.new_hits),
@@ -108,9 +110,14 @@ class Ingest:
         return result
 
     async def delete(
-        self, channel_telegram_id: int, message_ids: Sequence[int], *, now: datetime
+        self,
+        channel_telegram_id: int,
+        message_ids: Sequence[int],
+        *,
+        now: datetime,
+        label: str | None = None,
     ) -> list[int]:
         flagged = await self._posts.mark_deleted(channel_telegram_id, message_ids, now=now)
         if flagged:
-            logger.info("deleted channel=%d posts=%d", channel_telegram_id, len(flagged))
+            logger.info("deleted channel=%s posts=%d", label or channel_telegram_id, len(flagged))
         return flagged

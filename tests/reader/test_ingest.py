@@ -3,6 +3,7 @@ archive's write lock."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Sequence
 
@@ -98,3 +99,19 @@ def result_ids(post: Post | None) -> tuple[int, ...]:
     assert post is not None
     assert post.id is not None
     return (post.id,)
+
+
+async def test_the_log_names_the_channel_by_its_username(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    await ChannelRepo(database).upsert_channel(
+        Channel(telegram_id=9, title="c", username="dvizh_mel"), now=NOW
+    )
+    ingest = Ingest(PostRepo(database), fragile_matcher)
+    post = Post(channel_telegram_id=9, message_id=1, date=NOW, text="вручают повестки")
+    with caplog.at_level(logging.INFO, logger="monitor.reader.ingest"):
+        await ingest.save(9, [post], now=NOW, read_through=1, label="@dvizh_mel")
+        await ingest.delete(9, [1], now=NOW, label="@dvizh_mel")
+    assert "ingested channel=@dvizh_mel new=1 edited=0 hits=1" in caplog.text
+    assert "deleted channel=@dvizh_mel posts=1" in caplog.text
+    assert "channel=9" not in caplog.text
