@@ -166,7 +166,8 @@ class DemoStateRefusedError(DraftwatchError):
         super().__init__(
             f"{state} is not a folder the demo created (it has files and no {MARKER} marker), "
             "so the demo will not clear it: pick a new or empty folder with --state-dir, "
-            "e.g. --state-dir demo-state"
+            "or delete this one yourself if nothing in it is needed (a demo folder from "
+            "before the marker, say)"
         )
 
 

@@ -20,6 +20,7 @@ def test_demo_refuses_a_folder_it_did_not_create(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     assert f"{notes} is not a folder the demo created" in result.output
     assert "pick a new or empty folder with --state-dir" in result.output
+    assert "or delete this one yourself if nothing in it is needed" in result.output
     assert "Traceback" not in result.output
     assert (notes / "my_notes.txt").read_text(encoding="utf-8") == "keep me"
 
