@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from monitor.alerts.planning import AlreadyDeliveredError
+from monitor.errors import AlreadyDeliveredError
 from tests.conftest import NOW
 
 

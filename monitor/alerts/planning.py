@@ -9,23 +9,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from monitor.domain import Channel, Hit, Post, Subscriber, Subscription, SubscriptionKind
-from monitor.errors import (  # the delivery errors live in errors; re-exported for callers
-    AlreadyDeliveredError,
-    DeliveryFailedError,
-    PatternError,
-    RecipientGoneError,
-)
+from monitor.errors import PatternError
 from monitor.matching import Matcher, compile_expression
 
 # (expression, text) -> the hits of that keyword expression in the text; empty when it does not
 # match. The app builds it from the matching package (compile_expression), caching compiled ones.
 ExpressionHits = Callable[[str, str], Sequence[Hit]]
-
-__all__ = [  # the delivery errors, once defined here, are re-exported
-    "AlreadyDeliveredError",
-    "DeliveryFailedError",
-    "RecipientGoneError",
-]
 
 EXPRESSION_RULE_PREFIX = "expr:"
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)

@@ -14,8 +14,12 @@ from telethon import Button, TelegramClient, errors
 from telethon.extensions import html as telethon_html
 from telethon.tl import functions, types
 
-from monitor.alerts.planning import AlreadyDeliveredError, DeliveryFailedError, RecipientGoneError
-from monitor.errors import RateLimitedError
+from monitor.errors import (
+    AlreadyDeliveredError,
+    DeliveryFailedError,
+    RateLimitedError,
+    RecipientGoneError,
+)
 
 logger = logging.getLogger(__name__)
 

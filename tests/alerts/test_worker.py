@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from monitor.alerts.planning import BurstPolicy, DeliveryFailedError, RecipientGoneError
+from monitor.alerts.planning import BurstPolicy
 from monitor.alerts.worker import DeliveryConfig, DeliveryWorker
 from monitor.domain import AlertStatus, SubscriberStatus
-from monitor.errors import RateLimitedError
+from monitor.errors import DeliveryFailedError, RateLimitedError, RecipientGoneError
 from monitor.store.deliveries import DeliveryRepo
 from monitor.store.engine import Database
 from tests.fake_bot import AcceptThenCrash, JumpingClock, RecordingSender
