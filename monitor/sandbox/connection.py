@@ -153,13 +153,22 @@ class Connection:
                 self.server.temp_keys[key_id] = time.time() + self._handshake.expires_in
             self._handshake = None
 
-    def _receive(self, message: mtproto.Incoming, now: float) -> None:
+    def _receive(self, message: mtproto.Incoming, now: float, *, inside: bool = False) -> None:
         """Check one message against the session rules, then run it (containers item by item)."""
         assert self.session is not None
         try:
             constructor = message.constructor
         except struct.error:
             raise CryptoError("an empty message") from None
+        items: list[mtproto.Incoming] = []
+        if constructor == mtproto.MSG_CONTAINER:
+            items = self._container_items(message, inside=inside)
+            if not items:
+                notice = mtproto.bad_msg_notification(
+                    message.msg_id, message.seq_no, rules.CONTAINER_INVALID
+                )
+                self._send(notice, content_related=False)
+                return
         verdict = self.session.check(message.msg_id, message.seq_no, constructor, now)
         if verdict == rules.DUPLICATE:
             answer = self.session.answers.get(message.msg_id)
@@ -170,10 +179,10 @@ class Connection:
             notice = mtproto.bad_msg_notification(message.msg_id, message.seq_no, verdict)
             self._send(notice, content_related=False)
             return
-        self.session.remember(message.msg_id)
-        if constructor == mtproto.MSG_CONTAINER:
-            for item in mtproto.container_items(message):
-                self._receive(item, now)
+        self.session.remember(message.msg_id, message.seq_no)
+        if items:
+            for item in items:
+                self._receive(item, now, inside=True)
             return
         if constructor not in rules.NOT_CONTENT_RELATED:
             self._acks.append(message.msg_id)
@@ -181,6 +190,22 @@ class Connection:
         if constructor == mtproto.GZIP_PACKED:
             message = mtproto.gunzip(message)
         self._on_message(message, now)
+
+    @staticmethod
+    def _container_items(message: mtproto.Incoming, *, inside: bool) -> list[mtproto.Incoming]:
+        """The items of a valid container, or [] (code 64): Telegram refuses a container inside a
+        container, an empty or oversized one, and items whose msg_id is not below the container's."""
+        if inside:
+            return []
+        try:
+            items = mtproto.container_items(message)
+        except Exception:  # a client's bytes: a length past the end
+            return []
+        if not 0 < len(items) <= rules.CONTAINER_MAX_ITEMS:
+            return []
+        if any(item.msg_id >= message.msg_id for item in items):
+            return []
+        return items
 
     def _on_message(self, message: mtproto.Incoming, now: float) -> None:
         assert self.session is not None

@@ -2,8 +2,8 @@
 
 The rules are Telegram's (core.telegram.org/mtproto/service_messages_about_messages): a client's
 msg_id is divisible by 4 and within 300 s in the past / 30 s in the future of the server clock;
-content-related messages carry an odd seq_no, the others an even one; a message whose msg_id was
-already received is not executed again; a packet with an unknown salt is answered with
+content-related messages carry an odd seq_no, the others an even one, and seq_nos grow with
+msg_ids (codes 32 / 33); a message whose msg_id was already received is not executed again; a packet with an unknown salt is answered with
 bad_server_salt and not executed.
 """
 
@@ -37,9 +37,13 @@ MSG_ID_TOO_LOW = 16
 MSG_ID_TOO_HIGH = 17
 MSG_ID_BAD_BITS = 18
 MSG_ID_FORGOTTEN = 20
+SEQNO_TOO_LOW = 32
+SEQNO_TOO_HIGH = 33
 SEQNO_EXPECTED_EVEN = 34
 SEQNO_EXPECTED_ODD = 35
 BAD_SERVER_SALT = 48
+CONTAINER_INVALID = 64
+CONTAINER_MAX_ITEMS = 1024  # Telegram: at most 1024 messages and 1 MiB in a container
 
 DUPLICATE = -1  # `check` result: received before, do not execute again
 
@@ -80,7 +84,7 @@ class SessionState:
 
     session_id: int
     unique_id: int
-    received: OrderedDict[int, None] = field(default_factory=OrderedDict)
+    received: OrderedDict[int, int] = field(default_factory=OrderedDict)  # msg_id -> seq_no
     answers: OrderedDict[int, bytes] = field(default_factory=OrderedDict)
     forgotten_below: int = 0
     sent_content: int = 0  # content-related messages the server sent (for its seq_no)
@@ -105,10 +109,24 @@ class SessionState:
             return DUPLICATE
         if msg_id <= self.forgotten_below:
             return MSG_ID_FORGOTTEN
+        return self._seq_no_order(msg_id, seq_no)
+
+    def _seq_no_order(self, msg_id: int, seq_no: int) -> int | None:
+        """32 / 33 when seq_no disagrees with the order of msg_ids already received.
+
+        Telegram: too low if a message with a lower msg_id had a higher seq_no (or the same odd
+        one), too high if a message with a higher msg_id had a lower seq_no (or the same odd one).
+        """
+        for other_id, other_seq in self.received.items():
+            same_odd = other_seq == seq_no and seq_no % 2 == 1
+            if other_id < msg_id and (other_seq > seq_no or same_odd):
+                return SEQNO_TOO_LOW
+            if other_id > msg_id and (other_seq < seq_no or same_odd):
+                return SEQNO_TOO_HIGH
         return None
 
-    def remember(self, msg_id: int) -> None:
-        self.received[msg_id] = None
+    def remember(self, msg_id: int, seq_no: int = 0) -> None:
+        self.received[msg_id] = seq_no
         while len(self.received) > REMEMBERED_IDS:
             old, _ = self.received.popitem(last=False)
             self.forgotten_below = max(self.forgotten_below, old)

@@ -6,13 +6,14 @@ again with Telethon, which must still work against each.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import AsyncIterator
 
 import pytest
 from telethon.tl import functions, types
 
 from monitor.sandbox.api import Sandbox
-from tests.sandbox.raw_mtproto import GZIP, RawSession
+from tests.sandbox.raw_mtproto import CONTAINER, GZIP, RawSession
 
 PING = bytes(functions.PingRequest(ping_id=42))
 GET_CONFIG = bytes(functions.help.GetConfigRequest())
@@ -106,6 +107,54 @@ async def test_bad_msg_ids_and_seq_nos_are_refused_with_their_codes(
     await raw.send(GET_CONFIG, msg_id=msg_id, seq_no=seq_no)
     notice, _ = await raw.until(C["BadMsgNotification"])
     assert (notice.obj().bad_msg_id, notice.obj().error_code) == (msg_id, code)  # type: ignore[attr-defined]
+    assert sandbox.calls("help.getConfig") == 0
+
+
+async def test_seq_nos_out_of_order_with_msg_ids_are_refused_with_32_and_33(
+    sandbox: Sandbox, raw: RawSession
+) -> None:
+    await _with_salt(raw)  # two pings: content seq_nos 1 and 3 are taken
+    # A newer message with an older seq_no: too low (32).
+    low = await raw.send(GET_CONFIG, seq_no=1)
+    notice, _ = await raw.until(C["BadMsgNotification"])
+    assert (notice.obj().bad_msg_id, notice.obj().error_code) == (low, 32)  # type: ignore[attr-defined]
+    # An older msg_id than one received, with a newer seq_no: too high (33).
+    older = raw.new_msg_id() - (5 << 32)
+    await raw.send(GET_CONFIG, msg_id=older, seq_no=99)
+    notice, _ = await raw.until(C["BadMsgNotification"])
+    assert (notice.obj().bad_msg_id, notice.obj().error_code) == (older, 33)  # type: ignore[attr-defined]
+    assert sandbox.calls("help.getConfig") == 0
+    # In order again: it runs.
+    await raw.send(GET_CONFIG)
+    await raw.until(C["RpcResult"])
+    assert sandbox.calls("help.getConfig") == 1
+
+
+@pytest.mark.parametrize("flaw", ["nested", "empty", "item_newer_than_container"])
+async def test_invalid_containers_are_refused_with_64(
+    sandbox: Sandbox, raw: RawSession, flaw: str
+) -> None:
+    await _with_salt(raw)
+    first = raw.new_msg_id()
+    item = struct.pack("<qii", first, raw.seq * 2 + 1, len(GET_CONFIG)) + GET_CONFIG
+    raw.seq += 1
+    if flaw == "nested":
+        inner = struct.pack("<Ii", CONTAINER, 1) + item
+        body = (
+            struct.pack("<Ii", CONTAINER, 1)
+            + struct.pack("<qii", raw.new_msg_id(), raw.seq * 2, len(inner))
+            + inner
+        )
+        container_id = raw.new_msg_id()
+    elif flaw == "empty":
+        body = struct.pack("<Ii", CONTAINER, 0)
+        container_id = raw.new_msg_id()
+    else:
+        body = struct.pack("<Ii", CONTAINER, 1) + item
+        container_id = first - 4  # older than its own item
+    await raw.send(body, msg_id=container_id, content=False)
+    notice, _ = await raw.until(C["BadMsgNotification"])
+    assert notice.obj().error_code == 64  # type: ignore[attr-defined]
     assert sandbox.calls("help.getConfig") == 0
 
 
