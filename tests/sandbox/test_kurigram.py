@@ -125,3 +125,32 @@ async def test_a_kurigram_bot_is_refused_where_telegram_refuses_it(
         await client.send_message("other_bot", "привет")
     assert sandbox.sent_by(bot) == []
     assert other_bot.id != alice.id
+
+
+async def test_a_kurigram_user_under_update_pressure_gets_updates_too_long_and_reads_history(
+    sandbox: Sandbox, started: list[Client]
+) -> None:
+    """A burst becomes updatesTooLong for any client, not only Telethon. kurigram (Pyrogram)
+    drops updatesTooLong without asking for the difference, as it does on Telegram: the burst
+    never arrives as updates, and a history read still has every post (why the reader polls)."""
+    news = sandbox.create_channel("news_ru", "Новости")
+    alice = sandbox.create_user("+79990000001")
+    client = await _login(sandbox, alice, started)
+    await client.join_chat("news_ru")
+    seen: asyncio.Queue[str] = asyncio.Queue()
+
+    async def on_message(_: Client, message: Any) -> None:
+        seen.put_nowait(message.text)
+
+    client.add_handler(MessageHandler(on_message))
+    sandbox.post(news, "первый")
+    assert await asyncio.wait_for(seen.get(), 10) == "первый"
+    sandbox.set_pressure(updates_too_long_after=3)
+    differences = sandbox.calls("updates.getDifference")
+    for i in range(10):
+        sandbox.post(news, f"пост {i}")
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(seen.get(), 3)
+    assert sandbox.calls("updates.getDifference") == differences
+    texts = [m.text async for m in client.get_chat_history("news_ru", limit=20)]
+    assert texts == [f"пост {i}" for i in reversed(range(10))] + ["первый"]
