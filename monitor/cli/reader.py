@@ -312,7 +312,7 @@ def status(ctx: typer.Context) -> None:
     ):
         if health.get(key):
             console.print(f"  {key.replace('_', ' ')}: {redact_url(str(health[key]))}")
-    console.print(f"  {ocr_state()}", highlight=False, markup=False)
+    console.print(f"  {ocr_state()}", highlight=False, markup=False, soft_wrap=True)
     channels_list(ctx)
 
 

@@ -78,3 +78,13 @@ def test_check_config_says_whether_ocr_is_on(tmp_path: Path) -> None:
         f"install it with `{INSTALL}` (as root)"
     ) in off.stdout.splitlines()
     assert "configuration OK" in off.stdout
+
+
+def test_status_says_ocr_is_off_without_tesseract_and_goes_on(tmp_path: Path, db_url: str) -> None:
+    result = draftwatch(tmp_path, "status", PATH=str(tmp_path), DATABASE_URL=db_url, **COMPLETE)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "  OCR: off: Tesseract is not installed (no `tesseract` on PATH): "
+        f"install it with `{INSTALL}` (as root)"
+    ) in result.stdout.splitlines()
+    assert "channel" in result.stdout  # the channel table still follows
