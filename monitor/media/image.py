@@ -190,4 +190,5 @@ def otsu_threshold(pixels: npt.NDArray[np.uint8]) -> int:
     mean = np.cumsum(histogram * np.arange(256))
     with np.errstate(divide="ignore", invalid="ignore"):
         between = (mean[-1] * weight / total - mean) ** 2 / (weight * (total - weight))
-    return int(np.nanargmax(between))
+    # One gray level only (a blank image) leaves every split undefined: nothing is ink.
+    return int(np.argmax(np.nan_to_num(between, nan=-1.0))) if np.isfinite(between).any() else 0

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from monitor.errors import OcrUnavailable
 from monitor.matching import Matcher, cached_matcher, load_default_packs
-from monitor.media.ocr import availability, recognise
+from monitor.media.ocr import Recognised, availability, recognise
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "ocr"
@@ -81,7 +81,7 @@ def test_ocr_is_available_here() -> None:
 
 WITHOUT_TESSERACT = """
 from monitor.errors import OcrUnavailable
-from monitor.media.ocr import availability, recognise
+from monitor.media.ocr import Recognised, availability, recognise
 print(availability())
 try:
     recognise(open(0, "rb").read())
@@ -104,3 +104,15 @@ def test_without_tesseract_on_path_ocr_is_off_and_says_how_to_install_it(tmp_pat
         f"Tesseract is not installed (no `tesseract` on PATH): install it with `{INSTALL}` (as root)",
         f"OCR is off: Tesseract is not installed (no `tesseract` on PATH): install it with `{INSTALL}`",
     ]
+
+
+@pytest.mark.parametrize(
+    ("size", "mode", "kind"),
+    [((1, 1), "L", "PNG"), ((5, 5), "RGBA", "PNG"), ((300, 200), "CMYK", "TIFF")],
+)
+def test_a_blank_image_of_any_size_or_mode_reads_as_no_text(
+    size: tuple[int, int], mode: str, kind: str
+) -> None:
+    out = io.BytesIO()
+    Image.new(mode, size).save(out, format=kind)
+    assert recognise(out.getvalue()) == Recognised(text="", confidence=-1.0, cleaned=True)
