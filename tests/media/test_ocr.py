@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from monitor.errors import OcrUnavailable
 from monitor.matching import Matcher, cached_matcher, load_default_packs
-from monitor.media.ocr import Recognised, availability, recognise
+from monitor.media.ocr import Recognised, availability, recognise, tidy
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "ocr"
@@ -81,7 +81,7 @@ def test_ocr_is_available_here() -> None:
 
 WITHOUT_TESSERACT = """
 from monitor.errors import OcrUnavailable
-from monitor.media.ocr import Recognised, availability, recognise
+from monitor.media.ocr import Recognised, availability, recognise, tidy
 print(availability())
 try:
     recognise(open(0, "rb").read())
@@ -116,3 +116,15 @@ def test_a_blank_image_of_any_size_or_mode_reads_as_no_text(
     out = io.BytesIO()
     Image.new(mode, size).save(out, format=kind)
     assert recognise(out.getvalue()) == Recognised(text="", confidence=-1.0, cleaned=True)
+
+
+@pytest.mark.parametrize(
+    ("tesseract", "stored"),
+    [
+        ("Вам вручена повест-\nка в военкомат\n\x0c", "Вам вручена повестка в военкомат"),
+        ("ПОВІСТКА  \n\n\n\nГромадянину", "ПОВІСТКА\n\nГромадянину"),
+        ("дата: 12-\n03-2024", "дата: 12-\n03-2024"),  # digits after the break: not a word
+    ],
+)
+def test_tesseract_text_is_tidied_as_the_pipeline_stores_it(tesseract: str, stored: str) -> None:
+    assert tidy(tesseract) == stored
