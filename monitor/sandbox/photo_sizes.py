@@ -52,7 +52,7 @@ def renditions(data: bytes) -> PhotoRenditions:
     scaled: list[tuple[str, Image.Image]] = []
     source = rgb
     for kind, box in reversed(smaller):  # each from the next larger: cheaper than from the original
-        source = _fit(source, box)
+        source = source.resize(fitted(width, height, box), Image.Resampling.LANCZOS)
         scaled.append((kind, source))
     files = {kind: _jpeg(img) for kind, img in reversed(scaled)}
     sizes: list[Any] = [types.PhotoStrippedSize(type="i", bytes=stripped(rgb))]
@@ -96,6 +96,12 @@ def image_size(data: bytes) -> tuple[int, int]:
             return int(width), int(height)
         i += 2 + length
     return 0, 0
+
+
+def fitted(width: int, height: int, box: int) -> tuple[int, int]:
+    """The size of a `width` x `height` image scaled down to fit a `box` square (never up)."""
+    scale = min(1.0, box / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def _open(data: bytes) -> Image.Image:
