@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from pyrogram import Client
@@ -11,6 +13,13 @@ from pyrogram import Client
 from monitor.sandbox.api import Sandbox
 from tests.sandbox.images import jpeg
 from tests.sandbox.kurigram_client import kurigram_login
+
+
+async def _download(client: Client, message: Any) -> bytes:
+    """kurigram's in-memory download: a BytesIO."""
+    got = await client.download_media(message, in_memory=True)
+    assert isinstance(got, io.BytesIO)
+    return got.getvalue()
 
 
 @pytest.fixture
@@ -36,14 +45,13 @@ async def test_kurigram_downloads_a_photo_a_document_and_an_album(
     started.append(client)
 
     photo_msg, doc_msg = await client.get_messages("news_ru", [photo_id, doc_id])
+    assert photo_msg.photo is not None
+    assert doc_msg.document is not None
     assert (photo_msg.photo.width, photo_msg.photo.height) == (1400, 1000)
     assert photo_msg.photo.file_size == len(photo)  # the largest size: the photo as posted
-    got = await client.download_media(photo_msg, in_memory=True)
-    assert bytes(got.getbuffer()) == photo
-    got = await client.download_media(doc_msg, in_memory=True)
-    assert (doc_msg.document.file_name, bytes(got.getbuffer())) == ("order.pdf", data)
+    assert await _download(client, photo_msg) == photo
+    assert (doc_msg.document.file_name, await _download(client, doc_msg)) == ("order.pdf", data)
     group = await client.get_media_group("news_ru", album_ids[1])
     assert [m.id for m in group] == album_ids
     assert group[0].caption == "альбом"
-    got = await client.download_media(group[1], in_memory=True)
-    assert bytes(got.getbuffer()) == album[1]
+    assert await _download(client, group[1]) == album[1]
