@@ -24,6 +24,7 @@ from monitor.store.snapshot import checkpoint
 from tests.search_archive import seed
 
 datasette_app = pytest.importorskip("datasette.app")
+pytestmark = pytest.mark.sqlite_only("datasette opens the SQLite file itself")
 ROOT = Path(__file__).resolve().parents[2]
 
 
