@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
@@ -71,6 +71,7 @@ class PostgresServer:
     why_not: str = ""  # empty when reachable
     name: str = ""
     _reset: str = ""
+    _others: list[str] = field(default_factory=list)
 
     @property
     def reachable(self) -> bool:
@@ -97,7 +98,7 @@ class PostgresServer:
 
     def stop(self) -> None:
         if self.name:
-            asyncio.run(_admin(self.url, _drop(self.name)))
+            asyncio.run(_admin(self.url, *(_drop(n) for n in [self.name, *self._others])))
 
     def fresh(self) -> str:
         """The URL of this process's database, as migrated and empty; other connections to
@@ -110,6 +111,7 @@ class PostgresServer:
         tests of the schema itself (migrations)."""
         name = f"{DB_PREFIX}{os.getpid()}_{suffix}"
         asyncio.run(_admin(self.url, _drop(name), f'CREATE DATABASE "{name}"'))
+        self._others.append(name)
         return self.database_url(name)
 
 

@@ -28,6 +28,7 @@ from tests.search_archive import LEMMATIZER, NOW, RU, day, find_hits, seed
 from tests.store.test_search import INFLECTED, OPERATORS
 
 DEVSET = Path(__file__).parents[1] / "data" / "devset_posts.jsonl"
+RANKED = 20
 _WORD = re.compile(r"[^\W\d_]{3,}")
 
 
@@ -40,16 +41,21 @@ def _queries(texts: list[str]) -> list[str]:
     words = [_WORD.findall(t) for t in texts]
     pool = [w for ws in words for w in ws]
     queries = [q for q, _ in INFLECTED + OPERATORS]
-    queries += chance.sample(pool, 40)
-    queries += [f"{chance.choice(pool)} {chance.choice(pool)}" for _ in range(10)]
-    queries += [f"{chance.choice(pool)} OR {chance.choice(pool)}" for _ in range(10)]
-    queries += [f"{chance.choice(pool)} -{chance.choice(pool)}" for _ in range(10)]
-    for size, count in ((2, 15), (3, 10), (4, 6)):
+    queries += chance.sample(pool, 20)
+    queries += [f"{chance.choice(pool)} {chance.choice(pool)}" for _ in range(6)]
+    queries += [f"{chance.choice(pool)} OR {chance.choice(pool)}" for _ in range(5)]
+    queries += [f"{chance.choice(pool)} -{chance.choice(pool)}" for _ in range(5)]
+    for size, count in ((2, 10), (3, 8), (4, 5)):
         for _ in range(count):
             post = chance.choice([ws for ws in words if len(ws) > size])
             at = chance.randrange(len(post) - size)
             queries.append('"' + " ".join(post[at : at + size]) + '"')
-    queries += ['"' + " ".join(chance.sample(pool, 2)) + '"' for _ in range(5)]
+    queries += ['"' + " ".join(chance.sample(pool, 2)) + '"' for _ in range(4)]
+    for _ in range(16):  # two words of a post 2 to 7 words apart, either order: NEAR's edge
+        post = chance.choice([ws for ws in words if len(ws) > 8])
+        at, apart = chance.randrange(len(post) - 8), chance.randrange(2, 8)
+        pair = [post[at], post[at + apart]]
+        queries.append('"' + " ".join(pair if chance.random() < 0.5 else pair[::-1]) + '"')
     return queries
 
 
@@ -65,15 +71,18 @@ async def _store(db: Database, texts: list[str]) -> SearchRepo:
     return SearchRepo(db, LEMMATIZER)
 
 
-async def _answers(repo: SearchRepo, query: str) -> tuple[list[int], set[int], int]:
+async def _answers(repo: SearchRepo, query: str) -> tuple[int, list[int], set[int]]:
+    """How many match, all of them newest first, and the best RANKED (as a set: bm25 and
+    ts_rank order differently) when that is all of them. (Results are highlighted, which
+    lemmatizes their text: pages are kept short.)"""
     parsed = parse_query(query)
-    newest = await repo.search(parsed, sort=Sort.DATE, limit=500)
-    best = await repo.search(parsed, sort=Sort.RELEVANCE, limit=500)
-    return (
-        [r.post.message_id for r in newest.results],
-        {r.post.message_id for r in best.results},
-        await repo.count(parsed),
-    )
+    count = await repo.count(parsed)
+    newest = await repo.search(parsed, sort=Sort.DATE, limit=min(count, 100) or 1)
+    best: set[int] = set()
+    if count <= RANKED:
+        page = await repo.search(parsed, sort=Sort.RELEVANCE, limit=RANKED)
+        best = {r.post.message_id for r in page.results}
+    return count, [r.post.message_id for r in newest.results], best
 
 
 @pytest.fixture
