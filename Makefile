@@ -23,8 +23,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy --strict monitor bot.py
 
+# PYTEST_ARGS="-n 2": pytest-xdist, two workers (each with its own PostgreSQL test database).
+PYTEST_ARGS ?=
 pytest: $(STAMP)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

@@ -2,7 +2,7 @@
 
 Tests in BOTH_BACKENDS folders that use `db_url` (or `database`, built on it) run once per
 backend, ids `sqlite` and `postgresql`; every other test gets SQLite only. On PostgreSQL,
-Alembic migrates one database per test process (dwtest_<pid>, so pytest-xdist workers and
+Alembic migrates one database per test process (dwtest_<host>_<pid>, so pytest-xdist workers and
 parallel runs do not meet), emptied before each test (see PostgresServer).
 
 DRAFTWATCH_TEST_POSTGRES_URL names the server (any database name: it is replaced);
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +27,9 @@ POSTGRESQL = "postgresql"
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 # Test folders (first part of the path under tests/) whose archive tests run on both backends.
 BOTH_BACKENDS = frozenset({"store", "reader", "bot", "search", "digest", "alerts", "evidence"})
-DB_PREFIX = "dwtest_"  # databases of this suite: dwtest_<pid>, dwtest_<pid>_<suffix>
+# Databases of this suite: dwtest_<host>_<pid>[_<suffix>]; a run cleans up only its own
+# machine's (a server may serve several), those whose process is gone.
+DB_PREFIX = f"dwtest_{zlib.crc32(socket.gethostname().encode()):08x}_"
 CONNECT_TIMEOUT_S = 3.0
 
 
