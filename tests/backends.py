@@ -6,7 +6,7 @@ Alembic migrates one database per test process (dwtest_<host>_<pid>, so pytest-x
 parallel runs do not meet), emptied before each test (see PostgresServer).
 
 DRAFTWATCH_TEST_POSTGRES_URL names the server (any database name: it is replaced);
-DRAFTWATCH_TEST_POSTGRES=off runs SQLite only.
+DRAFTWATCH_TEST_POSTGRES=off runs SQLite only; =require fails the run when no server answers (CI).
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -24,14 +25,18 @@ _BACKEND_IDS = {name: re.compile(rf"[\[-]{name}[\]-]") for name in (SQLITE, POST
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only(reason): an archive test of SQLite itself")
-    config.stash[SERVER] = find_server()
+    server = config.stash[SERVER] = find_server()
+    if not server.reachable and os.environ.get("DRAFTWATCH_TEST_POSTGRES", "") == "require":
+        raise pytest.UsageError(f"DRAFTWATCH_TEST_POSTGRES=require, but {server.why_not}")
 
 
 def pytest_report_header(config: pytest.Config) -> str:
     server = config.stash[SERVER]
     if server.reachable:
-        where = server.url.set(database=None).render_as_string()
-        return f"archive backends: sqlite, postgresql ({where})"
+        url = server.url
+        return (
+            f"archive backends: sqlite, postgresql ({url.username}@{url.host}:{url.port or 5432})"
+        )
     return f"archive backends: sqlite only (postgresql not run: {server.why_not})"
 
 
