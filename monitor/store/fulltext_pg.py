@@ -26,13 +26,13 @@ from sqlalchemy import (
     bindparam,
     cast,
     column,
+    false,
     func,
     literal,
     not_,
     or_,
     table,
     text,
-    true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
 from sqlalchemy.types import Text
@@ -174,12 +174,12 @@ def _matches(terms: Any, tsquery: str) -> ColumnElement[bool]:
 
 def _condition(node: Node, terms: Any) -> ColumnElement[bool]:
     if isinstance(node, tuple):
-        return _matches(terms, _tsquery_phrase(node)) if node else true()
+        return _matches(terms, _tsquery_phrase(node)) if node else false()  # FTS5: "" finds nothing
     if isinstance(node, Near):
         phrases = [p for p in dict.fromkeys(node.phrases) if p]
         every = " & ".join(f"({_tsquery_phrase(p)})" for p in phrases)
         if len(phrases) <= 1:
-            return _matches(terms, every) if phrases else true()
+            return _matches(terms, every) if phrases else false()
         near = func.draftwatch_near(
             terms,
             bindparam(None, [" ".join(p) for p in phrases], type_=ARRAY(Text)),
