@@ -28,8 +28,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy --strict monitor bot.py
 
+# PYTEST_ARGS="-n 2": pytest-xdist, two workers (each with its own PostgreSQL test database).
+PYTEST_ARGS ?=
 pytest: system-deps $(STAMP)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: system-deps lint typecheck pytest
 

@@ -2,24 +2,73 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
+import re
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from monitor.config import variables
 from monitor.store import migrate
 from monitor.store.engine import Database
+from tests.backends import POSTGRESQL, SQLITE, PostgresServer, both_backends, find_server
 
 pytest_plugins = ["tests.sandbox_fixtures"]
 
 NOW = datetime(2024, 11, 25, 9, 0, tzinfo=UTC)
+SERVER = pytest.StashKey[PostgresServer]()
+_BACKEND_IDS = {name: re.compile(rf"[\[-]{name}[\]-]") for name in (SQLITE, POSTGRESQL)}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only(reason): an archive test of SQLite itself")
+    server = config.stash[SERVER] = find_server()
+    if not server.reachable and os.environ.get("DRAFTWATCH_TEST_POSTGRES", "") == "require":
+        raise pytest.UsageError(f"DRAFTWATCH_TEST_POSTGRES=require, but {server.why_not}")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    server = config.stash[SERVER]
+    if server.reachable:
+        url = server.url
+        return (
+            f"archive backends: sqlite, postgresql ({url.username}@{url.host}:{url.port or 5432})"
+        )
+    return f"archive backends: sqlite only (postgresql not run: {server.why_not})"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Archive tests of the BOTH_BACKENDS folders run once per backend (ids sqlite, postgresql)."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    root = Path(__file__).parent
+    if not both_backends(metafunc.definition.path, root):
+        return
+    if metafunc.definition.get_closest_marker("sqlite_only"):
+        return
+    backends = [SQLITE]
+    if metafunc.config.stash[SERVER].reachable:
+        backends.append(POSTGRESQL)
+    metafunc.parametrize("backend", backends, ids=backends)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say which backends the archive tests ran on, and how many on each."""
+    ran = {SQLITE: 0, POSTGRESQL: 0}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) == "call":
+                for name, pattern in _BACKEND_IDS.items():
+                    ran[name] += bool(pattern.search(report.nodeid))
+    server = terminalreporter.config.stash[SERVER]
+    note = "" if server.reachable else f"; postgresql not run: {server.why_not}"
+    terminalreporter.write_line(
+        f"archive backends: [sqlite] {ran[SQLITE]} tests, [postgresql] {ran[POSTGRESQL]} tests"
+        f" (other tests: sqlite){note}"
+    )
 
 
 def sqlite_url(path: Path) -> str:
@@ -43,30 +92,34 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-# Set to run every archive test on PostgreSQL instead, e.g.
-# DRAFTWATCH_TEST_POSTGRES_URL=postgresql+asyncpg://postgres@/draftwatch_test?host=/var/run/postgresql
-POSTGRES_URL = os.environ.get("DRAFTWATCH_TEST_POSTGRES_URL")
-
-
-async def _reset_postgres(url: str) -> None:
-    engine = create_async_engine(url)
+@pytest.fixture(scope="session")
+def postgres_server(pytestconfig: pytest.Config) -> Iterator[PostgresServer]:
+    """The PostgreSQL test server with this process's migrated database (made on first use)."""
+    server: PostgresServer = pytestconfig.stash[SERVER]
+    if not server.reachable:
+        pytest.skip(f"PostgreSQL: {server.why_not}")
+    server.start()
     try:
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
+        yield server
     finally:
-        await engine.dispose()
+        server.stop()
 
 
 @pytest.fixture
-def db_url(tmp_path: Path, migrated_template: Path) -> str:
-    """A fresh archive at Alembic's head: a copy of the SQLite template (or PostgreSQL, see above)."""
-    if POSTGRES_URL:
-        asyncio.run(_reset_postgres(POSTGRES_URL))
-        migrate.upgrade(POSTGRES_URL)
-        return POSTGRES_URL
+def backend() -> str:
+    """The archive backend of this test; tests in BOTH_BACKENDS folders get both (see below)."""
+    return SQLITE
+
+
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> str:
+    """A fresh archive at Alembic's head: a copy of the SQLite template, or on PostgreSQL this
+    process's migrated database, emptied (tests/backends.py)."""
+    if backend == POSTGRESQL:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        return server.fresh()
     path = tmp_path / "archive.db"
-    shutil.copyfile(migrated_template, path)
+    shutil.copyfile(request.getfixturevalue("migrated_template"), path)
     return sqlite_url(path)
 
 

@@ -15,7 +15,7 @@ import typer
 
 from monitor.cli.archive import run_or_exit
 from monitor.cli.context import open_archive, settings_or_exit
-from monitor.config import Settings
+from monitor.config import Settings, redact_url
 
 MISSING = (
     "The archive browser needs Datasette, an optional extra: "
@@ -52,7 +52,9 @@ def browse(
     path = sqlite_path(settings.database_url)
     if path is None or not path.exists():
         typer.echo(
-            f"browse needs the SQLite archive file; {settings.database_url} is not one", err=True
+            f"browse needs the SQLite archive file; {redact_url(settings.database_url)} is not"
+            " one (on PostgreSQL use `search` and `export`)",
+            err=True,
         )
         raise typer.Exit(2)
     run_or_exit(_checkpoint(settings))

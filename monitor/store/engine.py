@@ -111,6 +111,12 @@ def make_engine(url: str, *, writer: bool = True) -> AsyncEngine:
     those 0600 too whatever the umask."""
     path = sqlite_path(url)
     if path is None:
+        if writer:
+            # PostgreSQL: one write transaction at a time in a process too, as on SQLite (the
+            # store's read-then-write steps assume it). Other processes are not kept out.
+            return create_async_engine(
+                url, pool_pre_ping=True, pool_size=1, max_overflow=0, pool_timeout=WRITE_PATIENCE_S
+            )
         return create_async_engine(url, pool_pre_ping=True)
     private_file(path)
     return _sqlite_engine(url, path, writer=writer)
@@ -129,7 +135,7 @@ class Database:
     @classmethod
     def open(cls, url: str) -> Database:
         writer = make_engine(url, writer=True)
-        reader = make_engine(url, writer=False) if sqlite_path(url) else writer
+        reader = make_engine(url, writer=False)
         return cls(
             url=url,
             reader=reader,

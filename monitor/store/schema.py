@@ -52,13 +52,15 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 FTS_TABLE = "posts_fts"  # FTS5 virtual table (migration 0002), SQLite only; not in the metadata
+TERMS_TABLE = "posts_terms"  # its tsvector twin (migration 0010_postgres), PostgreSQL only; nor
 
 
 def is_migrated_object(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
-    """Alembic include_object: leave out the FTS5 table and its shadow tables (no model)."""
-    return not (type_ == "table" and name is not None and name.startswith(FTS_TABLE))
+    """Alembic include_object: leave out the search index tables (no model): FTS5's with its
+    shadow tables on SQLite, posts_terms on PostgreSQL."""
+    return not (type_ == "table" and name is not None and name.startswith((FTS_TABLE, TERMS_TABLE)))
 
 
 class Base(DeclarativeBase):

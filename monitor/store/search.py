@@ -33,10 +33,11 @@ from monitor.search.query import (
     highlight_spans,
     lemma_terms,
 )
+from monitor.store import fulltext_pg as pg
 from monitor.store.engine import Database
 from monitor.store.posts import SavedPost, SaveHook, SaveStep
 from monitor.store.rows import channel_from_row, hit_from_row, post_from_row
-from monitor.store.schema import FTS_TABLE, ChannelRow, HitRow, PostRow
+from monitor.store.schema import FTS_TABLE, TERMS_TABLE, ChannelRow, HitRow, PostRow
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ class SearchRepo:
             if ids is None:
                 scan = not ranked and await self._scan_by_date(session, plan, query, offset + limit)
                 stmt = _ids(plan, query, session, scan_by_date=scan)
-                order = [text(f"bm25({FTS_TABLE})")] if ranked else [PostRow.date.desc()]
+                order = [_best_first(plan, session)] if ranked else [PostRow.date.desc()]
                 stmt = stmt.order_by(*order, PostRow.id.desc()).limit(limit + 1).offset(offset)
                 ids = list(await _run(session, query, stmt))
             results = await self._results(session, ids[:limit], plan)
@@ -174,11 +175,10 @@ class SearchRepo:
         An archive from before the index (migration 0002) fails this: run `reindex`.
         """
         async with self._db.read() as session:
-            if not _is_sqlite(session):
-                return True
+            index = _fts.c.rowid if _is_sqlite(session) else pg.terms_table.c.post_id
             ends = (await session.execute(select(func.min(PostRow.id), func.max(PostRow.id)))).one()
             for post_id in {i for i in ends if i is not None}:
-                found = select(_fts.c.rowid).where(_fts.c.rowid == post_id)
+                found = select(index).where(index == post_id)
                 if await session.scalar(found) is None:
                     return False
             return True
@@ -220,10 +220,9 @@ class SearchRepo:
         done, last_id = 0, 0
         while True:
             async with self._db.write.begin() as session:
-                if not _is_sqlite(session):
-                    return 0
                 if last_id == 0:
-                    await session.execute(text(f"DELETE FROM {FTS_TABLE}"))
+                    table = FTS_TABLE if _is_sqlite(session) else TERMS_TABLE
+                    await session.execute(text(f"DELETE FROM {table}"))
                 rows = (
                     await session.execute(
                         select(PostRow.id, PostRow.text)
@@ -272,7 +271,10 @@ async def _index(
 
 async def _write_index(session: AsyncSession, posts: Sequence[tuple[int, str]]) -> None:
     """Index rows (post id, its terms joined by spaces)."""
-    if not posts or not _is_sqlite(session):
+    if not posts:
+        return
+    if not _is_sqlite(session):
+        await session.execute(pg.UPSERT, pg.index_rows(posts))
         return
     # REPLACE: one statement both for a new post and for an edited one (FTS5 supports it).
     await session.execute(
@@ -323,9 +325,14 @@ def _ids(
     match (the planner then walks ix_posts_date and stops at the limit).
     """
     stmt = select(PostRow.id).join(ChannelRow, ChannelRow.id == PostRow.channel_id)
-    if not _is_sqlite(session):
-        if plan.match or plan.exclude:
-            raise QueryError(query.text, "word search needs the SQLite archive; use filters only")
+    if not _is_sqlite(session):  # the same lemma tokens in a tsvector (fulltext_pg)
+        index = pg.terms_table
+        if plan.match:
+            stmt = stmt.join(index, index.c.post_id == PostRow.id)
+            stmt = stmt.where(pg.match_condition(plan.match))
+        if plan.exclude:
+            excluded = select(index.c.post_id).where(pg.match_condition(plan.exclude))
+            stmt = stmt.where(PostRow.id.not_in(excluded))
     else:
         if plan.match and scan_by_date:
             matching = select(_fts.c.rowid).where(
@@ -341,6 +348,13 @@ def _ids(
             stmt = stmt.where(PostRow.id.not_in(excluded))
     walk_hits = scan_by_date and plan.match is None
     return stmt.where(*_filter_conditions(query.filters, walk_hits=walk_hits))
+
+
+def _best_first(plan: FtsPlan, session: AsyncSession) -> Any:
+    """The relevance order: FTS5's bm25 on SQLite, ts_rank (higher first) on PostgreSQL."""
+    if _is_sqlite(session) or plan.match is None:
+        return text(f"bm25({FTS_TABLE})")
+    return pg.rank(plan.match).desc()
 
 
 def _only_hit_filters(filters: Filters) -> bool:

@@ -60,6 +60,7 @@ def lock_watching_matcher(database: Database, seen: list[bool]) -> HitFinder:
     return find_hits
 
 
+@pytest.mark.sqlite_only("watches SQLite's write lock from a second connection")
 async def test_matching_runs_before_the_save_takes_the_archives_write_lock(
     database: Database,
 ) -> None:
@@ -77,6 +78,7 @@ async def test_matching_runs_before_the_save_takes_the_archives_write_lock(
     assert seen == [True] * 5  # other writers were never shut out while a text was matched
 
 
+@pytest.mark.sqlite_only("watches SQLite's write lock from a second connection")
 async def test_saving_the_same_posts_again_matches_nothing_and_changes_nothing(
     database: Database,
 ) -> None:

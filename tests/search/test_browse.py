@@ -24,6 +24,7 @@ from monitor.store.snapshot import checkpoint
 from tests.search_archive import seed
 
 datasette_app = pytest.importorskip("datasette.app")
+pytestmark = pytest.mark.sqlite_only("datasette opens the SQLite file itself")
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -128,3 +129,14 @@ def test_sigterm_stops_datasette_and_removes_the_temporary_folder(
 def _listening(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_browse_on_postgresql_says_it_needs_the_sqlite_file_without_the_password(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://dw:S3cretPw@127.0.0.1:1/dw")
+    result = CliRunner().invoke(app, ["browse"])
+    assert result.exit_code == 2
+    assert "browse needs the SQLite archive file" in result.output
+    assert "postgresql+asyncpg://dw:***@127.0.0.1:1/dw" in result.output
+    assert "S3cretPw" not in result.output

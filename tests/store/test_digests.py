@@ -21,7 +21,7 @@ from monitor.store.digests import DigestRepo, candidate_page
 from monitor.store.engine import Database
 from monitor.store.posts import PostRepo
 from monitor.store.subscribers import SubscriberRepo
-from tests.conftest import NOW, POSTGRES_URL
+from tests.conftest import NOW
 from tests.stand_in_matcher import find_hits
 
 W47 = IsoWeek(2024, 47)
@@ -123,7 +123,7 @@ async def test_candidate_posts_come_a_page_at_a_time_oldest_first(
         assert by_id[2].channel.label == "@mel"
 
 
-@pytest.mark.skipif(POSTGRES_URL is not None, reason="SQLite's query plan")
+@pytest.mark.sqlite_only("SQLite's query plan")
 @pytest.mark.parametrize(
     ("wanted", "index"),
     [
