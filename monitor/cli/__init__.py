@@ -19,6 +19,7 @@ from monitor.cli import (
     demo,
     digests,
     matcher,
+    places,
     reader,
     sandbox,
     settings,
@@ -64,6 +65,7 @@ for module in (
     browse,
     demo,
     bot,
+    places,
 ):
     module.register(app)
 
