@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import re
 import sys
 import tomllib
@@ -42,6 +43,11 @@ OUT = ROOT / "monitor" / "places" / "data" / "gazetteer.json.gz"
 RENAMED = ROOT / "monitor" / "places" / "data" / "renamed.toml"
 LATIN_MIN_POPULATION = 10_000  # Latin names only for towns: villages' collide with English words
 FOREIGN_MIN_POPULATION = 50_000  # a village named like a foreign city drops that name
+VILLAGE = 5_000  # ... a village, not a town (Токмак is a town, and a city in Kyrgyzstan)
+# GeoNames lists big cities' districts as places (Салтівка, Правий Берег): a place of 20,000+
+# people that KATOTTG does not know as a settlement, within 10 km of a city of 100,000+, is
+# taken for a district and left out.
+DISTRICT_RADIUS_KM, DISTRICT_MIN, CITY_MIN = 10.0, 20_000, 100_000
 _UK = re.compile("[іїєґІЇЄҐ']")
 _RU = re.compile("[ыэъёЫЭЪЁ]")
 _CYR = re.compile("^[А-Яа-яЁёІіЇїЄєҐґ'ʼ’ -]+$")
@@ -138,30 +144,85 @@ def _known(names: list[str], lang: str) -> str | None:
     return None
 
 
-def is_common(form: str) -> bool:
-    """A form some dictionary knows as an ordinary word, not only as a name."""
-    for morph in analyzers().values():
-        for parse in morph.parse(form):
-            if parse.is_known and not any(t in str(parse.tag) for t in _NAME_TAGS):
-                return True
+# The Ukrainian dictionary tags no place name as one (Мелітополь is a plain noun there), so it
+# cannot tell "щастя" (happiness) from a town. These ordinary words are place names too.
+UK_COMMON = frozenset(
+    [
+        "щастя",
+        "перемога",
+        "надія",
+        "зоря",
+        "весна",
+        "світанок",
+        "промінь",
+        "злагода",
+        "дружба",
+        "слава",
+        "свобода",
+        "воля",
+        "добробут",
+        "зірка",
+        "схід",
+        "степ",
+        "берег",
+        "прогрес",
+        "нива",
+        "гай",
+        "луг",
+        "лиман",
+        "поле",
+        "майдан",
+        "мир",
+    ]
+)
+NEVER_COMMON = 50_000  # a town this big is meant by its name, whatever else the word means
+
+
+def is_common(form: str, word: str) -> bool:
+    """A form some dictionary knows as an ordinary word, not only as a name: Russian by its
+    name tags, Ukrainian when the form belongs to another word (оріхів: of nuts)."""
+    if len(word) <= 3 or fold_word(form) in UK_COMMON or word in UK_COMMON:
+        return True
+    for parse in analyzers()["ru"].parse(form):
+        if parse.is_known and not any(t in str(parse.tag) for t in _NAME_TAGS):
+            return True
+    for parse in analyzers()["uk"].parse(form):
+        if parse.is_known and fold_word(parse.normal_form) != word:
+            return True
     return False
 
 
-def forms_of(name: str) -> tuple[list[list[str]], list[str], bool]:
+def forms_of(name: str, population: int) -> tuple[list[list[str]], list[str], bool]:
     words = fold_word(name).replace("-", " ").split()
     forms = name_forms(words)
     for i, word in enumerate(words):  # the dictionaries' own paradigm, where they know the word
         for morph in analyzers().values():
             for parse in morph.parse(word):
                 if parse.is_known and fold_word(parse.normal_form) == word:
-                    forms[i] |= {fold_word(f.word) for f in parse.lexeme}
+                    forms[i] |= {fold_word(f.word) for f in parse.lexeme if len(f.word) >= 3}
                     break
+    if population >= NEVER_COMMON:
+        return [sorted(f) for f in forms], [], False
     if len(words) == 1:
-        common = sorted(f for f in forms[0] if is_common(f))
+        common = sorted(f for f in forms[0] if is_common(f, words[0]))
         return [sorted(forms[0])], common, False
-    # A longer name is a trap only when every word of it is an ordinary word (Кривий Ріг).
-    whole_common = all(is_common(w) for w in words)
+    # A longer name is a trap only when every word of it is an ordinary word (Зелений Гай).
+    whole_common = all(is_common(w, w) for w in words)
     return [sorted(f) for f in forms], [], whole_common
+
+
+def _district(c: dict[str, Any], cities: list[dict[str, Any]]) -> bool:
+    if c["population"] < DISTRICT_MIN:
+        return False
+    for city in cities:
+        if city is not c:
+            dlat = (city["latitude"] - c["latitude"]) * 111.0
+            dlon = (
+                (city["longitude"] - c["longitude"]) * 111.0 * math.cos(math.radians(c["latitude"]))
+            )
+            if math.hypot(dlat, dlon) < DISTRICT_RADIUS_KM:
+                return True
+    return False
 
 
 def main() -> int:
@@ -178,7 +239,9 @@ def main() -> int:
                 key = fold_word(n)
                 foreign[key] = max(foreign.get(key, 0), c["population"])
     official = katottg_names()
-    renamed = tomllib.loads(RENAMED.read_text("utf-8"))["place"]
+    hand = tomllib.loads(RENAMED.read_text("utf-8"))
+    renamed, drops = hand["place"], hand.get("drop", [])
+    cities = [c for c in ua if c["population"] >= CITY_MIN]
     places: list[list[Any]] = []
     names: dict[str, set[int]] = defaultdict(set)
     for c in sorted(ua, key=lambda c: (-c["population"], c["geonameid"])):
@@ -201,9 +264,12 @@ def main() -> int:
         if extra:
             uk, ru = extra["uk"], extra["ru"]
         uk, ru = uk or neutral or ru, ru or neutral or uk
-        if uk is None:
+        if uk is None or (uk_official is None and not extra and _district(c, cities)):
             continue
         all_names = {uk, ru, *cyr, *(extra["names"] if extra else ())}
+        for drop in drops:
+            if drop["name"] == c["name"] and drop["region"] == region.slug:
+                all_names -= set(drop["names"])
         if c["population"] >= LATIN_MIN_POPULATION:
             all_names.add(c["name"])
         index = len(places)
@@ -221,12 +287,12 @@ def main() -> int:
         )
         for n in all_names:
             key = fold_word(n).replace("-", " ")
-            if len(key) < 3 or foreign.get(key, 0) > c["population"]:
+            if len(key) < 3 or (c["population"] < VILLAGE and foreign.get(key, 0) > VILLAGE):
                 continue
             names[key].add(index)
     entries = []
     for i, (key, ids) in enumerate(sorted(names.items())):
-        forms, common, whole_common = forms_of(key)
+        forms, common, whole_common = forms_of(key, max(places[i][7] for i in ids))
         entries.append([key, sorted(ids), forms, common, whole_common])
         if i % 1000 == 0:
             print(f"{i}/{len(names)} names", file=sys.stderr)

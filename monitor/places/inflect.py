@@ -21,7 +21,7 @@ def noun_forms(word: str) -> set[str]:
     """Case forms of a one-word name (or a name's head noun), Russian and Ukrainian."""
     w = word
     out = {w}
-    if len(w) < 3:
+    if len(w) < 2:
         return out
     last, stem = w[-1], w[:-1]
     if w.endswith("піль"):  # Тернопіль -> Тернополя
@@ -66,6 +66,9 @@ def adjective_forms(word: str) -> set[str]:
     """Case forms of an adjective in a longer name: Нова, Новая, Кривий, Великі."""
     w = word
     out = {w}
+    if w.endswith(("ів", "ов", "ев", "ин")) and len(w) > 3:  # Часів / Часов (Яр): possessive
+        stem = w[:-2] + ("ов" if w.endswith("ів") else w[-2:])
+        out |= {stem + f for f in ("а", "у", "ым", "ом", "ого", "ому", "им", "ім", "ої", "ій")}
     for ending, forms in _ADJECTIVES:
         if w.endswith(ending) and len(w) > len(ending) + 1:
             stem = w[: -len(ending)]

@@ -113,6 +113,71 @@ NOT_A_SETTLEMENT_AFTER = frozenset(
         "єпархія",
     ]
 )
+# Streets, stations and buildings named after places: «Покровский бульвар», «Сумской проезд»,
+# «станция Орехово», «Белый дом».
+NOT_A_SETTLEMENT_AFTER |= frozenset(
+    [
+        "бульвар",
+        "бульваре",
+        "бульвара",
+        "шоссе",
+        "проезд",
+        "проезде",
+        "улица",
+        "улице",
+        "улицы",
+        "улицу",
+        "переулок",
+        "переулке",
+        "проспект",
+        "проспекте",
+        "набережная",
+        "набережной",
+        "площадь",
+        "площади",
+        "вулиця",
+        "вулиці",
+        "вулицю",
+        "провулок",
+        "проспекті",
+        "узвіз",
+        "дом",
+        "дома",
+        "доме",
+        "домом",
+        "дому",
+    ]
+)
+NOT_A_SETTLEMENT_BEFORE = frozenset(
+    [
+        "станция",
+        "станции",
+        "станций",
+        "станцию",
+        "метро",
+        "мцд",
+        "ул",
+        "улица",
+        "улице",
+        "вул",
+        "вулиця",
+        "вулиці",
+        "проспект",
+        "бульвар",
+        "аэропорт",
+        "аеропорт",
+        "вокзал",
+    ]
+)
+# A capital's name stands for its government more often than for the city («помощь Киеву»,
+# «реакция Киева»): it counts only after a preposition or a settlement word («в Киеве»).
+METONYMS = frozenset({703448})  # Kyiv (GeoNames)
+_QUOTES = "«»\"„“”'"
+LOCATIVE_WORDS = frozenset(
+    ["в", "во", "із", "з", "зі", "из", "до", "під", "под", "біля", "около", "возле", "по", "через"]
+)
+TOWN = 10_000  # a name some town bears wins over a village's name of the same form
+DOMINANT_IN_REGION = 5  # the same, among the candidates of a region the post names
 DOMINANT = 10  # a candidate this many times bigger than the next is the one meant
 DOMINANT_MIN = 10_000
 MAX_CANDIDATES = 8  # an ambiguous mention keeps at most this many candidates
@@ -122,6 +187,7 @@ REGION_NAMED = "region named"
 HOME_REGION = "home region"
 LARGEST = "largest"
 AMBIGUOUS = "ambiguous"
+NEARBY = "place nearby"  # the region of another place the post names
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +214,7 @@ class Mention:
 class _Raw:
     first: int
     last: int
-    name: Name
+    places: tuple[Place, ...]
 
 
 def find_mentions(
@@ -160,46 +226,106 @@ def find_mentions(
     raws = _scan(gazetteer, norm, toks)
     if not raws:
         return []
-    named = set(regions_named(norm.text))
+    named = regions_named(norm.text)
+    nearby: set[str] = set()
     for raw in raws:
-        regions = {p.region for p in raw.name.places}
+        regions = {p.region for p in raw.places}
         if len(regions) == 1:
-            named |= regions
+            nearby |= regions
     out: list[Mention] = []
     for raw in raws:
         start, end = norm.original_span(toks[raw.first][0], toks[raw.last][1])
-        place, how = _resolve(raw.name.places, frozenset(named), home_region)
-        candidates = raw.name.places[:MAX_CANDIDATES] if place is None else (place,)
+        place, how = _resolve(raw.places, named, home_region, frozenset(nearby))
+        candidates = raw.places[:MAX_CANDIDATES] if place is None else (place,)
         out.append(Mention(start, end, text[start:end], candidates, place, how))
     return out
 
 
 def _scan(gazetteer: Gazetteer, norm: Normalized, toks: Sequence[tuple[int, int]]) -> list[_Raw]:
     s = norm.text
+    any_capital = any(ch.isupper() for ch in norm.source)
     out: list[_Raw] = []
     i = 0
     while i < len(toks):
-        form = s[toks[i][0] : toks[i][1]]
-        found = None
-        for name in gazetteer.first.get(form, ()):
-            last = i + name.length - 1
-            if last >= len(toks) or not all(
-                s[toks[i + k][0] : toks[i + k][1]] in forms for k, forms in enumerate(name.rest, 1)
-            ):
-                continue
-            if name.is_common(form) and not _in_context(norm, toks, i):
-                continue
-            after = s[toks[last + 1][0] : toks[last + 1][1]] if last + 1 < len(toks) else ""
-            if after in NOT_A_SETTLEMENT_AFTER:
-                continue
-            found = _Raw(i, last, name)
-            break
+        names = gazetteer.first.get(s[toks[i][0] : toks[i][1]])
+        found = _match(norm, toks, i, names, any_capital) if names else None
         if found is None:
             i += 1
             continue
         out.append(found)
         i = found.last + 1
     return out
+
+
+def _match(
+    norm: Normalized,
+    toks: Sequence[tuple[int, int]],
+    i: int,
+    names: Sequence[Name],
+    any_capital: bool,
+) -> _Raw | None:
+    """The longest name starting at token i that the context allows; names of one length
+    that share the form are one mention (Кропивницький the city, Кропивницьке the village)."""
+    s = norm.text
+    form = s[toks[i][0] : toks[i][1]]
+    word = _word(norm, toks, i)
+    if any_capital and not word[:1].isupper() and not _hashtag(norm, toks, i):
+        return None  # posts capitalise place names; a lowercase one is an ordinary word
+    prev = s[toks[i - 1][0] : toks[i - 1][1]] if i > 0 else ""
+    if prev in NOT_A_SETTLEMENT_BEFORE or _quoted(norm, toks, i):
+        return None
+    best: list[Name] = []
+    for name in names:
+        if best and name.length < best[0].length:
+            break
+        last = i + name.length - 1
+        if last >= len(toks) or not all(
+            s[toks[i + k][0] : toks[i + k][1]] in forms for k, forms in enumerate(name.rest, 1)
+        ):
+            continue
+        if name.is_common(form) and not _in_context(norm, toks, i):
+            continue
+        after = s[toks[last + 1][0] : toks[last + 1][1]] if last + 1 < len(toks) else ""
+        if after in NOT_A_SETTLEMENT_AFTER:
+            continue
+        best.append(name)
+    if len(best) > 1 and any(_town(n) for n in best):
+        best = [n for n in best if _town(n)]  # Покровську: the town Покровськ, not Покровське
+    places = {p.id: p for n in best for p in n.places}
+    if places.keys() & METONYMS and not _locative(prev, form):
+        places = {k: v for k, v in places.items() if k not in METONYMS}
+    if not places:
+        return None
+    ordered = tuple(sorted(places.values(), key=lambda p: -p.population))
+    return _Raw(i, i + best[0].length - 1, ordered)
+
+
+def _town(name: Name) -> bool:
+    return any(p.population >= TOWN for p in name.places)
+
+
+def _locative(prev: str, form: str) -> bool:
+    """«в Киеве», «з Києва», «у Києві»; not «у Киева» (Kyiv has), «от Киева» (from its government)."""
+    if prev == "у":
+        return form.endswith("і")
+    return prev in LOCATIVE_WORDS
+
+
+def _word(norm: Normalized, toks: Sequence[tuple[int, int]], i: int) -> str:
+    start, end = norm.original_span(*toks[i])
+    return norm.source[start:end]
+
+
+def _hashtag(norm: Normalized, toks: Sequence[tuple[int, int]], i: int) -> bool:
+    start, _ = norm.original_span(*toks[i])
+    return start > 0 and norm.source[start - 1] == "#"
+
+
+def _quoted(norm: Normalized, toks: Sequence[tuple[int, int]], i: int) -> bool:
+    """Inside quotes right around it: the name of a unit, a station, an operation («Днепр»)."""
+    start, end = norm.original_span(*toks[i])
+    src = norm.source
+    return start > 0 and src[start - 1] in _QUOTES and end < len(src) and src[end] in _QUOTES
 
 
 def _in_context(norm: Normalized, toks: Sequence[tuple[int, int]], i: int) -> bool:
@@ -212,12 +338,20 @@ def _in_context(norm: Normalized, toks: Sequence[tuple[int, int]], i: int) -> bo
         if prev in CONTEXT_WORDS:
             return True
     before = norm.text[: toks[i][0]].rstrip(" \t\"«'(")
-    return bool(before) and before[-1] not in ".!?\n:—-•"
+    if before and (before[-1].isalnum() or before[-1] in ",;)»"):
+        return True  # capitalised inside a sentence
+    # a dateline: «Счастье: в городе раздают повестки»
+    end = toks[i][1]
+    return norm.text[end : end + 1] == ":"
 
 
 def _resolve(
-    candidates: tuple[Place, ...], named: frozenset[str], home_region: str | None
+    candidates: tuple[Place, ...],
+    named: frozenset[str],
+    home_region: str | None,
+    nearby: frozenset[str] = frozenset(),
 ) -> tuple[Place | None, str]:
+    """`named`: regions the post names as regions; `nearby`: regions of its other places."""
     if len(candidates) == 1:
         return candidates[0], ONLY
     near = [p for p in candidates if p.region in named]
@@ -227,10 +361,12 @@ def _resolve(
     if len(home) == 1:
         return home[0], HOME_REGION
     pool = sorted(near or candidates, key=lambda p: -p.population)
-    if len(pool) == 1:
-        return pool[0], REGION_NAMED
-    if pool[0].population >= DOMINANT_MIN and pool[0].population >= DOMINANT * pool[1].population:
+    ratio = DOMINANT_IN_REGION if near else DOMINANT
+    if pool[0].population >= DOMINANT_MIN and pool[0].population >= ratio * pool[1].population:
         return pool[0], LARGEST
+    close = [p for p in pool if p.region in nearby]
+    if len(close) == 1:
+        return close[0], NEARBY
     return None, AMBIGUOUS
 
 
