@@ -235,8 +235,9 @@ def find_mentions(
     out: list[Mention] = []
     for raw in raws:
         start, end = norm.original_span(toks[raw.first][0], toks[raw.last][1])
-        place, how = _resolve(raw.places, named, home_region, frozenset(nearby))
-        candidates = raw.places[:MAX_CANDIDATES] if place is None else (place,)
+        kept, how = _resolve(raw.places, named, home_region, frozenset(nearby))
+        place = kept[0] if how != AMBIGUOUS else None
+        candidates = kept[:MAX_CANDIDATES]
         out.append(Mention(start, end, text[start:end], candidates, place, how))
     return out
 
@@ -350,24 +351,29 @@ def _resolve(
     named: frozenset[str],
     home_region: str | None,
     nearby: frozenset[str] = frozenset(),
-) -> tuple[Place | None, str]:
-    """`named`: regions the post names as regions; `nearby`: regions of its other places."""
+) -> tuple[tuple[Place, ...], str]:
+    """The place meant (one candidate) or what it may still be, and how that was decided.
+
+    `named`: regions the post names as regions; `nearby`: regions of its other places. The
+    candidates left narrow to the named or home region, so that an ambiguous village still
+    has a known region.
+    """
     if len(candidates) == 1:
-        return candidates[0], ONLY
+        return candidates, ONLY
     near = [p for p in candidates if p.region in named]
     if len(near) == 1:
-        return near[0], REGION_NAMED
+        return (near[0],), REGION_NAMED
     home = [p for p in (near or candidates) if p.region == home_region]
     if len(home) == 1:
-        return home[0], HOME_REGION
-    pool = sorted(near or candidates, key=lambda p: -p.population)
-    ratio = DOMINANT_IN_REGION if near else DOMINANT
+        return (home[0],), HOME_REGION
+    pool = sorted(home or near or candidates, key=lambda p: -p.population)
+    ratio = DOMINANT_IN_REGION if home or near else DOMINANT
     if pool[0].population >= DOMINANT_MIN and pool[0].population >= ratio * pool[1].population:
-        return pool[0], LARGEST
+        return (pool[0],), LARGEST
     close = [p for p in pool if p.region in nearby]
     if len(close) == 1:
-        return close[0], NEARBY
-    return None, AMBIGUOUS
+        return (close[0],), NEARBY
+    return tuple(pool), AMBIGUOUS
 
 
 @dataclass(frozen=True, slots=True)

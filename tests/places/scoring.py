@@ -77,7 +77,9 @@ def score(items: list[dict[str, object]], g: Gazetteer | None = None) -> Score:
             s.errors.append(f"FP {rec['id']}: {g.by_id[pid].label()} in {rec['text']!r:.100}")
         for pid in gold - found:
             why = "ambiguous" if pid in maybe else "missed"
-            s.errors.append(f"FN {rec['id']} ({why}): {g.by_id[pid].label()} in {rec['text']!r:.100}")
+            s.errors.append(
+                f"FN {rec['id']} ({why}): {g.by_id[pid].label()} in {rec['text']!r:.100}"
+            )
     return s
 
 

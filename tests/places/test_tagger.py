@@ -84,20 +84,30 @@ def test_a_common_word_is_a_place_after_a_preposition() -> None:
 
 def test_a_homonym_is_resolved_by_the_region_the_post_names() -> None:
     (mention,) = find_mentions(default_gazetteer(), "В Кировском Донецкой области облава")
-    assert mention.place is not None and mention.place.id == KHRESTIVKA
+    assert mention.place is not None
+    assert mention.place.id == KHRESTIVKA
     assert mention.how in ("region named", "largest")
 
 
 def test_a_homonym_without_context_stays_ambiguous_then_the_home_region_decides() -> None:
     g = default_gazetteer()
-    (alone,) = find_mentions(g, "В Новоселовке раздают повестки")
-    assert alone.place is None and alone.how == "ambiguous" and len(alone.candidates) > 1
-    regions = {p.region for p in alone.candidates}
-    home = sorted(regions)[0]
-    (resolved,) = find_mentions(g, "В Новоселовке раздают повестки", home_region=home)
-    if len([p for p in alone.candidates if p.region == home]) == 1:
-        assert resolved.place is not None and resolved.place.region == home
-        assert resolved.how == "home region"
+    text = "В Васильевке раздают повестки"  # Василівка: a town in Zaporizhzhia, a village in Crimea
+    (alone,) = find_mentions(g, text)
+    assert (alone.place, alone.how, alone.region) == (None, "ambiguous", None)
+    assert {p.region for p in alone.candidates} == {"zaporizhzhia", "crimea"}
+    for home in ("zaporizhzhia", "crimea"):
+        (resolved,) = find_mentions(g, text, home_region=home)
+        assert resolved.place is not None
+        assert (resolved.place.region, resolved.how) == (home, "home region")
+
+
+def test_an_ambiguous_village_of_the_home_region_keeps_its_region() -> None:
+    (mention,) = find_mentions(
+        default_gazetteer(), "В Новоселовке раздают повестки", home_region="crimea"
+    )
+    assert mention.place is None
+    assert mention.region == "crimea"
+    assert len(mention.candidates) == 2
 
 
 def test_mentions_point_at_the_original_text() -> None:

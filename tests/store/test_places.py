@@ -21,12 +21,12 @@ from tests.search_archive import find_hits
 
 NOW = datetime(2024, 11, 25, 9, 0, tzinfo=UTC)
 ZP = Channel(telegram_id=2001, title="Запоріжжя", username="zp_places")
-MELITOPOL, ENERHODAR, KHARKIV = 701404, 709276, 706483
+MELITOPOL, ENERHODAR, KHARKIV, VASYLIVKA = 701404, 709276, 706483, 686729
 TEXTS = {
     1: "У Мелітополі окупанти влаштували облаву на чоловіків",
     2: "В Энергодаре раздают повестки",
     3: "В Харькове воздушная тревога",
-    4: "В Новоселовке раздают повестки",  # a name many villages bear
+    4: "В Васильевке раздают повестки",  # Василівка: Zaporizhzhia and Crimea
 }
 
 
@@ -44,7 +44,8 @@ async def places_by_message(db: Database, posts: PostRepo) -> dict[int, list[tup
     ids = {}
     for mid in TEXTS:
         post = await posts.find_post(ZP.telegram_id, mid)
-        assert post is not None and post.id is not None
+        assert post is not None
+        assert post.id is not None
         ids[post.id] = mid
     found = await PlaceRepo(db).places_of(list(ids))
     return {
@@ -77,23 +78,42 @@ async def test_place_and_region_filters_and_place_words_in_search(database: Data
     assert await search(database, "region:kharkiv") == [3]
 
 
-async def test_a_home_region_resolves_the_ambiguous_village_and_retag_restores_rows(
+async def test_a_home_region_resolves_the_ambiguous_town_and_retag_restores_rows(
     database: Database,
 ) -> None:
     posts = await ingest(database)
     repo = PlaceRepo(database)
     post = await posts.find_post(ZP.telegram_id, 4)
-    assert post is not None and post.id is not None
+    assert post is not None
+    assert post.id is not None
     [candidates] = (await repo.places_of([post.id])).values()
-    home = sorted({r.region for r in candidates if r.ambiguous})[0]
-    await repo.set_channel_region(ZP.telegram_id, home)
-    assert await repo.channel_regions() == {ZP.telegram_id: home}
+    assert {(r.region, r.ambiguous) for r in candidates} == {
+        ("zaporizhzhia", True),
+        ("crimea", True),
+    }
+    await repo.set_channel_region(ZP.telegram_id, "zaporizhzhia")
+    assert await repo.channel_regions() == {ZP.telegram_id: "zaporizhzhia"}
 
     async with database.write.begin() as session:  # as an archive from before 0007
         await session.execute(delete(PostPlaceRow))
     assert await repo.retag(post_places) == 4
     rows = (await repo.places_of([post.id]))[post.id]
-    resolved = [r for r in rows if not r.ambiguous]
-    if len([r for r in candidates if r.region == home and r.place_id]) == 1:
-        assert [(r.region, r.how) for r in resolved] == [(home, "home region")]
+    assert [(r.place_id, r.region, r.how) for r in rows] == [
+        (VASYLIVKA, "zaporizhzhia", "home region")
+    ]
     assert await search(database, "place:Мелитополь") == [1]
+    assert await search(database, "region:zaporizhzhia") == [1, 2, 4]
+
+
+async def test_a_new_post_of_a_channel_with_a_home_region_is_resolved_at_ingest(
+    database: Database,
+) -> None:
+    other = Channel(telegram_id=2002, title="Крим", username="crimea_places")
+    await ChannelRepo(database).upsert_channel(other, now=NOW)
+    await PlaceRepo(database).set_channel_region(other.telegram_id, "crimea")
+    posts = await ingest(database, other)
+    post = await posts.find_post(other.telegram_id, 4)
+    assert post is not None
+    assert post.id is not None
+    rows = (await PlaceRepo(database).places_of([post.id]))[post.id]
+    assert [(r.region, r.how) for r in rows] == [("crimea", "home region")]
