@@ -43,19 +43,29 @@ def per_post_us(fn: object, posts: list[str], repeats: int = 3) -> float:
     return best / len(posts) * 1e6
 
 
-def startup_s(tree: Path, args: list[str], env: dict[str, str], runs: int = 5) -> float:
-    times = []
+def _run_s(tree: Path, args: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, str(tree / "bot.py"), *args],
+        cwd=tree,
+        env={**env, "PYTHONPATH": str(tree)},
+        capture_output=True,
+        check=False,
+    )
+    return time.perf_counter() - start
+
+
+def startup_s(
+    tree: Path, baseline: Path | None, args: list[str], env: dict[str, str], runs: int = 9
+) -> tuple[float, float | None]:
+    """Median start-up of this tree and of the baseline, runs interleaved (the machine is
+    shared: load shifts between runs, not between the two trees)."""
+    ours, theirs = [], []
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(
-            [sys.executable, str(tree / "bot.py"), *args],
-            cwd=tree,
-            env={**env, "PYTHONPATH": str(tree)},
-            capture_output=True,
-            check=False,
-        )
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        ours.append(_run_s(tree, args, env))
+        if baseline is not None:
+            theirs.append(_run_s(baseline, args, env))
+    return statistics.median(ours), statistics.median(theirs) if theirs else None
 
 
 def main() -> int:
@@ -96,10 +106,10 @@ def main() -> int:
         ("patterns check", ["patterns", "check"]),
         ("check-config", ["check-config"]),
     ):
-        now = startup_s(ROOT, cmd, env)
+        now, before = startup_s(ROOT, args.baseline, cmd, env)
         line = f"{label}: {now:.2f} s"
-        if args.baseline:
-            line += f" (baseline {startup_s(args.baseline, cmd, env):.2f} s)"
+        if before is not None:
+            line += f" (baseline {before:.2f} s, {1000 * (now - before):+.0f} ms)"
         print(line)
     return 0
 

@@ -7,7 +7,6 @@ at import: `patterns check` and `check-config` never pay for it.
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -105,6 +104,8 @@ class Gazetteer:
 
 
 def load(raw: bytes) -> Gazetteer:
+    import gzip  # here: the CLI's start-up never pays for it
+
     doc = json.loads(gzip.decompress(raw))
     places = tuple(Place(*row) for row in doc["places"])
     first: dict[str, list[Name]] = {}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
+
+from monitor.matching.normalize import TOKEN_RE
 
 # Oblast-level status, as the issue defines it: the regions Russia occupies wholly or in large
 # part (Crimea and Sevastopol since 2014; Donetsk and Luhansk partly since 2014; Zaporizhzhia and
@@ -175,21 +176,18 @@ def region_slugs(value: str) -> frozenset[str]:
 
 
 @cache
-def _region_re() -> re.Pattern[str]:
-    parts: list[str] = []
+def _region_forms() -> dict[str, str]:
+    """Every written form of a region (folded word) -> its slug: adjectives and nouns."""
+    out: dict[str, str] = {}
     for r in REGIONS:
         for stem, endings in zip(r.stems, _ENDINGS, strict=False):
-            parts.append(f"(?P<{r.slug.replace('-', '_')}_{len(parts)}>{stem}(?:{endings}))")
+            out.update((stem + ending, r.slug) for ending in endings.split("|"))
     for slug, words in _NOUNS.items():
-        alt = "|".join(sorted(set(words), key=len, reverse=True))
-        parts.append(f"(?P<{slug.replace('-', '_')}_{len(parts)}>{alt})")
-    return re.compile(r"(?<![\w'])(?:" + "|".join(parts) + r")(?![\w'])")
+        out.update((word, slug) for word in words)
+    return out
 
 
 def regions_named(normalized: str) -> frozenset[str]:
     """Regions a normalized text names by oblast adjective or regional noun ("Херсонщина")."""
-    found: set[str] = set()
-    for m in _region_re().finditer(normalized):
-        group = m.lastgroup or ""
-        found.add(group.rsplit("_", 1)[0].replace("_", "-"))
-    return frozenset(found)
+    forms = _region_forms()
+    return frozenset(forms[w] for w in forms.keys() & set(TOKEN_RE.findall(normalized)))

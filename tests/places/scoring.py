@@ -18,7 +18,8 @@ from monitor.places.gazetteer import Gazetteer, default_gazetteer
 from monitor.places.tagger import find_mentions
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "places"
-FILES = ("real_posts.jsonl", "written_posts.jsonl")
+FILES = ("real_posts.jsonl", "written_posts.jsonl")  # the set the tagger was tuned on
+HELD_OUT = ("heldout_posts.jsonl",)  # written after tuning, scored once, never tuned on
 
 
 @dataclass
@@ -99,6 +100,12 @@ def main(argv: list[str]) -> int:
         )
         if label == "all":
             errors, gaps = s.errors, s.gaps
+    s = score(records(HELD_OUT))
+    print(
+        f"held-out posts={s.posts:4} precision={s.precision:.3f} recall={s.recall:.3f} "
+        f"tp={s.tp} fp={s.fp} fn={s.fn} ambiguous mentions={s.ambiguous}"
+    )
+    errors += s.errors
     if "-v" in argv:
         print("gazetteer gaps:", ", ".join(sorted(gaps)) or "none")
         print("\n".join(errors))
