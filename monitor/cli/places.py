@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from monitor.cli.archive import progress_bar, run_or_exit
 from monitor.cli.context import open_archive, settings_or_exit
@@ -60,12 +59,11 @@ def tag(
     from monitor.places.tagger import find_mentions
 
     home = checked_region(region)
-    console = Console(highlight=False)
     mentions = find_mentions(default_gazetteer(), text, home_region=home)
     if not mentions:
-        console.print("no place named")
+        typer.echo("no place named")
     for m in mentions:
-        console.print(f"«{m.text}» → {mention_line(m)}")
+        typer.echo(f"«{m.text}» → {mention_line(m)}")
 
 
 def checked_region(value: str | None) -> str | None:
