@@ -219,7 +219,7 @@ class PostPlace:
     """A settlement (GeoNames id; 0: unknown settlement of `region`) or region a post names.
 
     `ambiguous`: one candidate of a name several places bear; `how` it was resolved (only,
-    region named, home region, largest, ambiguous); `mention` as the post wrote it.
+    region named, home region, largest, place nearby, ambiguous); `mention` as written.
     """
 
     place_id: int

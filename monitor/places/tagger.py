@@ -5,10 +5,11 @@ of every name (a dict), and a longer name checks the words after it. A form that
 ordinary word (Счастье, Дружба, Орехов) counts only in context: capitalised where a sentence
 does not begin, or right after a preposition or a settlement word (в, у, з, під, с., смт).
 
-A name shared by several places is resolved by, in order: a region the post names (an oblast,
-"Херсонщина", or another place of that region), the channel's home region, a population ten
-times that of the next candidate; else it stays ambiguous (its region is still known when all
-candidates share one).
+A name shared by several places is resolved by, in order: a region the post names (an oblast
+adjective, "Херсонщина", "ДНР"), the channel's home region, a population ten times that of the
+next candidate (five times within a named or home region), the region of another place the post
+names; else it stays ambiguous (its region is still known when all candidates share one).
+docs/places.md tells the rules and why.
 """
 
 from __future__ import annotations

@@ -256,7 +256,7 @@ class PostPlaceRow(Base):
     place_id: Mapped[int] = mapped_column(Integer)
     region: Mapped[str] = mapped_column(String(32))
     ambiguous: Mapped[bool] = mapped_column(Boolean, default=False)
-    how: Mapped[str] = mapped_column(String(16))  # only, region named, home region, largest
+    how: Mapped[str] = mapped_column(String(16))  # only, region named, home region, largest…
     mention: Mapped[str] = mapped_column(String(255))  # as the post wrote it (first mention)
 
 
