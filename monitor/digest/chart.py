@@ -26,7 +26,7 @@ def render_chart(digest: Digest) -> bytes:
     from matplotlib.ticker import MaxNLocator
 
     regions = [c for c in digest.by_region if c.count]
-    figure = Figure(figsize=(8, 7.5 if regions else 4.5), dpi=100)
+    figure = Figure(figsize=(10, 8) if regions else (8, 4.5), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot(2, 1, 1) if regions else figure.add_subplot()
     labels = [d.strftime("%a %d.%m") for d in digest.days]
@@ -56,7 +56,7 @@ def _regions(axes: Axes, regions: list[Change]) -> None:
     """Posts per region this week, beside last week's (monitor/digest/places.py)."""
     from matplotlib.ticker import MaxNLocator
 
-    names = [truncate(c.name, LEGEND_LABEL) for c in regions][::-1]
+    names = [_short(c.name) for c in regions][::-1]
     positions = list(range(len(names)))
     axes.barh(
         [p + 0.2 for p in positions], [c.count for c in regions][::-1], 0.4, label="this week"
@@ -68,3 +68,9 @@ def _regions(axes: Axes, regions: list[Change]) -> None:
     axes.set_title("Posts by region named")
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.legend(loc="lower right", fontsize="small")
+
+
+def _short(region_label: str) -> str:
+    """«Донецька обл. (occ.)»: short enough to leave the daily chart above its width."""
+    short = region_label.replace("Автономна Республіка Крим", "Крим").replace(" область", " обл.")
+    return truncate(short.replace(" (occupied)", " (occ.)"), 24)
