@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from monitor.domain import Hit, Span
 from monitor.matching.expression import And, Near, Node, Or, Phrase, Query, Regex, Word
@@ -136,8 +137,10 @@ def _name_pattern(name: Name) -> str:
     )
 
 
-def tagged(text: str, gazetteer: Gazetteer | None = None) -> PostPlaces:
-    return tag_post(gazetteer or default_gazetteer(), text)
+@lru_cache(maxsize=64)
+def tagged(text: str) -> PostPlaces:
+    """A post's places, kept for the few posts in flight: every filtered subscription asks."""
+    return tag_post(default_gazetteer(), text)
 
 
 class FilteredMatcher(Matcher):
