@@ -27,6 +27,7 @@ from monitor.digest.weekly import DigestSender
 from monitor.domain import Channel
 from monitor.errors import SessionDeadError
 from monitor.matching import Matcher, cached_matcher, load_default_packs
+from monitor.places.tagging import post_places
 from monitor.ratelimit import SendLimiter
 from monitor.reader.channel_ref import parse_channel_ref
 from monitor.reader.collector import (
@@ -48,6 +49,7 @@ from monitor.store.deliveries import DeliveryRepo
 from monitor.store.digests import DigestRepo
 from monitor.store.engine import Database
 from monitor.store.outbox import make_outbox_hook
+from monitor.store.places import PlaceRepo
 from monitor.store.posts import HitFinder, PostRepo, SaveHook
 from monitor.store.rhythm import RhythmRepo
 from monitor.store.search import SearchRepo
@@ -309,12 +311,13 @@ async def reader_bot(
 def save_hooks(
     db: Database, *, alerts: bool = True, alert_history: bool = False
 ) -> tuple[SaveHook, ...]:
-    """What runs inside every post-saving transaction: the search index and the alert outbox
-    (with `alert_history`, old posts queue alerts too: `import --alert`)."""
+    """What runs inside every post-saving transaction: the search index, the post's places and
+    the alert outbox (with `alert_history`, old posts queue alerts too: `import --alert`)."""
     index = SearchRepo(db, default_lemmatizer()).index_hook()
+    places = PlaceRepo(db).tag_step(post_places)
     if not alerts:
-        return (index,)
-    return (index, make_outbox_hook(make_expression_hits(), alert_history=alert_history))
+        return (index, places)
+    return (index, places, make_outbox_hook(make_expression_hits(), alert_history=alert_history))
 
 
 class ReaderChannels:

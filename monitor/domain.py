@@ -209,3 +209,21 @@ class SaveResult:
     edited_posts: tuple[int, ...] = ()  # archive ids of posts whose text changed
     new_hits: tuple[Hit, ...] = field(default=())
     last_seen_id: int = 0
+
+
+# ---- places (monitor/places; stored in post_places) ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PostPlace:
+    """A settlement (GeoNames id; 0: unknown settlement of `region`) or region a post names.
+
+    `ambiguous`: one candidate of a name several places bear; `how` it was resolved (only,
+    region named, home region, largest, place nearby, ambiguous); `mention` as written.
+    """
+
+    place_id: int
+    region: str
+    ambiguous: bool = False
+    how: str = "only"
+    mention: str = ""

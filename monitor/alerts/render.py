@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from monitor.alerts.planning import EXPRESSION_RULE_PREFIX, AlertItem, Sighting
 from monitor.domain import Hit
 from monitor.markup import MESSAGE_LIMIT, bold_spans, escape, snippet, split_message, truncate
+from monitor.places.render import places_html
 
 TEXT_LIMIT = 1500  # characters of the post shown under an alert
 SNIPPET_WIDTH = 200
@@ -35,6 +36,8 @@ def render_alert(item: AlertItem, timezone: str, *, text_limit: int = TEXT_LIMIT
         f'<a href="{escape(channel.post_link(post.message_id))}">{escape(channel.title)}</a>'
         f" · {escape(local_time(post.date, timezone))}",
     ]
+    if (where := places_html(post.text)) is not None:  # 📍 settlements · regions (monitor/places)
+        lines.append(where)
     if post.deleted_at is not None:
         lines.append("<i>(deleted from the channel since)</i>")
     if spans and len(post.text) > text_limit:

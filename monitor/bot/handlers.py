@@ -19,6 +19,7 @@ from monitor.domain import AlertStatus, Role, Subscriber, SubscriberStatus
 from monitor.errors import CommandError, DraftwatchError, NotFoundError
 from monitor.markup import escape
 from monitor.matching import Matcher, explain
+from monitor.places.render import places_html
 
 if TYPE_CHECKING:  # the values a handler reads; no import cycle with the commands table
     from monitor.bot import commands as c
@@ -67,9 +68,10 @@ async def show_help(ctx: Context, _cmd: object) -> str:
 
 async def check_text(ctx: Context, cmd: c.CheckText) -> str:
     hits = ctx.matcher.find_hits(cmd.text)
+    where = places_html(cmd.text)  # the places the text names, as an alert shows them
     if not hits:
-        return "No rule matches this text."
-    parts = [f"<b>{len(hits)} rule(s) match</b>"]
+        return "No rule matches this text." + (f"\n{where}" if where else "")
+    parts = [f"<b>{len(hits)} rule(s) match</b>", *([where] if where else [])]
     parts += [f"<pre>{escape(explain(hit, cmd.text))}</pre>" for hit in hits]
     return "\n".join(parts)
 

@@ -20,6 +20,7 @@ from monitor.cli import (
     digests,
     matcher,
     ocr,
+    places,
     reader,
     sandbox,
     settings,
@@ -66,6 +67,7 @@ for module in (
     browse,
     demo,
     bot,
+    places,
 ):
     module.register(app)
 

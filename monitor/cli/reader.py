@@ -20,6 +20,7 @@ from rich.table import Table
 
 from monitor.cli.context import open_archive, settings_or_exit
 from monitor.cli.ocr import ocr_state
+from monitor.cli.places import checked_region
 from monitor.clock import SystemClock
 from monitor.config import Settings, redact_url
 from monitor.domain import Channel
@@ -29,6 +30,7 @@ from monitor.reader.lockfile import holder_pid, lock_file_of, session_file
 
 if TYPE_CHECKING:
     from monitor.app import ReaderService
+    from monitor.store.engine import Database
 
 T = TypeVar("T")
 # A marked channel id (-1001234567890) is an argument, not an unknown option.
@@ -110,12 +112,21 @@ def channels_add(
     backfill: Annotated[
         bool, typer.Option(help="Read back BACKFILL_DAYS / BACKFILL_LIMIT of history.")
     ] = True,
+    region: Annotated[
+        str | None,
+        typer.Option(
+            help="The channel's home region (zaporizhzhia, kherson, ...): resolves the villages "
+            "whose name several regions share."
+        ),
+    ] = None,
 ) -> None:
     """Watch channels: each username is resolved once, then read by its stored id and access hash.
 
     Example: python bot.py channels add @melitopol_news https://t.me/crimea_24 --join
+    Example: python bot.py channels add @melitopol_news --region zaporizhzhia
     """
     settings = settings_or_exit(ctx)
+    home = checked_region(region)
     refs = []
     for text in channels:
         try:
@@ -144,6 +155,8 @@ def channels_add(
                     )
                 if join:
                     await service.collector.join(channel)
+                if home is not None:
+                    await set_home_region(service.db, channel.telegram_id, home)
                 console.print(
                     f"watching {channel.label} «{channel.title}»: {stored} posts read back"
                 )
@@ -162,6 +175,16 @@ def channels_add(
         raise _fail(e) from e
     if failures:
         raise typer.Exit(1)
+
+
+async def set_home_region(db: Database, telegram_id: int, region: str) -> None:
+    """Store the channel's home region and tag its posts read back again with it."""
+    from monitor.places.tagging import post_places
+    from monitor.store.places import PlaceRepo
+
+    repo = PlaceRepo(db)
+    await repo.set_channel_region(telegram_id, region)
+    await repo.retag(post_places, channel_telegram_id=telegram_id)
 
 
 def service_running(pid: int | None) -> DraftwatchError:

@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from monitor.alerts.planning import EXPRESSION_RULE_PREFIX, ExpressionHits, select_recipients
+from monitor.digest.places import place_breakdown
 from monitor.domain import Channel, Hit, Post, Subscription
 
 SEND_WEEKDAY = 0  # Monday
@@ -220,6 +221,9 @@ class Digest:
     daily: tuple[tuple[str, tuple[int, ...]], ...]  # per category: posts per day
     # what it covers: one subscriber's subscriptions, or None for every hit in the archive
     subscriptions: tuple[Subscription, ...] | None = None
+    # posts by the regions and settlements they name (monitor/digest/places.py)
+    by_region: tuple[Change, ...] = ()
+    by_place: tuple[Change, ...] = ()
 
     @property
     def week(self) -> IsoWeek:
@@ -245,6 +249,7 @@ def build_digest(
     this_channels = {h.channel for h in this}
     before_channels = {h.channel for h in before}
     days = _days(start, end, timezone)
+    regions, places = place_breakdown(this, before)
     return Digest(
         start=start,
         end=end,
@@ -259,6 +264,8 @@ def build_digest(
         days=days,
         daily=_daily(this, days, timezone),
         subscriptions=None if subscriptions is None else tuple(subscriptions),
+        by_region=tuple(Change(*row) for row in regions),
+        by_place=tuple(Change(*row) for row in places),
     )
 
 

@@ -29,6 +29,8 @@ def digest_html(digest: Digest) -> str:
         f"{counted}: <b>{digest.posts.count}</b> {_delta(digest.posts)}",
         _changes("By category", digest.by_category),
         _changes("By channel", digest.by_channel),
+        _changes("By region", digest.by_region) if digest.by_region else "",
+        _changes("By settlement", digest.by_place) if digest.by_place else "",
         _top("Top posts by views", digest.top_by_views, "views", zone),
         _top("Top posts by forwards", digest.top_by_forwards, "forwards", zone),
         _names("Channels with hits for the first time this week", digest.new_channels),

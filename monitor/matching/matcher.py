@@ -321,14 +321,29 @@ def compile_matcher(
 def compile_expression(
     expr: str, rule_id: str = "expression", category: str = "expression"
 ) -> Matcher:
-    """Compile one analyst expression (for /subscribe and /test); PatternError explains mistakes."""
+    """Compile one analyst expression (for /subscribe and /test); PatternError explains mistakes.
+
+    A place name in it matches every spelling and form of that place, and `place:` /
+    `region:` filters keep posts about a place or region (monitor.places.expression).
+    """
+    # Imported here: the places capability builds on this module, and loading its gazetteer
+    # is for expressions only, never for `patterns check`.
+    from monitor.places import expression as places
+
     try:
-        query: Query = parse_expression(expr)
+        body, filters = places.split_filters(expr)
+        query: Query = (
+            parse_expression(body) if body or not filters else Query(Regex(places.ANY_TEXT))
+        )
+    except places.PlaceFilterError as e:
+        raise PatternError("expression", f"{e} (in {expr!r})") from e
     except ExpressionError as e:
         raise PatternError("expression", f"{e.problem} at column {e.column} of {expr!r}") from e
     for node in query.nodes():
         for regex in (n for n in walk(node) if isinstance(n, Regex)):
             check_regex(regex.pattern, "", "expression", None)
+    query = places.expand_places(query)  # its patterns are built, not written: no length cap
     rule = Rule(rule_id, category, expr, query, source="expression")
     compiled = Compiler().compile([rule], [])
-    return Matcher(compiled, [RuleInfo(rule_id, category, expr, "expression")], {category: expr})
+    matcher = Matcher(compiled, [RuleInfo(rule_id, category, expr, "expression")], {category: expr})
+    return places.FilteredMatcher(matcher, filters, words=bool(body)) if filters else matcher

@@ -2,7 +2,8 @@
 
 Syntax (docs/search.md): words, "phrases", -excluded, `a OR b`, and filters `channel:`,
 `category:`, `since:` / `until:` (YYYY-MM-DD, UTC days, both inclusive), `hit:yes|no`,
-`deleted:yes|no|any` (default no), `edited:yes|no`. A malformed query raises QueryError
+`deleted:yes|no|any` (default no), `edited:yes|no`, `place:NAME` (a settlement, in any
+spelling) and `region:SLUG` (`region:zaporizhzhia`, `region:occupied`; docs/places.md). A malformed query raises QueryError
 with a message meant for the user; FTS5 strings are built only from lemma tokens quoted here.
 """
 
@@ -16,7 +17,6 @@ from datetime import date
 from enum import StrEnum
 from itertools import product
 
-from monitor import matching
 from monitor.domain import Channel, Hit, Post
 from monitor.errors import CommandError, QueryError
 from monitor.reader.channel_ref import channel_id
@@ -26,7 +26,7 @@ TermFunction = Callable[[str], list[str]]
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 24
 MAX_PHRASE_VARIANTS = 8
-FILTERS = ("channel", "category", "since", "until", "hit", "deleted", "edited")
+FILTERS = ("channel", "category", "since", "until", "hit", "deleted", "edited", "place", "region")
 NEAR_PER_WORD = 3  # index terms allowed between the words of a phrase, per word
 _FILTER = re.compile(r"^([A-Za-z]+):(?!//)(.*)$", re.DOTALL)  # a URL is words, not a filter
 _PIECE = re.compile(r"\w+(?:['’ʼ]\w+)*")  # query words: hyphens and slashes split them
@@ -61,12 +61,17 @@ class Filters:
     hit: bool | None = None
     deleted: Deleted = Deleted.NO
     edited: bool | None = None
+    # place: and region: filters, each a set of GeoNames ids or region slugs (any of them)
+    places: tuple[frozenset[int], ...] = ()
+    regions: tuple[frozenset[str], ...] = ()
 
     @property
     def narrowing(self) -> bool:
         """Filters that leave few posts of those the date index walks past (not the dates)."""
         return bool(
             self.channels
+            or self.places
+            or self.regions
             or self.categories
             or self.hit is not None
             or self.edited is not None
@@ -242,6 +247,8 @@ def _apply_filter(query: str, filters: Filters, key: str, value: str) -> Filters
         return replace(filters, channels=(*filters.channels, name))
     if key == "category":
         return replace(filters, categories=(*filters.categories, value.lower()))
+    if key in ("place", "region"):
+        return _place_filter(query, filters, key, value)
     if key in ("since", "until"):
         if getattr(filters, key) is not None:
             raise QueryError(query, f"{key}: is given twice")
@@ -266,7 +273,22 @@ _EXAMPLES = {
     "hit": "hit:yes",
     "deleted": "deleted:yes",
     "edited": "edited:yes",
+    "place": "place:Мелитополь",
+    "region": "region:occupied",
 }
+
+
+def _place_filter(query: str, filters: Filters, key: str, value: str) -> Filters:
+    # Imported here: the gazetteer loads on the first place filter, not with every search.
+    from monitor.places.expression import PlaceFilterError, parse_filter
+
+    try:
+        found = parse_filter(key, value)
+    except PlaceFilterError as e:
+        raise QueryError(query, str(e)) from None
+    if key == "place":
+        return replace(filters, places=(*filters.places, found.places))
+    return replace(filters, regions=(*filters.regions, found.regions))
 
 
 def _date(query: str, key: str, value: str) -> date:
@@ -368,8 +390,11 @@ def _named(ch: str) -> bool:
 
 
 def default_lemmatizer() -> Lemmatizer:
-    """The matcher's lemmas: what the archive is indexed with and queries are looked up by."""
-    return Lemmatizer(index_terms=matching.index_terms, query_terms=matching.query_terms)
+    """The matcher's lemmas, and a term per place a post names (monitor.places.tagging): what
+    the archive is indexed with and queries are looked up by."""
+    from monitor.places import tagging  # the gazetteer loads on the first index or query
+
+    return Lemmatizer(index_terms=tagging.index_terms, query_terms=tagging.query_terms)
 
 
 def highlight_spans(

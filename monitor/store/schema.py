@@ -236,3 +236,41 @@ class DigestRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="sent")
     message_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# ---- places (migration 0007_places): post_places, channel_regions -------------------------
+
+
+class PostPlaceRow(Base):
+    """A settlement or region a post names (monitor/places). place_id is the GeoNames id, 0 for
+    "a settlement of this region, which one unknown"; an ambiguous mention stores each candidate
+    with `ambiguous` set, and filters and digests count only the unambiguous rows."""
+
+    __tablename__ = "post_places"
+    __table_args__ = (
+        UniqueConstraint("post_id", "place_id", "region"),
+        Index("ix_post_places_place_id_post_id", "place_id", "post_id"),
+        Index("ix_post_places_region_post_id", "region", "post_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    place_id: Mapped[int] = mapped_column(Integer)
+    region: Mapped[str] = mapped_column(String(32))
+    ambiguous: Mapped[bool] = mapped_column(Boolean, default=False)
+    how: Mapped[str] = mapped_column(String(16))  # only, region named, home region, largest…
+    mention: Mapped[str] = mapped_column(String(255))  # as the post wrote it (first mention)
+
+
+class ChannelRegionRow(Base):
+    """A channel's home region (`channels add --region`): resolves homonymous villages."""
+
+    __tablename__ = "channel_regions"
+
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True
+    )
+    region: Mapped[str] = mapped_column(String(32))
+
+
+# ---- end of places ---------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from monitor.store import fulltext_pg as pg
 from monitor.store.engine import Database
 from monitor.store.posts import SavedPost, SaveHook, SaveStep
 from monitor.store.rows import channel_from_row, hit_from_row, post_from_row
-from monitor.store.schema import FTS_TABLE, TERMS_TABLE, ChannelRow, HitRow, PostRow
+from monitor.store.schema import FTS_TABLE, TERMS_TABLE, ChannelRow, HitRow, PostPlaceRow, PostRow
 
 logger = logging.getLogger(__name__)
 
@@ -359,7 +359,13 @@ def _best_first(plan: FtsPlan, session: AsyncSession) -> Any:
 
 def _only_hit_filters(filters: Filters) -> bool:
     """category: or hit:yes, and nothing else narrowing: the hits index can lead."""
-    plain = not (filters.channels or filters.edited is not None or filters.deleted is Deleted.YES)
+    plain = not (
+        filters.channels
+        or filters.places
+        or filters.regions
+        or filters.edited is not None
+        or filters.deleted is Deleted.YES
+    )
     return plain and (bool(filters.categories) or filters.hit is True)
 
 
@@ -367,6 +373,8 @@ def _filter_conditions(filters: Filters, *, walk_hits: bool = False) -> list[Any
     conditions: list[Any] = []
     if filters.channels:
         conditions.append(or_(*(_channel_is(c) for c in filters.channels)))
+    conditions += [_names_place(PostPlaceRow.place_id.in_(ids)) for ids in filters.places]
+    conditions += [_names_place(PostPlaceRow.region.in_(rs)) for rs in filters.regions]
     if filters.categories:
         conditions.append(_has_hit(HitRow.category.in_(filters.categories), walk=walk_hits))
     if filters.since:
@@ -384,6 +392,13 @@ def _filter_conditions(filters: Filters, *, walk_hits: bool = False) -> list[Any
         edited = PostRow.edit_date.is_not(None)
         conditions.append(edited if filters.edited else ~edited)
     return conditions
+
+
+def _names_place(condition: Any) -> Any:
+    """The post names the place or region without doubt (post_places, monitor/places)."""
+    return exists().where(
+        PostPlaceRow.post_id == PostRow.id, PostPlaceRow.ambiguous.is_(False), condition
+    )
 
 
 def _channel_is(name: str) -> Any:

@@ -143,8 +143,11 @@ async def test_test_explains_which_rules_match(bot: Conversation) -> None:
     [reply] = await say(bot, OKSANA, "/test В Мелитополе мужчинам вручают повестки")
     assert "ru.summons.povestka" in reply.html
     assert "«повестки»" in reply.html
+    assert "📍 Мелітополь / Мелитополь · Запорізька область (occupied)" in reply.html
     [none] = await say(bot, OKSANA, "/test Погода в Херсоне")
-    assert none.html == "No rule matches this text."
+    assert none.html == "No rule matches this text.\n📍 Херсон · Херсонська область (occupied)"
+    [nowhere] = await say(bot, OKSANA, "/test Погода на неделю")
+    assert nowhere.html == "No rule matches this text."
 
 
 async def test_mute_and_timezone(bot: Conversation) -> None:
