@@ -214,3 +214,13 @@ class DeliveryFailedError(DraftwatchError):
         self.reason = reason
         self.offline = offline
         super().__init__(f"sending to chat {chat_id} failed ({reason}): retry with backoff")
+
+
+class MediaUnavailableError(DraftwatchError):
+    """A media item cannot be fetched: `permanent` (the post or its file is gone, the file is
+    not in the export) or worth another try later (a cut download, an expired reference)."""
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        self.reason = reason
+        self.permanent = permanent
+        super().__init__(reason)

@@ -1,0 +1,1 @@
+"""Media: downloading, storing and reading the photos, videos and documents of posts."""
