@@ -224,3 +224,22 @@ class MediaUnavailableError(DraftwatchError):
         self.reason = reason
         self.permanent = permanent
         super().__init__(reason)
+
+
+class ImageRejected(DraftwatchError):  # noqa: N818 (named by the media interface)
+    """An image that cannot or must not be decoded (corrupt, truncated, empty, a decompression
+    bomb, an unknown format); `reason` says which, for the media row and the user."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"image rejected: {reason}")
+
+
+class OcrUnavailable(DraftwatchError):  # noqa: N818 (named by the media interface)
+    """Tesseract or one of its language packs is missing: `reason` says which, `command`
+    installs it."""
+
+    def __init__(self, reason: str, command: str) -> None:
+        self.reason = reason
+        self.command = command
+        super().__init__(f"OCR is off: {reason}: install it with `{command}`")
