@@ -343,6 +343,12 @@ def save_hooks(
     return (index, make_outbox_hook(make_expression_hits(), alert_history=alert_history))
 
 
+def media_alert_hook() -> SaveHook:
+    """The outbox as the media worker uses it: alerts for what OCR read in a post's photo,
+    planned like a new post's, never a second one for a subscriber already told."""
+    return make_outbox_hook(make_expression_hits())
+
+
 class ReaderChannels:
     """The bot's /addchannel and /removechannel, done by the running reader (ChannelControl)."""
 
@@ -382,7 +388,7 @@ async def open_service(
         db,
         find_hits=matcher.find_hits,
         hooks=save_hooks(db),
-        media_alerts=make_outbox_hook(make_expression_hits()) if settings.bot_token else None,
+        media_alerts=media_alert_hook() if settings.bot_token else None,
     ) as reader:
         if not settings.bot_token:
             logger.warning("BOT_TOKEN is not set: reading and matching only, no alerts are sent")

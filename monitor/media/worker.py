@@ -267,6 +267,11 @@ class MediaWorker:
             await self._repo.mark_ocr_failed(media.id, f"OCR: {_os_reason(e)}")
             self.stats.ocr_failed += 1
             return
+        except Exception as e:  # a bug in reading one image never stops the queue
+            logger.exception("media: OCR crashed media=%d", media.id)
+            await self._repo.mark_ocr_failed(media.id, f"OCR crashed: {type(e).__name__}: {e}")
+            self.stats.ocr_failed += 1
+            return
         matching = self._matching
         result = OcrResult(
             reading.text,

@@ -64,10 +64,8 @@ def media_item(message: Any) -> MediaItem | None:
         photo = getattr(media, "photo", None)
         if not isinstance(photo, types.Photo):
             return None  # an expired self-destructing photo: nothing to fetch
-        width, height, size = _largest_size(photo.sizes)
-        return MediaItem(
-            message.id, "photo", "image/jpeg", size or None, width or None, height or None
-        )
+        w, h, size = _largest_size(photo.sizes)
+        return MediaItem(message.id, "photo", "image/jpeg", size or None, w or None, h or None)
     document = getattr(media, "document", None)
     if not isinstance(document, types.Document):
         return None
