@@ -11,6 +11,7 @@ from telethon import TelegramClient, errors, types
 
 from monitor.domain import Channel
 from monitor.errors import MediaUnavailableError
+from monitor.media.files import FileTooLargeError
 from monitor.telegram.reader import input_peer, translated_errors
 
 logger = logging.getLogger(__name__)
@@ -30,9 +31,7 @@ class CappedWriter:
     def write(self, data: bytes) -> int:
         self.written += len(data)
         if self._limit is not None and self.written > self._limit:
-            raise MediaUnavailableError(
-                f"larger than MEDIA_MAX_BYTES ({self._limit} bytes)", permanent=True
-            )
+            raise FileTooLargeError(self._limit)
         return self._target.write(data)
 
     def flush(self) -> None:
@@ -68,7 +67,7 @@ class TelethonMedia:
             try:
                 with translated_errors(f"{channel.label}/{message_id} file", self._session):
                     await self._client.download_media(message, file=writer)
-            except MediaUnavailableError:
+            except (MediaUnavailableError, FileTooLargeError):
                 raise
             except Exception as e:
                 if not isinstance(e.__cause__, _EXPIRED) or attempt == REFERENCE_RETRIES:
