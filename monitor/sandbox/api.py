@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import secrets
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -16,11 +14,12 @@ from telethon.extensions import markdown
 from telethon.sessions import StringSession
 from telethon.tl import types
 
-from monitor.sandbox import media, tl_objects
+from monitor.sandbox import posts
+from monitor.sandbox.api_faults import FaultControls
 from monitor.sandbox.crypto import ServerKey, generate_server_key
-from monitor.sandbox.pressure import Pressure
+from monitor.sandbox.posts import AlbumItem, PostContent
 from monitor.sandbox.rpc.sending import press_button
-from monitor.sandbox.rules import Fault, Rules, Scope
+from monitor.sandbox.rules import Rules
 from monitor.sandbox.server import SandboxServer
 from monitor.sandbox.views import SentMessage, sent_message
 from monitor.sandbox.world import Account, Channel, World, copy_message
@@ -30,7 +29,7 @@ API_ID = 1
 API_HASH = "0123456789abcdef0123456789abcdef"
 
 
-class Sandbox:
+class Sandbox(FaultControls):
     """A running local Telegram with a world that tests shape and inspect."""
 
     def __init__(
@@ -156,29 +155,51 @@ class Sandbox:
         """Publish a post (pushed to members); returns its id. `document` is (bytes, mime type, file name)."""
         if markdown_text:
             text, entities = markdown.parse(text)
-        when = date or datetime.now(UTC)
-        message = types.Message(
-            id=message_id or 0,
-            peer_id=types.PeerChannel(channel.id),
-            date=when,
-            message=text,
-            post=True,
-            entities=entities or None,
-            views=views if views is not None else 0,
-            forwards=forwards,
-            grouped_id=grouped_id,
-            fwd_from=tl_objects.forward_header(forwarded_from, forwarded_post_id, when),
-            media=media.attach(self.world, when, self.dc_id, photo=photo, document=document),
+        content = PostContent(
+            date or datetime.now(UTC),
+            text,
+            entities,
+            views or 0,
+            forwards,
+            forwarded_from,
+            forwarded_post_id,
+            photo,
+            document,
+            grouped_id,
+            message_id or 0,
         )
+        message = posts.channel_message(self.world, self.dc_id, content)
         return int(self.world.post(channel, message).id)
 
-    def post_album(self, channel: Channel, photos: list[bytes], caption: str = "") -> list[int]:
-        """Several photo posts sharing one grouped_id, the caption on the first."""
-        group = secrets.randbits(62)
-        return [
-            self.post(channel, caption if i == 0 else "", photo=p, grouped_id=group)
-            for i, p in enumerate(photos)
-        ]
+    def post_album(
+        self,
+        channel: Channel,
+        items: list[AlbumItem],
+        caption: str = "",
+        *,
+        markdown_text: bool = False,
+        date: datetime | None = None,
+    ) -> list[int]:
+        """An album: one post per photo (bytes) or document ((bytes, mime, name)) under one
+        grouped_id, consecutive ids, the caption on the first, pushed to members in one batch."""
+        entities = None
+        if markdown_text:
+            caption, entities = markdown.parse(caption)
+        when = date or datetime.now(UTC)
+        return posts.post_album(
+            self.world, channel, self.dc_id, items, date=when, caption=caption, entities=entities
+        )
+
+    # --- file references --------------------------------------------------------------------
+
+    def expire_file_references(self) -> None:
+        """Every file reference handed out so far expires now (FILE_REFERENCE_EXPIRED)."""
+        self.world.file_refs.expire_all()
+
+    def set_file_reference_ttl(self, seconds: float | None) -> None:
+        """File references expire `seconds` after their photo or document was stored, and every
+        `seconds` after that (None: only by `expire_file_references`)."""
+        self.world.file_refs.ttl_s = seconds
 
     def edit_post(
         self, channel: Channel, message_id: int, text: str, *, markdown_text: bool = False
@@ -238,132 +259,6 @@ class Sandbox:
         button = next(b for row in message.buttons for b in row if b.text == text)
         bot = self.world.accounts[message.sender_id]
         return await press_button(self.world, user, bot, message.id, button.data)
-
-    # --- rules, faults, counters ------------------------------------------------------------
-
-    def fail(
-        self,
-        method: str,
-        message: str = "INTERNAL",
-        *,
-        code: int = 400,
-        channel: Channel | str | int | None = None,
-        peer: Account | int | None = None,
-        times: int | None = 1,
-    ) -> Fault:
-        """Answer `method` with rpc_error(code, message), `times` times (None: until removed).
-
-        Only for calls about `channel` (a Channel, its id or its username) or `peer` (an account
-        or id) when given.
-        """
-        target: str | int | None = None
-        if isinstance(channel, Channel):
-            target = channel.id
-        elif isinstance(channel, int):
-            target = channel
-        elif isinstance(channel, str):
-            target = channel.lower().lstrip("@")
-        elif isinstance(peer, Account):
-            target = peer.id
-        elif peer is not None:
-            target = peer
-        return self._fault(Fault(method, "error", code, message, peer=target, times=times))
-
-    def block(self, user: Account, bot: Account) -> None:
-        """`user` blocks `bot`: the bot's sends to the user fail with USER_IS_BLOCKED."""
-        user.blocked.add(bot.id)
-
-    def unblock(self, user: Account, bot: Account) -> None:
-        user.blocked.discard(bot.id)
-
-    def hold(self, method: str, *, peer: Account | None = None, times: int | None = 1) -> Fault:
-        """Keep the next call of `method` (about `peer`) in flight: `fault.reached` is set when it
-        arrives, and it goes on (to its real answer) once the test sets `fault.released`."""
-        return self._fault(Fault(method, "hold", peer=peer.id if peer else None, times=times))
-
-    def delay(
-        self,
-        method: str,
-        seconds: float,
-        *,
-        times: int | None = 1,
-        channel: Channel | str | int | None = None,
-    ) -> Fault:
-        """Answer `method` `seconds` late, `times` times; only for calls about `channel` if given."""
-        target: str | int | None = None
-        if isinstance(channel, Channel):
-            target = channel.id
-        elif isinstance(channel, str):
-            target = channel.lower().lstrip("@")
-        else:
-            target = channel
-        return self._fault(Fault(method, "delay", delay_s=seconds, peer=target, times=times))
-
-    def drop(self, method: str, *, times: int | None = 1) -> Fault:
-        """Close the caller's connection instead of answering `method`."""
-        return self._fault(Fault(method, "drop", times=times))
-
-    def crash(self, method: str, *, times: int | None = 1) -> Fault:
-        """Raise an exception inside the handler of `method` (answered as rpc_error 500 INTERNAL)."""
-        return self._fault(Fault(method, "crash", times=times))
-
-    def _fault(self, fault: Fault) -> Fault:
-        self.rules.faults.append(fault)
-        return fault
-
-    def set_rate(
-        self,
-        method: str,
-        limit: int,
-        window_s: float,
-        scope: Scope = "account",
-        *,
-        bots_only: bool = False,
-    ) -> None:
-        self.rules.set_rate(method, limit, window_s, scope, bots_only=bots_only)
-
-    @contextmanager
-    def lost_updates(self) -> Iterator[None]:
-        """Changes made inside are stored but never pushed: clients see a pts gap afterwards."""
-        push = self.world.push
-        self.world.push = lambda account_id, update, skip_key: None
-        try:
-            yield
-        finally:
-            self.world.push = push
-
-    def set_pressure(
-        self,
-        *,
-        updates_too_long_after: int | None = None,
-        difference_slice: int | None = None,
-        difference_too_long_after: int | None = None,
-        channel_too_long_after: int | None = None,
-    ) -> None:
-        """Make the sandbox give up on single updates as Telegram does under load (None: never).
-
-        More than `updates_too_long_after` updates queued for one connection at once become one
-        updatesTooLong; getDifference answers `difference_slice` updates per differenceSlice, or
-        differenceTooLong past `difference_too_long_after`; getChannelDifference answers
-        channelDifferenceTooLong past `channel_too_long_after` missed channel updates.
-        """
-        self.world.pressure = Pressure(
-            updates_too_long_after,
-            difference_slice,
-            difference_too_long_after,
-            channel_too_long_after,
-        )
-
-    def drop_connections(self, account: Account | None = None) -> int:
-        return self.server.drop_connections(account.id if account else None)
-
-    def calls(self, method: str) -> int:
-        """How many times clients called `method` (TL name: "contacts.resolveUsername")."""
-        return self.rules.calls[method]
-
-    def flood_waits(self, method: str | None = None) -> int:
-        """FLOOD_WAIT errors sent, for one method or in total."""
-        return self.rules.flood_waits[method] if method else sum(self.rules.flood_waits.values())
 
     # --- clients --------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from typing import Any
 from telethon.extensions import BinaryReader
 from telethon.tl import functions, types
 
+from monitor.sandbox.file_refs import personalized
 from monitor.sandbox.mtproto import serialize_result
 from monitor.sandbox.rpc.call import Call, Handler, RpcError
 from monitor.sandbox.rpc.usability import check_usability
@@ -92,6 +93,8 @@ class Dispatcher:
             result = handler(call, request)
             if inspect.isawaitable(result):
                 result = await result
+            if self.world.media:  # each account gets its own file references
+                result = personalized(result, self.world.file_refs, call.account_id)
             return serialize_result(result)
         except RpcError as fault:
             return fault.code, fault.message

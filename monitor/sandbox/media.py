@@ -1,48 +1,54 @@
-"""Photos and documents built from uploaded bytes, as Telegram describes them (no I/O)."""
+"""Photos and documents built from uploaded bytes and kept in the world, as Telegram describes them (no I/O)."""
 
 from __future__ import annotations
 
 import secrets
-import struct
 from datetime import datetime
 from typing import Any
 
 from telethon.tl import types
 
+from monitor.sandbox.photo_sizes import NotAnImageError, image_size, renditions
+from monitor.sandbox.rpc.call import RpcError
 from monitor.sandbox.world import World
 
-
-def image_size(data: bytes) -> tuple[int, int]:
-    """(width, height) of a PNG (from its IHDR) or JPEG (from its SOF marker); (0, 0) if unknown."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
-        width, height = struct.unpack(">II", data[16:24])
-        return int(width), int(height)
-    i = 2
-    while data.startswith(b"\xff\xd8") and i + 9 < len(data):
-        marker, length = data[i + 1], struct.unpack(">H", data[i + 2 : i + 4])[0]
-        if marker in (0xC0, 0xC1, 0xC2):
-            height, width = struct.unpack(">HH", data[i + 5 : i + 9])
-            return int(width), int(height)
-        i += 2 + length
-    return 0, 0
+__all__ = ["attach", "image_size", "message_media", "store_document", "store_photo"]
 
 
-def new_photo(data: bytes, date: datetime, dc_id: int) -> types.Photo:
-    width, height = image_size(data)
-    return types.Photo(
-        id=secrets.randbits(63),
+def store_photo(world: World, data: bytes, date: datetime, dc_id: int, *, strict: bool) -> Any:
+    """A new photo with every size Telegram lists, kept for downloads.
+
+    Bytes that are no image are refused as Telegram refuses them (IMAGE_PROCESS_FAILED) when
+    `strict`; the test API (not strict) keeps them as a photo of one size, the bytes as given,
+    so that tests can post a corrupt photo.
+    """
+    photo_id = secrets.randbits(63)
+    try:
+        made = renditions(data)
+        sizes, files = made.sizes, made.files
+    except NotAnImageError as e:
+        if strict:
+            raise RpcError(400, "IMAGE_PROCESS_FAILED") from e
+        width, height = image_size(data)
+        sizes = [types.PhotoSize(type="x", w=width, h=height, size=len(data))]
+        files = {"x": data}
+    photo = types.Photo(
+        id=photo_id,
         access_hash=secrets.randbits(63),
         file_reference=secrets.token_bytes(8),
         date=date,
-        sizes=[types.PhotoSize(type="x", w=width, h=height, size=len(data))],
+        sizes=sizes,
         dc_id=dc_id,
     )
+    for kind, content in files.items():
+        world.photo_files[(photo_id, kind)] = content
+    return remember(world, data, photo)
 
 
-def new_document(
-    data: bytes, mime_type: str, attributes: list[Any], date: datetime, dc_id: int
-) -> types.Document:
-    return types.Document(
+def store_document(
+    world: World, data: bytes, mime_type: str, attributes: list[Any], date: datetime, dc_id: int
+) -> Any:
+    document = types.Document(
         id=secrets.randbits(63),
         access_hash=secrets.randbits(63),
         file_reference=secrets.token_bytes(8),
@@ -52,6 +58,7 @@ def new_document(
         dc_id=dc_id,
         attributes=attributes,
     )
+    return remember(world, data, document)
 
 
 def attach(
@@ -64,20 +71,19 @@ def attach(
 ) -> Any:
     """Store a photo, or a document given as (bytes, mime type, file name); its message media."""
     if photo is not None:
-        return message_media(remember(world, photo, new_photo(photo, date, dc_id)))
+        return message_media(store_photo(world, photo, date, dc_id, strict=False))
     if document is not None:
         data, mime, name = document
         attributes = [types.DocumentAttributeFilename(name)]
-        return message_media(
-            remember(world, data, new_document(data, mime, attributes, date, dc_id))
-        )
+        return message_media(store_document(world, data, mime, attributes, date, dc_id))
     return None
 
 
 def remember(world: World, data: bytes, item: Any) -> Any:
-    """Keep `item` and its bytes, for downloads, reuse by id and tests."""
+    """Keep `item` and its bytes, for downloads, reuse by id and tests; its references start now."""
     world.files[item.id] = data
     world.media[item.id] = item
+    world.file_refs.register(item.id)
     return item
 
 

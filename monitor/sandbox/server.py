@@ -15,6 +15,7 @@ from monitor.sandbox import shapes, tl_objects
 from monitor.sandbox.connection import Connection
 from monitor.sandbox.crypto import ServerKey
 from monitor.sandbox.dispatcher import Dispatcher
+from monitor.sandbox.file_refs import personalized
 from monitor.sandbox.rpc.registry import all_handlers
 from monitor.sandbox.rules import Rules
 from monitor.sandbox.session import Salts, SessionState
@@ -83,7 +84,7 @@ class SandboxServer:
             self.connections.discard(connection)
 
     def push(self, account_id: int, update: Any, skip_key: int | None = None) -> None:
-        """Deliver one update to every live connection of `account_id` (but the one that caused it)."""
+        """Deliver one update (or a list: one batch) to every live connection of `account_id` (but the one that caused it)."""
         targets = [
             c
             for c in self.connections
@@ -91,8 +92,13 @@ class SandboxServer:
         ]
         if not targets:
             return
-        short = shapes.short_message(update, account_id, self.introduced)
-        envelope = short if short is not None else self.envelope(account_id, [update])
+        if isinstance(update, list):  # one batch: an album's posts arrive in one Updates
+            envelope: Any = self.envelope(account_id, update)
+        else:
+            short = shapes.short_message(update, account_id, self.introduced)
+            envelope = short if short is not None else self.envelope(account_id, [update])
+        if self.world.media:
+            envelope = personalized(envelope, self.world.file_refs, account_id)
         for connection in targets:
             connection.push(envelope)
 

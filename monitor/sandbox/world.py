@@ -15,10 +15,12 @@ from typing import Any
 
 from telethon.tl import types
 
+from monitor.sandbox.file_refs import FileReferences
 from monitor.sandbox.pressure import Pressure
 from monitor.sandbox.rpc.call import RpcError
 
-Push = Callable[[int, Any, int | None], None]  # (account id, update, auth key id to skip)
+# (account id, update or list of updates delivered in one batch, auth key id to skip)
+Push = Callable[[int, Any, int | None], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +112,8 @@ class World:
         self.uploads: dict[tuple[int, int], dict[int, bytes]] = {}  # (account, file id) -> parts
         self.files: dict[int, bytes] = {}  # photo or document id -> content
         self.media: dict[int, Any] = {}  # photo or document id -> types.Photo / types.Document
+        self.photo_files: dict[tuple[int, str], bytes] = {}  # (photo id, size type) -> JPEG
+        self.file_refs = FileReferences()
         self.sent: list[
             tuple[int, Any]
         ] = []  # (sender account, its copy as sent), every private send
@@ -181,14 +185,19 @@ class World:
 
     def post(self, channel: Channel, message: Any) -> Any:
         """Store `message` (its id and peer are set here) and push updateNewChannelMessage."""
-        message.id = channel.timeline.take_id(message.id or None)
-        message.peer_id = types.PeerChannel(channel.id)
-        channel.timeline.messages[message.id] = message
-        update = channel.timeline.record(
-            1, lambda pts, n: types.UpdateNewChannelMessage(message, pts, n)
-        )
-        self._push_channel(channel, update)
-        return message
+        return self.post_many(channel, [message])[0]
+
+    def post_many(self, channel: Channel, messages: list[Any]) -> list[Any]:
+        """Store `messages` under consecutive ids and push them in one batch, as Telegram delivers
+        an album (several posts sharing a grouped_id)."""
+        updates = []
+        for message in messages:
+            message.id = channel.timeline.take_id(message.id or None)
+            message.peer_id = types.PeerChannel(channel.id)
+            channel.timeline.messages[message.id] = message
+            updates.append(channel.timeline.record(1, _new_channel_message(message)))
+        self._push_channel(channel, updates[0] if len(updates) == 1 else updates)
+        return messages
 
     def edit_post(self, channel: Channel, message: Any) -> Any:
         channel.timeline.messages[message.id] = message
@@ -282,6 +291,10 @@ class World:
         )
         self.push(owner.id, update, origin_key)
         return update
+
+
+def _new_channel_message(message: Any) -> Callable[[int, int], Any]:
+    return lambda pts, count: types.UpdateNewChannelMessage(message, pts, count)
 
 
 def access_hash_for(kind: str, entity_id: int) -> int:

@@ -114,7 +114,8 @@ async def test_bot_sends_a_png_photo_and_a_document(sandbox: Sandbox) -> None:
         attributes=[types.DocumentAttributeFilename("hits.csv")],
     )
     assert isinstance(photo_msg.media, types.MessageMediaPhoto)
-    assert (photo_msg.media.photo.sizes[0].w, photo_msg.media.photo.sizes[0].h) == (3, 2)
+    largest = photo_msg.media.photo.sizes[-1]  # Telegram lists sizes smallest first
+    assert (largest.type, largest.w, largest.h) == ("s", 3, 2)
     again = await client.send_file(alice.id, photo_msg.media.photo)  # reuse, no new upload
     assert again.media.photo.id == photo_msg.media.photo.id
     photo, document, reused = sandbox.sent_by(bot, alice)

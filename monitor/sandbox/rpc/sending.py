@@ -84,22 +84,23 @@ def send_media(call: Call, request: Any) -> types.Updates:
 
 
 def _media_item(call: Call, wanted: Any) -> Any:
-    """A new photo or document from uploaded parts, or one already sent (by id)."""
+    """A new photo or document from uploaded parts, or one already sent (by id and reference)."""
     now = datetime.now(UTC)
     if isinstance(wanted, types.InputMediaUploadedPhoto):
         data = assemble(call, wanted.file)
-        item: Any = media.new_photo(data, now, call.dc_id)
-    elif isinstance(wanted, types.InputMediaUploadedDocument):
+        return media.store_photo(call.world, data, now, call.dc_id, strict=True)
+    if isinstance(wanted, types.InputMediaUploadedDocument):
         data = assemble(call, wanted.file)
-        item = media.new_document(data, wanted.mime_type, list(wanted.attributes), now, call.dc_id)
-    elif isinstance(wanted, types.InputMediaPhoto | types.InputMediaDocument):
+        attributes = list(wanted.attributes)
+        return media.store_document(call.world, data, wanted.mime_type, attributes, now, call.dc_id)
+    if isinstance(wanted, types.InputMediaPhoto | types.InputMediaDocument):
         item = call.world.media.get(getattr(wanted.id, "id", 0))
         if item is None or item.access_hash != wanted.id.access_hash:
             raise RpcError(400, "MEDIA_INVALID")
+        reference = bytes(wanted.id.file_reference or b"")
+        call.world.file_refs.check(item.id, call.me().id, reference)
         return item
-    else:
-        raise RpcError(400, "MEDIA_INVALID")
-    return media.remember(call.world, data, item)
+    raise RpcError(400, "MEDIA_INVALID")
 
 
 def edit_message(call: Call, request: Any) -> types.Updates:
