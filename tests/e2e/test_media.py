@@ -4,20 +4,24 @@ mid-download loses nothing and stores nothing twice."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from monitor.clock import SystemClock
 from monitor.domain import AlertStatus, MediaState, OcrState, StoredMedia
 from monitor.matching import Matcher
+from monitor.media.setup import media_worker
 from monitor.sandbox.api import Sandbox
 from monitor.search.query import default_lemmatizer, parse_query
 from monitor.store.engine import Database
 from monitor.store.media import MediaRepo
 from monitor.store.posts import PostRepo
 from monitor.store.search import SearchRepo
+from monitor.telegram.media import TelethonMedia
 from tests.e2e.bot_stack import BotStack, eventually, start_stack
 from tests.media.images import plain_photo, summons_photo
 
@@ -96,3 +100,62 @@ async def test_every_photo_of_an_album_is_stored_once(
     assert [m.sha256 for m in media] == [hashlib.sha256(p).hexdigest() for p in photos]
     files = [p for p in (stack.settings.media_folder).glob("??/??/*")]
     assert len(files) == 2  # the same bytes are stored once
+
+
+async def test_an_expired_file_reference_is_fetched_again_from_the_message(
+    sandbox: Sandbox, database: Database, stack: BotStack
+) -> None:
+    channel = await stack.watch("crimea_scan", "Крым сканы")
+    image = summons_photo()
+    message_id = sandbox.post(channel, "скан", photo=image)
+    await stack.read(channel, message_id)
+    reads_before = sandbox.calls("channels.getMessages")
+    held = sandbox.hold("upload.getFile")
+
+    async def expire_while_in_flight() -> None:
+        await held.reached.wait()
+        sandbox.expire_file_references()  # the reference the download carries is now stale
+        held.released.set()
+
+    expiry = asyncio.create_task(expire_while_in_flight())
+    await drain(stack)
+    await expiry
+    (media,) = await media_of(database, channel.id, message_id)
+    assert (media.state, media.attempts, media.failure) == (MediaState.DONE, 1, None)
+    assert media.sha256 == hashlib.sha256(image).hexdigest()
+    # One read before the download, one more for a fresh reference after FILE_REFERENCE_EXPIRED.
+    assert sandbox.calls("channels.getMessages") - reads_before == 2
+
+
+async def test_a_restart_mid_download_loses_nothing_and_stores_nothing_twice(
+    sandbox: Sandbox, database: Database, stack: BotStack, tmp_path: Path
+) -> None:
+    channel = await stack.watch("kherson_cut", "Херсон")
+    image = summons_photo()
+    message_id = sandbox.post(channel, "фото", photo=image)
+    await stack.read(channel, message_id)
+    held = sandbox.hold("upload.getFile")
+    download = asyncio.create_task(stack.reader.fetch_media())
+    await held.reached.wait()  # the download is in flight...
+    download.cancel()  # ...when the service stops
+    await asyncio.gather(download, return_exceptions=True)
+    held.released.set()
+    (media,) = await media_of(database, channel.id, message_id)
+    assert media.state is MediaState.DOWNLOADING  # what the stop left
+    assert list((tmp_path / "media").glob("??/??/*")) == []  # nothing half-written
+
+    # The next process: a new worker on the same archive and folder, as `run` builds it.
+    restarted = media_worker(
+        stack.settings,
+        database,
+        SystemClock(),
+        TelethonMedia(stack.reader.connection.reader.client),
+        find_hits=stack.matcher.find_hits,
+        alerts=None,
+    )
+    while await restarted.run_once():
+        pass
+    (media,) = await media_of(database, channel.id, message_id)
+    assert (media.state, media.sha256) == (MediaState.DONE, hashlib.sha256(image).hexdigest())
+    assert [p.name for p in (tmp_path / "media").glob("??/??/*")] == [media.sha256]
+    assert list((tmp_path / "media" / "tmp").iterdir()) == []
