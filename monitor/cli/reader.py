@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from monitor.cli.context import open_archive, settings_or_exit
+from monitor.cli.media import print_media_status
 from monitor.clock import SystemClock
 from monitor.config import Settings, redact_url
 from monitor.domain import Channel
@@ -311,6 +312,7 @@ def status(ctx: typer.Context) -> None:
     ):
         if health.get(key):
             console.print(f"  {key.replace('_', ' ')}: {redact_url(str(health[key]))}")
+    print_media_status(console, settings)
     channels_list(ctx)
 
 
