@@ -197,7 +197,7 @@ class MediaWorker:
     def _copy_local(self, local_path: str, limit: int) -> StoredFile:
         if not local_path:
             raise MediaUnavailableError(
-                "the export does not include this file (Telegram Desktop: File not included)",
+                "the export does not include this file (File not included, or a path outside its folder)",
                 permanent=True,
             )
         path = Path(local_path)
