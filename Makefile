@@ -4,9 +4,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: test lint typecheck pytest demo bench bench-reader bench-search bench-import venv clean
+.PHONY: test lint typecheck pytest demo bench bench-reader bench-search bench-import bench-ocr venv system-deps clean
 
-venv: $(STAMP)
+venv: system-deps $(STAMP)
+
+# Tesseract (rus, ukr) and Chromium from Debian: installed when missing and run as root, else
+# the exact apt-get command is printed and make stops.
+system-deps:
+	@sh scripts/system-deps
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,12 +28,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy --strict monitor bot.py
 
-pytest: $(STAMP)
+pytest: system-deps $(STAMP)
 	$(VENV)/bin/pytest
 
-test: lint typecheck pytest
+test: system-deps lint typecheck pytest
 
-demo: $(STAMP)
+demo: system-deps $(STAMP)
 	$(PY) bot.py demo
 
 bench: $(STAMP)
@@ -46,6 +51,10 @@ bench-search: $(STAMP)
 MESSAGES ?= 200000
 bench-import: $(STAMP)
 	$(PY) bench/importer.py --messages $(MESSAGES)
+
+# OCR quality (character error rate, packs' verdicts) and speed, with and without the clean-up.
+bench-ocr: system-deps $(STAMP)
+	$(PY) bench/ocr.py --per-distortion
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

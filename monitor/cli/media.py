@@ -29,13 +29,12 @@ def human_bytes(size: int) -> str:
 
 
 def ocr_line(settings: Settings) -> str:
-    """`on (Tesseract, rus+ukr)`, `off (OCR=no)`, or off with what to install."""
+    """`OCR: on (Tesseract, rus+ukr)`, `OCR: off (OCR=no)`, or off with what to install."""
     if not settings.ocr:
-        return "off (OCR=no)"
-    from monitor.media.reading import ocr_problem  # PIL: only when asked
+        return "OCR: off (OCR=no)"
+    from monitor.cli.ocr import ocr_state  # runs `tesseract --list-langs`: only when asked
 
-    problem = ocr_problem()
-    return f"off: {problem}" if problem else "on (Tesseract, rus+ukr)"
+    return ocr_state()
 
 
 def print_media_status(console: Console, settings: Settings) -> None:
@@ -59,7 +58,7 @@ def print_media_status(console: Console, settings: Settings) -> None:
     )
     ocr = counts.ocr
     console.print(
-        f"  OCR: {ocr_line(settings)}; {ocr[OcrState.DONE]} read, {ocr[OcrState.PENDING]} to "
+        f"  {ocr_line(settings)}; {ocr[OcrState.DONE]} read, {ocr[OcrState.PENDING]} to "
         f"read, {ocr[OcrState.FAILED]} failed",
         highlight=False,
         markup=False,

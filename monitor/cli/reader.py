@@ -312,7 +312,7 @@ def status(ctx: typer.Context) -> None:
     ):
         if health.get(key):
             console.print(f"  {key.replace('_', ' ')}: {redact_url(str(health[key]))}")
-    print_media_status(console, settings)
+    print_media_status(console, settings)  # the queue, disk use and OCR on or off
     channels_list(ctx)
 
 

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from monitor.cli.context import env_file_of
+from monitor.cli.ocr import ocr_state
 from monitor.config import (
     Settings,
     env_file_problem,
@@ -51,6 +52,7 @@ def check_config(ctx: typer.Context) -> None:
     warning = env_file_problem(env_file)
     if warning:
         typer.echo(f"warning: {warning}", err=True)
+    typer.echo(ocr_state())  # never a problem: without Tesseract the service runs, OCR off
     if len(problems) == 1:
         typer.echo(f"error: {problems[0]}", err=True)
         raise typer.Exit(1)

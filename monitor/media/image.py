@@ -8,6 +8,7 @@ Tesseract: upright (EXIF), grayscale, scaled, lighting flattened, deskewed, bina
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zlib
 from typing import Final
@@ -51,27 +52,35 @@ def open_image(data: bytes) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data), formats=FORMATS)
     except UnidentifiedImageError as e:
-        raise ImageRejected(
-            f"unknown image format ({_magic(data)}; {', '.join(FORMATS)} are read)"
-        ) from e
+        formats = ", ".join(FORMATS)
+        raise ImageRejected(f"unknown image format ({_magic(data)}; {formats} are read)") from e
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise ImageRejected(f"too many pixels (decompression bomb?): {e}") from e
+        # Pillow's own limit, checked on open: its message carries the pixel count.
+        found = re.search(r"\((\d+) pixels\)", str(e))
+        raise _too_many_pixels(int(found.group(1)) if found else None) from e
     except DECODE_ERRORS as e:
-        raise ImageRejected(f"corrupt image header: {e}") from e
+        raise ImageRejected(f"{_damage(e)} image header ({e})") from e
     width, height = image.size
     if width * height > MAX_PIXELS:
-        raise ImageRejected(
-            f"too many pixels: {width}x{height} is {width * height / 1e6:.0f} megapixels, "
-            f"over the {MAX_PIXELS // 1_000_000}-megapixel limit (decompression bomb?)"
-        )
-    if width == 0 or height == 0:
-        raise ImageRejected(f"no pixels ({width}x{height})")
+        raise _too_many_pixels(width * height, f"{width}x{height}, ")
     try:
         image.load()
     except DECODE_ERRORS as e:
-        kind = "truncated" if "truncated" in str(e) or isinstance(e, EOFError) else "corrupt"
-        raise ImageRejected(f"{kind} {image.format} data: {e}") from e
+        raise ImageRejected(f"{_damage(e)} {image.format} data ({e})") from e
     return image
+
+
+def _too_many_pixels(pixels: int | None, size: str = "") -> ImageRejected:
+    count = f"{size}{pixels / 1e6:.0f} megapixels, " if pixels else ""
+    return ImageRejected(
+        f"too many pixels ({count}over the {MAX_PIXELS // 1_000_000}-megapixel limit): "
+        "a decompression bomb?"
+    )
+
+
+def _damage(error: Exception) -> str:
+    truncated = isinstance(error, EOFError) or "truncated" in str(error).lower()
+    return "truncated" if truncated else "corrupt"
 
 
 def _magic(data: bytes) -> str:

@@ -22,8 +22,3 @@ def tesseract_reader(*, clean: bool = True, languages: str = ocr.DEFAULT_LANGUAG
         return Reading(found.text, confidence)
 
     return read
-
-
-def ocr_problem() -> str | None:
-    """None when OCR works, else what is missing and the command that installs it."""
-    return ocr.availability()
