@@ -10,7 +10,7 @@ import errno
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -118,6 +118,7 @@ class MediaWorker:
         self._recognise = recognise if self.config.ocr else None
         self.stats = MediaStats()
         self._started = False
+        self._paused_until: datetime | None = None  # a FLOOD_WAIT holds every download
 
     async def start(self) -> None:
         """Before the first cycle: temp files of a crash removed, interrupted rows pending."""
@@ -131,8 +132,17 @@ class MediaWorker:
         """Claim due rows and handle each; then OCR images downloaded but not yet read."""
         if not self._started:
             await self.start()
-        jobs = await self._repo.claim_due(now=self._clock.now(), limit=self.config.batch)
+        now = self._clock.now()
+        jobs = []
+        if self._paused_until is None or self._paused_until <= now:
+            jobs = await self._repo.claim_due(now=now, limit=self.config.batch)
         for job in jobs:
+            if self._paused_until is not None and self._paused_until > self._clock.now():
+                # Telegram's wait is the account's: the rest wait too, without spending an attempt.
+                await self._repo.defer(
+                    job.media.id, "waiting out a FloodWait", until=self._paused_until
+                )
+                continue
             await self._handle(job)
         for media in await self._repo.list_ocr_pending(limit=self.config.batch):
             await self._ocr(media)
@@ -151,6 +161,7 @@ class MediaWorker:
             raise
         except RateLimitedError as e:
             until = self._clock.now() + timedelta(seconds=e.retry_after)
+            self._paused_until = until
             await self._repo.defer(media.id, f"FloodWait {e.retry_after} s", until=until)
             self.stats.flood_waits += 1
             logger.warning("media: flood wait %d s media=%d", e.retry_after, media.id)

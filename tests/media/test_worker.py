@@ -221,3 +221,24 @@ async def test_a_restart_mid_download_loses_nothing_and_stores_nothing_twice(
     assert (await rows(world))[1].state is MediaState.DONE
     assert await media.run_once() == 0  # done is done
     assert len(list(files.root.glob("??/??/*"))) == 1
+
+
+async def test_a_flood_wait_holds_every_download_without_spending_attempts(
+    world: OutboxWorld, tmp_path: Path
+) -> None:
+    await queue(world, *(MediaItem(i, "photo", "image/jpeg", None) for i in (1, 2, 3)))
+    source = Source(
+        {1: fails(RateLimitedError(300, "upload.getFile")), 2: writes(b"2"), 3: writes(b"3")}
+    )
+    clock = Clock()
+    media = worker(world, tmp_path, source, clock, batch=3)
+    await media.run_once()
+    assert source.calls == [1]  # the others were not even tried
+    found = await rows(world)
+    assert {i: (m.state, m.attempts, m.next_try_at) for i, m in found.items()} == {
+        i: (MediaState.PENDING, 0, NOW + timedelta(seconds=300)) for i in (1, 2, 3)
+    }
+    clock.at += timedelta(seconds=301)
+    source.behaviours[1] = writes(b"1")
+    await media.run_once()
+    assert {m.state for m in (await rows(world)).values()} == {MediaState.DONE}
