@@ -72,8 +72,8 @@ WATCHDOG_QUIET_S = 15 * 60  # no successful request for this long: probe, then r
 SILENCE_EVERY_S = 3600
 DIGEST_EVERY_S = 3600  # due digests (Monday 09:00 local, and weeks missed while down)
 DIGEST_FIRST_AFTER_S = 30
-MEDIA_TICK_S = 2  # how often the media job looks for due downloads
-MEDIA_ROWS_PER_RUN = 40  # then it lets the next run go on
+MEDIA_TICK_S = 3  # how often the media job looks for due downloads
+MEDIA_RUN_S = 2.0  # after this long a run takes no more rows: the next tick goes on
 
 
 def recheck_every_s(settings: Settings) -> int:
@@ -135,9 +135,11 @@ class ReaderService:
         return await self.collector.recheck_due()
 
     async def fetch_media(self) -> int:
-        """Download (and read) due media until none is due or MEDIA_ROWS_PER_RUN are done."""
+        """Download (and read) due media until none is due or MEDIA_RUN_S has passed (the job
+        then comes back at its next tick instead of overlapping itself)."""
         handled = 0
-        while handled < MEDIA_ROWS_PER_RUN:
+        start = self.clock.monotonic()
+        while self.clock.monotonic() - start < MEDIA_RUN_S:
             done = await self.media.run_once()
             handled += done
             if done == 0:

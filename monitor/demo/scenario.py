@@ -225,6 +225,7 @@ class DemoReport:
         default_factory=list
     )  # channel, categories, text, latency
     alerts: list[tuple[float, str]] = field(default_factory=list)  # seconds after its post, text
+    ocr_hits: int = 0  # posts matched only by what OCR read in their photo
     service_exit: int = 0
 
 
@@ -373,6 +374,7 @@ async def _show_if_read(
     for category in categories:
         report.hits[category] = report.hits.get(category, 0) + 1
     report.shown.append((entry.item.channel, ", ".join(categories), entry.item.text, latency))
+    report.ocr_hits += 1
     words = ", ".join(dict.fromkeys(s.surface.lower() for h in hits for s in h.spans))
     say(
         f"[bold red] OCR HIT[/] {latency:4.1f}s @{entry.item.channel} "
@@ -420,6 +422,8 @@ async def run_demo(state: Path, say: Say, environment: Mapping[str, str]) -> Dem
             printer = asyncio.create_task(print_alerts(analyst, world, report, say))
             await stream_and_watch(tg, world, env["DATABASE_URL"], report, say)
             await settle(analyst)
+            if report.ocr_hits:
+                await photo_alert(analyst)
             printer.cancel()
             await analyst.close()
         finally:
@@ -472,6 +476,16 @@ def _first_line_match(alert: str, world: DemoWorld) -> str:
         if " ".join(item.text.split())[:40] in flat:
             return item.text
     return ""
+
+
+async def photo_alert(analyst: Person, within: float = 40.0) -> None:
+    """Wait for the alert OCR raised: it may be held for company after a burst (BurstPolicy)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if any("📷 in the photo" in item.text for item in analyst.inbox):
+            await asyncio.sleep(0.3)  # let the printer show it
+            return
+        await asyncio.sleep(0.1)
 
 
 async def settle(analyst: Person, quiet: float = 3.0, within: float = 20.0) -> None:

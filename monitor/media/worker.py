@@ -63,7 +63,7 @@ class MediaConfig:
     kinds: frozenset[str] = frozenset({"photo", "document", "video", "voice"})
     max_bytes: int = 50 * 1024 * 1024
     ocr: bool = True
-    batch: int = 4  # rows claimed per cycle
+    batch: int = 2  # rows claimed per cycle (each may be downloaded and read by OCR)
     max_attempts: int = 6
     backoff_base_s: float = 30.0
     backoff_max_s: float = 6 * 3600.0

@@ -11,7 +11,7 @@ from pathlib import Path
 from monitor.domain import MediaState
 from monitor.imports.desktop import import_export, load_export
 from monitor.media.files import MediaFiles
-from monitor.media.worker import Matching, MediaWorker
+from monitor.media.worker import Matching, MediaConfig, MediaWorker
 from monitor.store.channels import ChannelRepo
 from monitor.store.engine import Database
 from monitor.store.media import MediaRepo
@@ -56,7 +56,13 @@ async def test_an_exports_files_are_copied_into_the_media_archive(
     )
     files = MediaFiles(tmp_path / "media")
     worker = MediaWorker(
-        MediaRepo(database), files, None, Clock(), Matching(find_hits, str), recognise=None
+        MediaRepo(database),
+        files,
+        None,
+        Clock(),
+        Matching(find_hits, str),
+        config=MediaConfig(batch=10),
+        recognise=None,
     )
     assert await worker.run_once() == 4
     found = await MediaRepo(database).list_media(list(range(1, 10)))
