@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from monitor.domain import MediaState, StoredMedia
-from monitor.markup import escape, snippet, split_message
+from monitor.markup import escape, snippet, split_message, truncate
 from monitor.search.query import SearchPage, SearchResult
 
 RECORD_FIELDS = (
@@ -79,6 +79,9 @@ def result_card(result: SearchResult, *, number: int, timezone: str = "UTC") -> 
     if marks:
         head += f" · <i>{', '.join(marks)}</i>"
     body = snippet(result.post.text, result.spans, width=200) or "<i>(no text)</i>"
+    read = [m.ocr_text for m in result.media if m.ocr_text]
+    if read and not result.spans:  # found by what OCR read in its photo
+        body += f"\n📷 <i>{escape(truncate(' '.join(read[0].split()), 160))}</i>"
     return f'{head}\n{body}\n<a href="{escape(result.link)}">open post</a>'
 
 

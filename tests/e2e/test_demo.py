@@ -6,9 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.standalone import BOT
 
 
+@pytest.mark.timeout(300)  # the subprocess's own limit (240 s) must fire first on a busy machine
 def test_the_demo_catches_the_draft_notices_and_spares_the_false_friends(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, BOT, "demo", "--state-dir", str(tmp_path / "demo")],
