@@ -55,6 +55,7 @@ def print_media_status(console: Console, settings: Settings) -> None:
         f"{states[MediaState.PENDING]} pending, {states[MediaState.DOWNLOADING]} downloading, "
         f"{states[MediaState.FAILED]} failed, {states[MediaState.SKIPPED]} skipped",
         highlight=False,
+        soft_wrap=True,
     )
     ocr = counts.ocr
     console.print(
@@ -62,6 +63,9 @@ def print_media_status(console: Console, settings: Settings) -> None:
         f"read, {ocr[OcrState.FAILED]} failed",
         highlight=False,
         markup=False,
+        soft_wrap=True,
     )
     for media_id, kind, reason in counts.failures:
-        console.print(f"  media #{media_id} ({kind}): {reason}", highlight=False, markup=False)
+        console.print(
+            f"  media #{media_id} ({kind}): {reason}", highlight=False, markup=False, soft_wrap=True
+        )

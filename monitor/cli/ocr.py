@@ -48,8 +48,15 @@ def ocr(
 
     Example: python bot.py ocr summons.jpg
     """
+    import warnings
+
+    from PIL import Image
+
     from monitor.media.ocr import recognise
 
+    # Pillow warns (a multi-line warning on stderr) on images over its own pixel limit before
+    # ours refuses them: as an error it becomes the usual one-line rejection.
+    warnings.simplefilter("error", Image.DecompressionBombWarning)
     if isinstance(sys.stdout, io.TextIOWrapper):  # Cyrillic whatever the locale says
         sys.stdout.reconfigure(encoding="utf-8", errors="replace")
     failures = 0

@@ -2,7 +2,7 @@
 
 `open_image` turns bytes into a decoded Pillow image or raises ImageRejected naming the reason
 (empty, unknown format, too many pixels, truncated, corrupt). `clean` is the step before
-Tesseract: upright (EXIF), grayscale, scaled, lighting flattened, deskewed, binarised.
+Tesseract: upright (EXIF), grayscale, scaled, lighting flattened, deskewed.
 """
 
 from __future__ import annotations
@@ -36,10 +36,14 @@ DECODE_ERRORS: Final = (
     struct.error,
     zlib.error,
 )
-# Text smaller than this many pixels of image height per line is hard for Tesseract: an image
-# whose longer side is under TARGET_SIDE is scaled up (at most MAX_UPSCALE times).
-TARGET_SIDE: Final = 2200
+# Photos whose longer side is under SMALL_SIDE (thumbnails, low-resolution copies) are scaled
+# up towards TARGET_SIDE, at most MAX_UPSCALE times: their print is too small for Tesseract.
+SMALL_SIDE: Final = 1100
+TARGET_SIDE: Final = 1800
 MAX_UPSCALE: Final = 3.0
+# Paper lit more unevenly than this (darkest / brightest, see `evenness`) has its lighting
+# flattened: a shadow across the sheet measures 0.5-0.8, an evenly lit one 0.9 and more.
+EVEN_LIGHT: Final = 0.85
 # Larger images are scaled down: they are slower to read and no more legible.
 MAX_SIDE: Final = 3600
 DESKEW_LIMIT: Final = 12.0  # degrees either way; photos held crooked, not turned sideways
@@ -102,42 +106,59 @@ def grayscale(image: Image.Image) -> Image.Image:
 
 
 def clean(image: Image.Image) -> Image.Image:
-    """The clean-up before OCR: gray, scaled, lighting flattened, deskewed, binarised."""
-    gray = scaled(grayscale(image))
-    flat = flatten_lighting(gray)
-    angle = skew_angle(flat)
-    if abs(angle) >= 0.3:
-        flat = flat.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
-    return binarise(flat)
+    """The clean-up before OCR: upright and gray, small photos scaled up, uneven lighting
+    flattened, deskewed. No binarisation: Tesseract binarises itself (Otsu), and doing it here
+    first lost text in blurred photos (bench/ocr.py)."""
+    gray = flatten_lighting(scaled(grayscale(image)))
+    angle = skew_angle(gray)
+    if abs(angle) < 0.3:
+        return gray
+    return gray.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
 
 
 def scaled(gray: Image.Image) -> Image.Image:
-    """Small images scaled up (Tesseract wants capital letters 20+ pixels tall), huge ones down."""
+    """Small photos scaled up (Tesseract wants capitals 20+ pixels tall), huge ones down.
+
+    Only small ones: scaling a 1280-pixel photo (Telegram's size) up made Tesseract lose whole
+    pages of ordinary-sized print (bench/ocr.py).
+    """
     side = max(gray.size)
     factor = 1.0
-    if side < TARGET_SIDE:
+    if side < SMALL_SIDE:
         factor = min(TARGET_SIDE / side, MAX_UPSCALE)
     elif side > MAX_SIDE:
         factor = MAX_SIDE / side
-    if abs(factor - 1.0) < 0.05:
+    if factor == 1.0:
         return gray
     size = (max(1, round(gray.width * factor)), max(1, round(gray.height * factor)))
     return gray.resize(size, Image.Resampling.LANCZOS)
 
 
 def flatten_lighting(gray: Image.Image) -> Image.Image:
-    """Divide by the background (a wide blur of the page without its ink) and stretch contrast:
-    a shadow across the sheet or a lamp's hot spot stops looking like ink."""
-    # Closing with a max filter removes the dark strokes, leaving the paper's brightness.
+    """Where the paper's brightness varies (a shadow across the sheet, a lamp's hot spot), divide
+    by it and stretch the contrast, so dim print is no longer taken for background; evenly lit
+    photos are left alone (flattening them blurred the strokes of blurred ones)."""
     small = gray.reduce(4) if min(gray.size) >= 400 else gray
-    paper = small.filter(ImageFilter.MaxFilter(7)).filter(ImageFilter.GaussianBlur(12))
-    paper = paper.resize(gray.size, Image.Resampling.BILINEAR)
+    # A max filter removes the dark strokes, leaving the paper; the blur smooths it.
+    paper_small = small.filter(ImageFilter.MaxFilter(7)).filter(ImageFilter.GaussianBlur(12))
+    if evenness(np.asarray(paper_small)) >= EVEN_LIGHT:
+        return gray
+    paper = paper_small.resize(gray.size, Image.Resampling.BILINEAR)
     pixels = np.asarray(gray, dtype=np.float32)
     background = np.maximum(np.asarray(paper, dtype=np.float32), 1.0)
     ratio = np.clip(pixels / background, 0.0, 1.0)
-    low, high = np.percentile(ratio, (1.0, 99.0))
-    stretched = np.clip((ratio - low) / max(high - low, 1e-3), 0.0, 1.0)
+    low, high = np.percentile(ratio[::4, ::4], (1.0, 99.0))
+    stretched = np.clip((ratio - low) / max(float(high - low), 1e-3), 0.0, 1.0)
     return Image.fromarray((stretched * 255).astype(np.uint8), mode="L")
+
+
+def evenness(paper: npt.NDArray[np.uint8]) -> float:
+    """How evenly lit the middle of the photo is: the paper's 5th brightness percentile over its
+    95th (1.0 is even; the margins, often the table under the sheet, do not count)."""
+    height, width = paper.shape
+    middle = paper[height // 5 : height - height // 5, width // 5 : width - width // 5]
+    dark, bright = np.percentile(middle, (5.0, 95.0))
+    return float(dark) / max(float(bright), 1.0)
 
 
 def skew_angle(gray: Image.Image) -> float:
@@ -169,11 +190,5 @@ def otsu_threshold(pixels: npt.NDArray[np.uint8]) -> int:
     mean = np.cumsum(histogram * np.arange(256))
     with np.errstate(divide="ignore", invalid="ignore"):
         between = (mean[-1] * weight / total - mean) ** 2 / (weight * (total - weight))
-    return int(np.nanargmax(between))
-
-
-def binarise(gray: Image.Image) -> Image.Image:
-    """Black ink on white paper (mode L, 0 or 255), split at Otsu's threshold."""
-    pixels = np.asarray(gray)
-    level = otsu_threshold(pixels)
-    return Image.fromarray(np.where(pixels > level, 255, 0).astype(np.uint8), mode="L")
+    # One gray level only (a blank image) leaves every split undefined: nothing is ink.
+    return int(np.argmax(np.nan_to_num(between, nan=-1.0))) if np.isfinite(between).any() else 0

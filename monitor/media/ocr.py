@@ -66,8 +66,8 @@ def availability(languages: str = DEFAULT_LANGUAGES) -> str | None:
 def recognise(data: bytes, *, clean: bool = True, languages: str = DEFAULT_LANGUAGES) -> Recognised:
     """Read the text in an image (JPEG, PNG, WebP, GIF, BMP, TIFF) with Tesseract.
 
-    `clean` runs the clean-up first (upright, gray, scaled, lighting flattened, deskewed,
-    binarised); without it Tesseract gets the decoded image as it is. Raises ImageRejected
+    `clean` runs the clean-up first (upright, gray, small photos scaled up, uneven lighting
+    flattened, deskewed); without it Tesseract gets the decoded image as it is. Raises ImageRejected
     for data that is not a readable image and OcrUnavailable when Tesseract or a language
     pack is missing. Synchronous and CPU bound: run it in a thread or process.
     """

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from monitor.config import variables
+from tests.media.test_image import png_header
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "tests" / "data" / "ocr" / "demo"
@@ -46,7 +47,8 @@ def test_ocr_prints_the_text_of_a_summons_photo(tmp_path: Path) -> None:
 def test_each_bad_file_is_one_line_and_the_others_are_still_read(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not a photo", encoding="utf-8")
     (tmp_path / "empty.jpg").write_bytes(b"")
-    result = draftwatch(tmp_path, "ocr", "notes.txt", "empty.jpg", "missing.png")
+    (tmp_path / "bomb.png").write_bytes(png_header(10_000, 10_000))  # over Pillow's own limit
+    result = draftwatch(tmp_path, "ocr", "notes.txt", "empty.jpg", "missing.png", "bomb.png")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.splitlines() == [
@@ -54,6 +56,8 @@ def test_each_bad_file_is_one_line_and_the_others_are_still_read(tmp_path: Path)
         "JPEG, PNG, WEBP, GIF, BMP, TIFF are read)",
         "error: empty.jpg: image rejected: empty file (0 bytes)",
         "error: missing.png: cannot read it (No such file or directory)",
+        "error: bomb.png: image rejected: too many pixels (100 megapixels, over the "
+        "50-megapixel limit): a decompression bomb?",
     ]
     assert result.stdout.splitlines() == []
 
@@ -78,3 +82,13 @@ def test_check_config_says_whether_ocr_is_on(tmp_path: Path) -> None:
         f"install it with `{INSTALL}` (as root)"
     ) in off.stdout.splitlines()
     assert "configuration OK" in off.stdout
+
+
+def test_status_says_ocr_is_off_without_tesseract_and_goes_on(tmp_path: Path, db_url: str) -> None:
+    result = draftwatch(tmp_path, "status", PATH=str(tmp_path), DATABASE_URL=db_url, **COMPLETE)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "  OCR: off: Tesseract is not installed (no `tesseract` on PATH): "
+        f"install it with `{INSTALL}` (as root)"
+    ) in result.stdout.splitlines()
+    assert "channel" in result.stdout  # the channel table still follows

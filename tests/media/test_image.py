@@ -13,7 +13,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from monitor.errors import ImageRejected
-from monitor.media.image import clean, open_image, skew_angle
+from monitor.media.image import clean, flatten_lighting, open_image, skew_angle
 from monitor.media.ocr import recognise
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "ocr"
@@ -102,7 +102,7 @@ def test_the_skew_of_text_lines_is_found(angle: float) -> None:
     assert skew_angle(lines_of_text(angle)) == pytest.approx(-angle, abs=0.6)
 
 
-def test_clean_gives_black_ink_on_white_upright_from_an_exif_rotated_photo() -> None:
+def test_clean_turns_an_exif_rotated_photo_upright_and_gray() -> None:
     photo = lines_of_text(0.0).convert("RGB").transpose(Image.Transpose.ROTATE_90)
     exif = Image.Exif()
     exif[0x0112] = 6  # stored sideways; shown rotated 90° clockwise
@@ -110,5 +110,16 @@ def test_clean_gives_black_ink_on_white_upright_from_an_exif_rotated_photo() -> 
     photo.save(out, format="JPEG", exif=exif.tobytes())
     cleaned = clean(open_image(out.getvalue()))
     assert cleaned.mode == "L"
-    assert set(np.unique(np.asarray(cleaned)).tolist()) <= {0, 255}
     assert cleaned.width > cleaned.height  # upright again: the lines run along the long side
+
+
+def test_uneven_light_is_flattened_and_even_light_left_alone() -> None:
+    page = lines_of_text(0.0)
+    assert flatten_lighting(page) is page
+    # A shadow from the left: the paper goes from 40 % to full brightness across the sheet.
+    ramp = np.linspace(0.4, 1.0, page.width, dtype=np.float32)[None, :]
+    shadowed = Image.fromarray((np.asarray(page, np.float32) * ramp).astype(np.uint8), mode="L")
+    flattened = np.asarray(flatten_lighting(shadowed))
+    left, right = flattened[:40, 60:200], flattened[:40, -200:-60]  # paper above the text
+    assert np.median(left) > 230
+    assert np.median(right) > 230
