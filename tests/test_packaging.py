@@ -162,6 +162,15 @@ def test_the_wheel_runs_from_any_folder(installed: Path, tmp_path: Path) -> None
     assert (tmp_path / "data" / "draftwatch.db").is_file()
 
 
+def test_the_wheel_ships_every_feed_file(installed: Path) -> None:
+    """Feed JSON and the images its posts name (photo, album) are package data of monitor.sandbox."""
+    (shipped,) = installed.parents[1].glob("lib/python*/site-packages/monitor/sandbox/feeds")
+    source = ROOT / "monitor" / "sandbox" / "feeds"
+    wanted = {p.relative_to(source) for p in source.rglob("*") if p.is_file()}
+    missing = wanted - {p.relative_to(shipped) for p in shipped.rglob("*") if p.is_file()}
+    assert not missing, f"add their patterns to [tool.setuptools.package-data]: {sorted(missing)}"
+
+
 @pytest.mark.slow
 def test_the_wheel_serves_the_bundled_feeds(installed: Path, tmp_path: Path) -> None:
     state = tmp_path / "sandbox"

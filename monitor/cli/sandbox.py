@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import mimetypes
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -47,6 +48,13 @@ Redate = Annotated[
     ),
 ]
 Users = Annotated[int, typer.Option("--users", help="How many test users (phones +7999000000N).")]
+FileRefTtl = Annotated[
+    float | None,
+    typer.Option(
+        "--file-reference-ttl",
+        help="Seconds after which file references expire (FILE_REFERENCE_EXPIRED); default never.",
+    ),
+]
 Password = Annotated[
     str | None, typer.Option("--user-password", help="Give the test user a 2FA password.")
 ]
@@ -72,6 +80,7 @@ def sandbox(
     password: Password = None,
     redate: Redate = False,
     users: Users = 1,
+    file_reference_ttl: FileRefTtl = None,
 ) -> None:
     """Run a local MTProto server that any Telethon client can use, until Ctrl-C.
 
@@ -102,6 +111,7 @@ def sandbox(
         user_password=password,
         redate=redate,
         users=users,
+        file_reference_ttl=file_reference_ttl,
     )
     try:
         asyncio.run(run(config))
@@ -128,21 +138,45 @@ def _control(state_dir: Path, request: dict[str, Any]) -> dict[str, Any]:
 @sandbox_app.command("post")
 def post(
     channel: ChannelArg,
-    text: Annotated[str, typer.Argument(help="The post's text.")],
+    text: Annotated[str, typer.Argument(help="The post's text (an album's caption).")],
     photo: Annotated[
-        Path | None, typer.Option("--photo", help="Attach this image file.", exists=True)
+        list[Path] | None,
+        typer.Option("--photo", help="Attach this image; repeat for an album.", exists=True),
+    ] = None,
+    document: Annotated[
+        Path | None, typer.Option("--document", help="Attach this file.", exists=True)
     ] = None,
     state_dir: ControlDir = Path("data/sandbox"),
 ) -> None:
-    """Publish a post in a running sandbox's channel now; members get it live.
+    """Publish a post (or an album: several --photo) in a running sandbox's channel now; members get it live.
 
-    Example: python bot.py sandbox post ria_novosti "Повестки раздают у метро" --photo notice.jpg
+    Example: python bot.py sandbox post ria_novosti "Повестки раздают у метро" --photo notice.jpg --photo queue.jpg
     """
     request: dict[str, Any] = {"op": "post", "channel": channel, "text": text}
-    if photo is not None:
-        request["photo"] = base64.b64encode(photo.read_bytes()).decode()
+    photos = [base64.b64encode(p.read_bytes()).decode() for p in photo or []]
+    if len(photos) > 1:
+        request["album"] = photos
+    elif photos:
+        request["photo"] = photos[0]
+    if document is not None:
+        request["document"] = {
+            "data": base64.b64encode(document.read_bytes()).decode(),
+            "mime": mimetypes.guess_type(document.name)[0] or "application/octet-stream",
+            "name": document.name,
+        }
     answer = _control(state_dir, request)
-    typer.echo(f"posted @{channel.lstrip('@')}/{answer['id']}")
+    ids = answer.get("ids") or [answer["id"]]
+    typer.echo(" ".join(f"posted @{channel.lstrip('@')}/{i}" for i in ids))
+
+
+@sandbox_app.command("expire-file-refs")
+def expire_file_refs(state_dir: ControlDir = Path("data/sandbox")) -> None:
+    """Expire every file reference the running sandbox handed out: downloads fail with FILE_REFERENCE_EXPIRED until clients re-read the messages.
+
+    Example: python bot.py sandbox expire-file-refs --state-dir data/sandbox
+    """
+    _control(state_dir, {"op": "expire_file_references"})
+    typer.echo("file references expired")
 
 
 @sandbox_app.command("edit")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import tempfile
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -174,7 +175,7 @@ class Sandbox(FaultControls):
     def post_album(
         self,
         channel: Channel,
-        items: list[AlbumItem],
+        items: Sequence[AlbumItem],
         caption: str = "",
         *,
         markdown_text: bool = False,

@@ -1,8 +1,12 @@
 """Operator commands for a running standalone sandbox: post, edit, delete over a Unix socket in the state dir (socket I/O).
 
 One JSON line in, one JSON line out: {"op": "post", "channel": "ria_novosti", "text": "...",
-"photo": "<base64>"} -> {"ok": true, "id": 123}; {"op": "edit", "channel", "id", "text"};
-{"op": "delete", "channel", "ids": [...]}. Errors come back as {"ok": false, "error": "..."}.
+"photo": "<base64>"} -> {"ok": true, "id": 123}; a post may carry instead "document":
+{"data": "<base64>", "mime": "application/pdf", "name": "order.pdf"}, or "album": ["<base64>",
+...] (2 to 10 photos, the text as caption) -> {"ok": true, "id": 123, "ids": [123, 124]};
+{"op": "edit", "channel", "id", "text"}; {"op": "delete", "channel", "ids": [...]};
+{"op": "expire_file_references"} (every file reference handed out so far expires now).
+Errors come back as {"ok": false, "error": "..."}.
 """
 
 from __future__ import annotations
@@ -41,10 +45,12 @@ def _channel(tg: Sandbox, name: str) -> Channel:
 def execute(tg: Sandbox, request: dict[str, Any]) -> dict[str, Any]:
     """Carry out one command on the world (pushed to members as any post is)."""
     op = request.get("op")
+    if op == "expire_file_references":
+        tg.expire_file_references()
+        return {"ok": True}
     channel = _channel(tg, request.get("channel", ""))
     if op == "post":
-        photo = base64.b64decode(request["photo"]) if request.get("photo") else None
-        return {"ok": True, "id": tg.post(channel, str(request.get("text", "")), photo=photo)}
+        return _post(tg, channel, request)
     if op == "edit":
         message_id = int(request["id"])
         if message_id not in channel.timeline.messages:
@@ -58,7 +64,24 @@ def execute(tg: Sandbox, request: dict[str, Any]) -> dict[str, Any]:
             raise ControlError(f"@{channel.username} has no post {missing[0]}")
         tg.delete_posts(channel, ids)
         return {"ok": True, "ids": ids}
-    raise ControlError(f"unknown command {op!r}: post, edit or delete")
+    raise ControlError(f"unknown command {op!r}: post, edit, delete or expire_file_references")
+
+
+def _post(tg: Sandbox, channel: Channel, request: dict[str, Any]) -> dict[str, Any]:
+    text = str(request.get("text", ""))
+    if request.get("album"):
+        photos = [base64.b64decode(item) for item in request["album"]]
+        try:
+            ids = tg.post_album(channel, photos, text)
+        except ValueError as e:
+            raise ControlError(str(e)) from e
+        return {"ok": True, "id": ids[0], "ids": ids}
+    photo = base64.b64decode(request["photo"]) if request.get("photo") else None
+    document = None
+    if request.get("document"):
+        doc = request["document"]
+        document = (base64.b64decode(doc["data"]), str(doc["mime"]), str(doc["name"]))
+    return {"ok": True, "id": tg.post(channel, text, photo=photo, document=document)}
 
 
 async def serve(tg: Sandbox, state_dir: Path) -> asyncio.Server:

@@ -52,10 +52,17 @@ def renditions(data: bytes) -> PhotoRenditions:
     scaled: list[tuple[str, Image.Image]] = []
     source = rgb
     for kind, box in reversed(smaller):  # each from the next larger: cheaper than from the original
-        source = source.resize(fitted(width, height, box), Image.Resampling.LANCZOS)
+        source = source.resize(
+            fitted(width, height, box), Image.Resampling.LANCZOS, reducing_gap=2.0
+        )
         scaled.append((kind, source))
     files = {kind: _jpeg(img) for kind, img in reversed(scaled)}
-    sizes: list[Any] = [types.PhotoStrippedSize(type="i", bytes=stripped(rgb))]
+    smallest = scaled[-1][1] if scaled else rgb
+    sizes: list[Any] = [
+        types.PhotoStrippedSize(
+            type="i", bytes=stripped(smallest, fitted(width, height, STRIPPED_BOX))
+        )
+    ]
     for kind, img in reversed(scaled):
         sizes.append(types.PhotoSize(type=kind, w=img.width, h=img.height, size=len(files[kind])))
     sizes.append(_largest_size(largest, width, height, data))
@@ -63,9 +70,10 @@ def renditions(data: bytes) -> PhotoRenditions:
     return PhotoRenditions(sizes, files, width, height)
 
 
-def stripped(image: Image.Image) -> bytes:
-    """The "i" size: a JPEG of at most 40x40 whose body follows Telegram's fixed header."""
-    small = _fit(image.convert("RGB"), STRIPPED_BOX)
+def stripped(image: Image.Image, size: tuple[int, int] | None = None) -> bytes:
+    """The "i" size: a JPEG of at most 40x40 (or `size`) whose body follows Telegram's fixed header."""
+    target = size or fitted(image.width, image.height, STRIPPED_BOX)
+    small = image.convert("RGB").resize(target, Image.Resampling.LANCZOS)
     natural = [_natural_order(table) for table in _header_tables()]
     out = io.BytesIO()
     small.save(out, "JPEG", qtables=natural, subsampling=2, optimize=False)
@@ -121,12 +129,6 @@ def _open(data: bytes) -> Image.Image:
 
 def _box(kind: str) -> int:
     return next(box for name, box in BOXES if name == kind)
-
-
-def _fit(image: Image.Image, box: int) -> Image.Image:
-    copy = image.copy()
-    copy.thumbnail((box, box), Image.Resampling.LANCZOS)
-    return copy
 
 
 def _jpeg(image: Image.Image) -> bytes:

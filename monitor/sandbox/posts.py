@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -59,7 +60,7 @@ def post_album(
     world: World,
     channel: Channel,
     dc_id: int,
-    items: list[AlbumItem],
+    items: Sequence[AlbumItem],
     *,
     date: datetime,
     caption: str = "",

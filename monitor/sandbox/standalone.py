@@ -51,6 +51,7 @@ class StandaloneConfig:
     user_password: str | None = None
     redate: bool = False  # shift each feed so its last post is dated now
     users: int = 1  # test users: +79990000000, +79990000001, ...
+    file_reference_ttl: float | None = None  # seconds; None: references expire only on command
 
 
 def bot_token(server_secret: bytes, bot_id: int, username: str) -> str:
@@ -161,6 +162,7 @@ async def run(config: StandaloneConfig, *, ready: asyncio.Event | None = None) -
             f"cannot listen on {config.host}:{tg.server.port} ({e.strerror}): is another sandbox "
             "running? Stop it, or pass --port 0 for a free port (remembered for next time)"
         ) from e
+    tg.set_file_reference_ttl(config.file_reference_ttl)
     try:
         (config.state_dir / PORT_FILE).write_text(f"{tg.address[1]}\n", encoding="utf-8")
         users, bots, fed = build_world(tg, config)
@@ -210,13 +212,19 @@ def _start_feeds(
     tasks = []
     for channel, feed in fed:
         if config.replay_speed <= 0:
-            feeds.load_history(tg.world, channel, feed.posts)
+            feeds.load_history(tg.world, channel, feed.posts, dc_id=tg.dc_id)
             continue
         split = min(config.history_posts, len(feed.posts))
-        feeds.load_history(tg.world, channel, feed.posts[:split])
+        feeds.load_history(tg.world, channel, feed.posts[:split], dc_id=tg.dc_id)
         tasks.append(
             asyncio.create_task(
-                feeds.replay(tg.world, channel, feed.posts[split:], speed=config.replay_speed)
+                feeds.replay(
+                    tg.world,
+                    channel,
+                    feed.posts[split:],
+                    speed=config.replay_speed,
+                    dc_id=tg.dc_id,
+                )
             )
         )
     return tasks

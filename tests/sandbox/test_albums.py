@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from telethon.tl import functions
 
 from monitor.sandbox.api import Sandbox
 from tests.sandbox.images import jpeg
+from tests.sandbox.test_bots import _meet
 
 
 async def test_an_album_arrives_live_in_one_batch_and_downloads(sandbox: Sandbox) -> None:
@@ -74,3 +76,27 @@ async def test_an_album_telegram_would_refuse_is_an_error(
     with pytest.raises(ValueError, match=problem):
         sandbox.post_album(news, items)
     assert news.timeline.messages == {}
+
+
+async def test_a_bot_sends_an_album_to_a_user(sandbox: Sandbox) -> None:
+    bot = sandbox.create_bot("draft_alert_bot")
+    alice = sandbox.create_user("+79990000001")
+    alice_client = await sandbox.login(alice)
+    bot_client = await sandbox.login(bot)
+    await _meet(sandbox, bot_client, alice, bot)
+    photos = [jpeg(300, 200, seed=1), jpeg(200, 300, seed=2)]
+    files = []
+    for index, photo in enumerate(photos):
+        named = io.BytesIO(photo)
+        named.name = f"photo{index}.jpg"
+        files.append(named)
+
+    sent = await bot_client.send_file(alice.id, files, caption=["повестка", ""])
+
+    assert [m.id for m in sent] == [sent[0].id, sent[0].id + 1]
+    assert sandbox.calls("messages.uploadMedia") == 2
+    received = list(reversed(await alice_client.get_messages("draft_alert_bot", limit=5)))
+    assert [m.raw_text for m in received] == ["/start", "повестка", ""]
+    assert received[1].grouped_id == received[2].grouped_id is not None
+    assert [await alice_client.download_media(m, bytes) for m in received[1:]] == photos
+    assert [m.media for m in sandbox.sent_by(bot, alice)] == ["photo", "photo"]

@@ -4,6 +4,7 @@ each account may use only its own (a reader, another user, a bot that is a chann
 from __future__ import annotations
 
 import asyncio
+import io
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from telethon import errors, events
 from monitor.sandbox.api import Sandbox
 from monitor.sandbox.world import Channel
 from tests.sandbox.images import jpeg
+from tests.sandbox.test_bots import _meet
 
 
 class Clock:
@@ -112,3 +114,31 @@ async def test_a_bot_downloads_what_its_channel_pushes_but_not_with_the_readers_
         await bot.download_media(read.media, bytes)
     with pytest.raises(errors.BotMethodInvalidError):  # a bot cannot read history to refresh
         await bot.get_messages(news.id, limit=1)
+
+
+async def test_a_user_downloads_the_photo_a_bot_sent_and_an_expired_photo_is_not_resent(
+    sandbox: Sandbox,
+) -> None:
+    bot = sandbox.create_bot("draft_alert_bot")
+    alice = sandbox.create_user("+79990000001")
+    alice_client = await sandbox.login(alice)
+    bot_client = await sandbox.login(bot)
+    await _meet(sandbox, bot_client, alice, bot)
+    photo = jpeg(600, 400)
+    sent = await bot_client.send_file(alice.id, _named(photo))
+    [received] = await alice_client.get_messages("draft_alert_bot", limit=1)
+    assert received.media.photo.id == sent.media.photo.id
+    assert received.media.photo.file_reference != sent.media.photo.file_reference
+    assert await alice_client.download_media(received, bytes) == photo
+    sandbox.expire_file_references()
+    with pytest.raises(errors.FileReferenceExpiredError):
+        await bot_client.send_file(alice.id, sent.media.photo)  # reuse with the old reference
+    [again] = await bot_client.get_messages(alice.id, ids=[sent.id])  # messages.getMessages
+    resent = await bot_client.send_file(alice.id, again.media.photo)
+    assert resent.media.photo.id == sent.media.photo.id
+
+
+def _named(data: bytes) -> io.BytesIO:
+    named = io.BytesIO(data)
+    named.name = "notice.jpg"
+    return named

@@ -17,6 +17,7 @@ from monitor.sandbox.world import Account, World, copy_message
 CALLBACK_TIMEOUT_S = 10.0
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
+MAX_ALBUM = 10
 
 
 def _recipient(call: Call, peer: Any) -> tuple[Account, Account]:
@@ -101,6 +102,52 @@ def _media_item(call: Call, wanted: Any) -> Any:
         call.world.file_refs.check(item.id, call.me().id, reference)
         return item
     raise RpcError(400, "MEDIA_INVALID")
+
+
+def upload_media(call: Call, request: Any) -> Any:
+    """A photo or document stored without a message (Telethon's first step of an album)."""
+    _recipient(call, request.peer)
+    return media.message_media(_media_item(call, request.media))
+
+
+def send_multi_media(call: Call, request: Any) -> types.Updates:
+    """An album in a private chat: one message per item under one grouped_id, consecutive ids.
+
+    Items must be media already stored (InputMediaPhoto / InputMediaDocument, after
+    messages.uploadMedia); uploaded files are MEDIA_INVALID here, as Telegram answers.
+    """
+    me, target = _recipient(call, request.peer)
+    items = list(request.multi_media)
+    if len(items) > MAX_ALBUM:
+        raise RpcError(400, "MULTI_MEDIA_TOO_LONG")
+    if any(
+        not isinstance(i.media, types.InputMediaPhoto | types.InputMediaDocument) for i in items
+    ):
+        raise RpcError(400, "MEDIA_INVALID")
+    if any(i.random_id in me.random_ids for i in items):
+        raise RpcError(400, "RANDOM_ID_DUPLICATE")
+    if any(len(i.message) > MAX_CAPTION for i in items):
+        raise RpcError(400, "MEDIA_CAPTION_TOO_LONG")
+    group, now = secrets.randbits(62), datetime.now(UTC)
+    stored = [media.message_media(_media_item(call, i.media)) for i in items]
+    updates: list[Any] = []
+    for single, item in zip(items, stored, strict=True):
+        me.random_ids.add(single.random_id)
+        message = types.Message(
+            id=0,
+            peer_id=types.PeerUser(target.id),
+            date=now,
+            message=single.message,
+            entities=single.entities or None,
+            media=item,
+            grouped_id=group,
+        )
+        mine = call.world.send_private(me, target, message, origin_key=call.auth_key_id)
+        new = next(
+            e.update for e in reversed(me.mailbox.log) if getattr(e.update, "message", None) is mine
+        )
+        updates += [types.UpdateMessageID(id=mine.id, random_id=single.random_id), new]
+    return _updates(call, me, updates)
 
 
 def edit_message(call: Call, request: Any) -> types.Updates:
@@ -200,6 +247,8 @@ def set_bot_callback_answer(call: Call, request: Any) -> bool:
 HANDLERS: dict[type, Handler] = {
     functions.messages.SendMessageRequest: send_message,
     functions.messages.SendMediaRequest: send_media,
+    functions.messages.UploadMediaRequest: upload_media,
+    functions.messages.SendMultiMediaRequest: send_multi_media,
     functions.messages.EditMessageRequest: edit_message,
     functions.messages.DeleteMessagesRequest: delete_messages,
     functions.messages.GetBotCallbackAnswerRequest: get_bot_callback_answer,
