@@ -58,11 +58,11 @@ def print_media_status(console: Console, settings: Settings) -> None:
         soft_wrap=True,
     )
     ocr = counts.ocr
+    console.print(f"  {ocr_line(settings)}", highlight=False, markup=False, soft_wrap=True)
     console.print(
-        f"  {ocr_line(settings)}; {ocr[OcrState.DONE]} read, {ocr[OcrState.PENDING]} to "
-        f"read, {ocr[OcrState.FAILED]} failed",
+        f"  images read by OCR: {ocr[OcrState.DONE]}, to read {ocr[OcrState.PENDING]}, "
+        f"failed {ocr[OcrState.FAILED]}",
         highlight=False,
-        markup=False,
         soft_wrap=True,
     )
     for media_id, kind, reason in counts.failures:

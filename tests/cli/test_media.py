@@ -76,7 +76,8 @@ def test_status_shows_the_media_queue_ocr_and_disk_use(archive: str) -> None:
     assert (
         "1 stored (1 files, 18 B on disk), 0 pending, 0 downloading, 1 failed, 0 skipped" in shown
     )
-    assert "OCR: off (OCR=no); 1 read, 0 to read, 0 failed" in shown
+    assert "  OCR: off (OCR=no)" in result.output.splitlines()
+    assert "images read by OCR: 1, to read 0, failed 0" in shown
     assert "(video): the post was deleted before its media was fetched" in shown
 
 
