@@ -159,3 +159,27 @@ async def test_a_restart_mid_download_loses_nothing_and_stores_nothing_twice(
     assert (media.state, media.sha256) == (MediaState.DONE, hashlib.sha256(image).hexdigest())
     assert [p.name for p in (tmp_path / "media").glob("??/??/*")] == [media.sha256]
     assert list((tmp_path / "media" / "tmp").iterdir()) == []
+
+
+async def test_an_album_pushed_live_is_stored_whole_without_a_poll(
+    sandbox: Sandbox, database: Database, stack: BotStack
+) -> None:
+    channel = await stack.watch("berdyansk_live", "Бердянськ live", join=True)
+    photos = [plain_photo(10), plain_photo(200)]
+    ids = sandbox.post_album(channel, photos, caption="Бердянськ зараз")
+    posts = PostRepo(database)
+
+    async def parts_queued() -> int:
+        found = await posts.find_post(channel.id, ids[0])
+        return len(await media_of(database, channel.id, ids[0])) if found else 0
+
+    for _ in range(200):  # live updates only: no poll_cycle here
+        if await parts_queued() == len(ids):
+            break
+        await asyncio.sleep(0.05)
+    assert await parts_queued() == len(ids)
+    await drain(stack)
+    media = await media_of(database, channel.id, ids[0])
+    assert [(m.message_id, m.position, m.state) for m in media] == [
+        (i, n, MediaState.DONE) for n, i in enumerate(ids)
+    ]
