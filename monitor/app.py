@@ -390,7 +390,7 @@ async def open_service(
         db,
         find_hits=matcher.find_hits,
         hooks=save_hooks(db),
-        media_alerts=media_alert_hook() if settings.bot_token else None,
+        media_alerts=media_alert_hook(),  # queued like the text's alerts, sent when the bot runs
     ) as reader:
         if not settings.bot_token:
             logger.warning("BOT_TOKEN is not set: reading and matching only, no alerts are sent")
