@@ -9,7 +9,7 @@ from html import unescape
 from zoneinfo import ZoneInfo
 
 from monitor.alerts.planning import EXPRESSION_RULE_PREFIX, AlertItem, Sighting
-from monitor.domain import Hit
+from monitor.domain import Hit, Span
 from monitor.markup import (
     CAPTION_LIMIT,
     MESSAGE_LIMIT,
@@ -126,21 +126,36 @@ def _rules(hits: Sequence[Hit], *, short: bool = False) -> str:
     return "; ".join(f"<b>{escape(c)}</b>: {', '.join(r)}" for c, r in parts.items())
 
 
+def _phrases(spans: Sequence[Span]) -> list[str]:
+    """Surfaces, lowercased; neighbours (one space or line break apart) joined."""
+    out: list[str] = []
+    end = -10
+    for span in sorted(spans, key=lambda s: s.start):
+        word = " ".join(span.surface.split()).lower()
+        if out and 0 <= span.start - end <= 1:
+            out[-1] += " " + word
+        else:
+            out.append(word)
+        end = span.end
+    return out
+
+
 def _spans(hits: Sequence[Hit]) -> list[tuple[int, int]]:
     """Spans into the post's text (a photo's hits point into its OCR text instead)."""
     return sorted({(s.start, s.end) for h in hits if h.source != "media" for s in h.spans})
 
 
 def in_the_photo(hits: Sequence[Hit], shown: int = 6) -> str:
-    """`📷 in the photo: «повестка», «военный комиссариат»` for hits read by OCR, else ""."""
+    """`📷 in the photo: «повестка», «военный комиссариат»` for hits read by OCR, else "".
+
+    Spans of one hit that stand next to each other in the OCR text read as one phrase."""
     words: list[str] = []
     for hit in hits:
         if hit.source != "media":
             continue
-        for span in sorted(hit.spans, key=lambda s: s.start):
-            word = " ".join(span.surface.split()).lower()
-            if word and word not in words:
-                words.append(word)
+        for phrase in _phrases(hit.spans):
+            if phrase and phrase not in words:
+                words.append(phrase)
     if not words and any(h.source == "media" for h in hits):
         return "📷 in the photo"
     if not words:

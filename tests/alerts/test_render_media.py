@@ -39,7 +39,7 @@ def photo_item(text: str = CAPTION) -> AlertItem:
 
 def test_a_hit_in_the_photo_says_so_and_bolds_nothing_in_the_caption() -> None:
     html = render_alert(photo_item(), "UTC")
-    assert "📷 in the photo: «повестка», «военный», «комиссариат»" in html
+    assert "📷 in the photo: «повестка», «военный комиссариат»" in html
     assert f"<blockquote>{CAPTION}</blockquote>" in html  # no span of the OCR text in it
     assert "<b>summons</b>: ru.summons.povestka" in html
 
