@@ -12,8 +12,6 @@ from monitor.sandbox.photo_sizes import NotAnImageError, image_size, renditions
 from monitor.sandbox.rpc.call import RpcError
 from monitor.sandbox.world import World
 
-__all__ = ["attach", "image_size", "message_media", "store_document", "store_photo"]
-
 
 def store_photo(world: World, data: bytes, date: datetime, dc_id: int, *, strict: bool) -> Any:
     """A new photo with every size Telegram lists, kept for downloads.

@@ -44,8 +44,7 @@ class PhotoRenditions:
 
 def renditions(data: bytes) -> PhotoRenditions:
     """Every size Telegram would list for a photo uploaded as `data`; NotAnImageError if unreadable."""
-    image = _open(data)
-    width, height = image.size
+    image, (width, height) = _open(data)
     largest = next((kind for kind, box in BOXES if max(width, height) <= box), BOXES[-1][0])
     smaller = [(kind, box) for kind, box in BOXES if kind != largest and box < _box(largest)]
     rgb = image.convert("RGB")
@@ -53,7 +52,7 @@ def renditions(data: bytes) -> PhotoRenditions:
     source = rgb
     for kind, box in reversed(smaller):  # each from the next larger: cheaper than from the original
         source = source.resize(
-            fitted(width, height, box), Image.Resampling.LANCZOS, reducing_gap=2.0
+            fitted(width, height, box), Image.Resampling.BICUBIC, reducing_gap=2.0
         )
         scaled.append((kind, source))
     files = {kind: _jpeg(img) for kind, img in reversed(scaled)}
@@ -112,19 +111,26 @@ def fitted(width: int, height: int, box: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _open(data: bytes) -> Image.Image:
+def _open(data: bytes) -> tuple[Image.Image, tuple[int, int]]:
+    """The image decoded (a JPEG at the smallest DCT scale that still covers the largest
+    downscaled size: the original itself is never re-encoded), and its full size."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
+            full = image.size
+            if full[0] >= 1 and full[1] >= 1:
+                largest = next((box for _, box in BOXES if max(full) <= box), BOXES[-1][1])
+                below = max((box for _, box in BOXES if box < largest), default=STRIPPED_BOX)
+                image.draft("RGB", fitted(full[0], full[1], below))
             image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise NotAnImageError(f"not a readable image: {e}") from e
     except Image.DecompressionBombError as e:
         raise NotAnImageError(f"image too large to decode: {e}") from e
-    if image.width < 1 or image.height < 1:
+    if full[0] < 1 or full[1] < 1:
         raise NotAnImageError("image has no pixels")
-    return image
+    return image, full
 
 
 def _box(kind: str) -> int:
