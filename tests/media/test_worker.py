@@ -242,3 +242,32 @@ async def test_a_flood_wait_holds_every_download_without_spending_attempts(
     source.behaviours[1] = writes(b"1")
     await media.run_once()
     assert {m.state for m in (await rows(world)).values()} == {MediaState.DONE}
+
+
+async def test_a_bomb_or_an_unknown_format_is_kept_and_its_ocr_fails_with_the_reason(
+    world: OutboxWorld, tmp_path: Path
+) -> None:
+    from tests.media.test_image import png_header
+
+    await queue(
+        world,
+        MediaItem(1, "photo", "image/jpeg", None),  # a 200-megapixel PNG header
+        MediaItem(2, "document", "image/x-unknown", None),  # an "image" no decoder knows
+        MediaItem(3, "document", "application/x-foo", None),  # not an image: no OCR at all
+    )
+    source = Source(
+        {1: writes(png_header(20_000, 10_000)), 2: writes(b"GIF89?not really"), 3: writes(b"??")}
+    )
+    media = worker(world, tmp_path, source, Clock(), batch=3)
+    assert await media.run_once() == 3
+    found = await rows(world)
+    assert [(found[i].state, found[i].ocr_state) for i in (1, 2, 3)] == [
+        (MediaState.DONE, OcrState.FAILED),
+        (MediaState.DONE, OcrState.FAILED),
+        (MediaState.DONE, OcrState.NONE),
+    ]
+    assert found[1].failure is not None
+    assert "too many pixels (200 megapixels" in found[1].failure
+    assert found[2].failure is not None
+    assert found[2].failure.startswith("OCR: image rejected:")
+    assert found[3].failure is None
