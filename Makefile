@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: test lint typecheck pytest demo bench bench-reader bench-search bench-import bench-ocr venv system-deps clean
+.PHONY: test lint typecheck pytest demo bench bench-reader bench-search bench-import bench-ocr bench-media venv system-deps clean
 
 venv: system-deps $(STAMP)
 
@@ -55,6 +55,9 @@ bench-import: $(STAMP)
 	$(PY) bench/importer.py --messages $(MESSAGES)
 
 # OCR quality (character error rate, packs' verdicts) and speed, with and without the clean-up.
+bench-media: $(STAMP)
+	$(PY) bench/media.py
+
 bench-ocr: system-deps $(STAMP)
 	$(PY) bench/ocr.py --per-distortion
 

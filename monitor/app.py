@@ -27,6 +27,8 @@ from monitor.digest.weekly import DigestSender
 from monitor.domain import Channel
 from monitor.errors import SessionDeadError
 from monitor.matching import Matcher, cached_matcher, load_default_packs
+from monitor.media.setup import media_worker, read_photo
+from monitor.media.worker import MediaWorker
 from monitor.places.tagging import post_places
 from monitor.ratelimit import SendLimiter
 from monitor.reader.channel_ref import parse_channel_ref
@@ -60,6 +62,7 @@ from monitor.telegram.connect import ReaderConnection, reader_connection
 from monitor.telegram.digests import digest_sender
 from monitor.telegram.live import LiveFeed
 from monitor.telegram.login import private_session_path
+from monitor.telegram.media import TelethonMedia
 from monitor.telegram.sender import TelethonSender
 
 logger = logging.getLogger(__name__)
@@ -71,6 +74,8 @@ WATCHDOG_QUIET_S = 15 * 60  # no successful request for this long: probe, then r
 SILENCE_EVERY_S = 3600
 DIGEST_EVERY_S = 3600  # due digests (Monday 09:00 local, and weeks missed while down)
 DIGEST_FIRST_AFTER_S = 30
+MEDIA_TICK_S = 3  # how often the media job looks for due downloads
+MEDIA_RUN_S = 2.0  # after this long a run takes no more rows: the next tick goes on
 
 
 def recheck_every_s(settings: Settings) -> int:
@@ -115,6 +120,7 @@ class ReaderService:
     collector: Collector
     live: LiveFeed
     health: Health
+    media: MediaWorker
 
     @property
     def events(self) -> OperatorEvents:
@@ -129,6 +135,18 @@ class ReaderService:
 
     async def recheck(self) -> int:
         return await self.collector.recheck_due()
+
+    async def fetch_media(self) -> int:
+        """Download (and read) due media until none is due or MEDIA_RUN_S has passed (the job
+        then comes back at its next tick instead of overlapping itself)."""
+        handled = 0
+        start = self.clock.monotonic()
+        while self.clock.monotonic() - start < MEDIA_RUN_S:
+            done = await self.media.run_once()
+            handled += done
+            if done == 0:
+                break
+        return handled
 
     async def watchdog(self) -> None:
         """Reconnect when nothing has succeeded for too long (Telethon #4521: silent stalls)."""
@@ -152,6 +170,7 @@ async def reader_service(
     hooks: tuple[SaveHook, ...] = (),
     events: OperatorEvents | None = None,
     poll: PollConfig | None = None,
+    media_alerts: SaveHook | None = None,
 ) -> AsyncIterator[ReaderService]:
     """Lock the reader's session, connect, check the login, attach the live feed; undo on exit.
 
@@ -174,9 +193,17 @@ async def reader_service(
                 events=events or LoggedEvents(),
             )
             live = connection.live_feed(collector.on_live_post, collector.on_live_deletion)
+            media = media_worker(
+                settings,
+                db,
+                clock,
+                TelethonMedia(connection.reader.client),
+                find_hits=find_hits,
+                alerts=media_alerts,
+            )
             health.state = "running"
             try:
-                yield ReaderService(settings, clock, db, connection, collector, live, health)
+                yield ReaderService(settings, clock, db, connection, collector, live, health, media)
             finally:
                 live.detach()
                 await collector.close()
@@ -275,6 +302,7 @@ async def bot_runtime(
             limiter=limiter,
             expression_hits=make_expression_hits(),
             on_flood_wait=health.flood_wait,
+            photos=read_photo(settings),
         )
         desk.install()
         await desk.publish_commands()
@@ -320,6 +348,12 @@ def save_hooks(
     return (index, places, make_outbox_hook(make_expression_hits(), alert_history=alert_history))
 
 
+def media_alert_hook() -> SaveHook:
+    """The outbox as the media worker uses it: alerts for what OCR read in a post's photo,
+    planned like a new post's, never a second one for a subscriber already told."""
+    return make_outbox_hook(make_expression_hits())
+
+
 class ReaderChannels:
     """The bot's /addchannel and /removechannel, done by the running reader (ChannelControl)."""
 
@@ -354,7 +388,12 @@ async def open_service(
 ) -> AsyncIterator[Service]:
     """The reader, then the bot beside it (its session locked too) when BOT_TOKEN is set."""
     async with reader_service(
-        settings, clock, db, find_hits=matcher.find_hits, hooks=save_hooks(db)
+        settings,
+        clock,
+        db,
+        find_hits=matcher.find_hits,
+        hooks=save_hooks(db),
+        media_alerts=media_alert_hook(),  # queued like the text's alerts, sent when the bot runs
     ) as reader:
         if not settings.bot_token:
             logger.warning("BOT_TOKEN is not set: reading and matching only, no alerts are sent")
@@ -409,6 +448,8 @@ def service_jobs(
             first_after_s=0,
         ),
         ScheduledJob("watchdog", fatal(reader.watchdog), every_s=WATCHDOG_EVERY_S),
+        # Media catch up on their own: a post is stored and matched before its photo arrives.
+        ScheduledJob("media", fatal(reader.fetch_media), every_s=MEDIA_TICK_S, first_after_s=0),
         ScheduledJob("health", health, every_s=POLL_TICK_S, first_after_s=0),
     ]
     if bot is not None:

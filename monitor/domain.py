@@ -66,6 +66,68 @@ class Channel:
 
 
 @dataclass(frozen=True, slots=True)
+class MediaItem:
+    """One photo, video, voice note or document of a post as Telegram (or an export) describes
+    it, before it is downloaded; an album has one per part, each from its own message."""
+
+    message_id: int
+    kind: str  # photo, video, voice, audio, document, ...
+    mime: str | None = None
+    size: int | None = None
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+    file_name: str | None = None
+    local_path: str | None = None  # an import's file beside result.json (absolute), else None
+
+
+class MediaState(StrEnum):
+    PENDING = "pending"
+    DOWNLOADING = "downloading"
+    DONE = "done"
+    FAILED = "failed"  # gave up after the last retry, or a file that can never be read
+    SKIPPED = "skipped"  # over MEDIA_MAX_BYTES, or its kind is turned off (MEDIA_KINDS)
+
+
+class OcrState(StrEnum):
+    NONE = "none"  # not an image
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"  # rejected image, or Tesseract missing; the reason is on the row
+    OFF = "off"  # OCR turned off (OCR=no)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMedia:
+    """A media row of the archive: one item of a post, its download and its OCR."""
+
+    id: int
+    post_id: int
+    position: int
+    message_id: int
+    kind: str
+    state: MediaState
+    mime: str | None = None
+    size: int | None = None
+    sha256: str | None = None
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+    file_name: str | None = None
+    local_path: str | None = None
+    attempts: int = 0
+    next_try_at: datetime | None = None
+    failure: str | None = None
+    ocr_state: OcrState = OcrState.NONE
+    ocr_text: str | None = None
+    channel_telegram_id: int = 0
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind == "photo" or (self.mime or "").startswith("image/")
+
+
+@dataclass(frozen=True, slots=True)
 class Post:
     """One channel post as read from Telegram (an album is one post)."""
 
@@ -81,6 +143,7 @@ class Post:
     edit_date: datetime | None = None
     deleted_at: datetime | None = None
     id: int | None = None
+    media: tuple[MediaItem, ...] = ()  # what to download; not stored on the post itself
 
     def __post_init__(self) -> None:
         if self.message_id <= 0:
@@ -125,6 +188,13 @@ class Hit:
     tags: tuple[str, ...] = ()
     post_id: int | None = None
     created_at: datetime | None = None
+    # Where the spans point: the post's text, or the OCR text of one media item (media_id).
+    source: str = "text"
+    media_id: int | None = None
+
+
+HIT_SOURCE_TEXT = "text"
+HIT_SOURCE_MEDIA = "media"
 
 
 class Role(StrEnum):

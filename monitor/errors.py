@@ -216,6 +216,16 @@ class DeliveryFailedError(DraftwatchError):
         super().__init__(f"sending to chat {chat_id} failed ({reason}): retry with backoff")
 
 
+class MediaUnavailableError(DraftwatchError):
+    """A media item cannot be fetched: `permanent` (the post or its file is gone, the file is
+    not in the export) or worth another try later (a cut download, an expired reference)."""
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        self.reason = reason
+        self.permanent = permanent
+        super().__init__(reason)
+
+
 class ImageRejected(DraftwatchError):  # noqa: N818 (named by the media interface)
     """An image that cannot or must not be decoded (corrupt, truncated, empty, a decompression
     bomb, an unknown format); `reason` says which, for the media row and the user."""

@@ -1,7 +1,7 @@
 """places: the settlements and regions each post names; a channel's home region
 
 Revision ID: 0007_places
-Revises: 0005_reader_cursor
+Revises: 0006_media
 Create Date: 2026-12-07 23:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_places"
-down_revision: str | None = "0005_reader_cursor"
+down_revision: str | None = "0006_media"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

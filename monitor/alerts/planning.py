@@ -273,6 +273,7 @@ class AlertItem:
     hits: tuple[Hit, ...]
     edited: bool = False
     also_in: tuple[Sighting, ...] = ()
+    photo: str | None = None  # SHA-256 of the archived photo a hit was read in: sent along
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,16 @@ from html import unescape
 from zoneinfo import ZoneInfo
 
 from monitor.alerts.planning import EXPRESSION_RULE_PREFIX, AlertItem, Sighting
-from monitor.domain import Hit
-from monitor.markup import MESSAGE_LIMIT, bold_spans, escape, snippet, split_message, truncate
+from monitor.domain import Hit, Span
+from monitor.markup import (
+    CAPTION_LIMIT,
+    MESSAGE_LIMIT,
+    bold_spans,
+    escape,
+    snippet,
+    split_message,
+    truncate,
+)
 from monitor.places.render import places_html
 
 TEXT_LIMIT = 1500  # characters of the post shown under an alert
@@ -18,6 +26,8 @@ SNIPPET_WIDTH = 200
 BATCH_SNIPPET_WIDTH = 90
 SIGHTINGS_SHOWN = 8
 VISIBLE_LIMIT = MESSAGE_LIMIT - 96  # margin for characters Telegram counts twice (UTF-16)
+CAPTION_TEXT_LIMIT = 600  # characters of the post under an alert that carries its photo
+CAPTION_VISIBLE_LIMIT = CAPTION_LIMIT - 64
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -27,7 +37,18 @@ def local_time(moment: datetime, timezone: str) -> str:
 
 
 def render_alert(item: AlertItem, timezone: str, *, text_limit: int = TEXT_LIMIT) -> str:
-    """One alert: what matched, where and when, the snippet in bold, the post's text, copies."""
+    """One alert: what matched, where and when, the snippet in bold, the post's text, what was
+    read in its photo, copies. With a photo to carry it is a caption: it fits CAPTION_LIMIT."""
+    if item.photo is None:
+        return _alert(item, timezone, text_limit)
+    for limit in (min(text_limit, CAPTION_TEXT_LIMIT), 300, 120, 0):
+        html = _alert(item, timezone, limit)
+        if visible_length(html) <= CAPTION_VISIBLE_LIMIT:
+            return html
+    return split_message(html, CAPTION_LIMIT)[0]
+
+
+def _alert(item: AlertItem, timezone: str, text_limit: int) -> str:
     post, channel = item.post, item.channel
     spans = _spans(item.hits)
     head = "✏️ <b>Edited post now matches</b>" if item.edited else "🔔 <b>Draft notice</b>"
@@ -42,8 +63,11 @@ def render_alert(item: AlertItem, timezone: str, *, text_limit: int = TEXT_LIMIT
         lines.append("<i>(deleted from the channel since)</i>")
     if spans and len(post.text) > text_limit:
         lines += ["", snippet(post.text, spans, width=SNIPPET_WIDTH)]
-    if post.text:
+    if post.text and text_limit > 0:
         lines += ["", _body(post.text, spans, text_limit)]
+    photo_words = in_the_photo(item.hits)
+    if photo_words:
+        lines += ["", photo_words]
     if item.also_in:
         lines += ["", _also_in(item.also_in)]
     html = "\n".join(lines)
@@ -79,7 +103,8 @@ def _batch(items: Sequence[AlertItem], timezone: str, width: int) -> str:
         link = f'<a href="{escape(channel.post_link(post.message_id))}">{escape(channel.title)}</a>'
         edited = " ✏️" if item.edited else ""
         also = f" (+{_channel_count(item.also_in)} ch.)" if item.also_in else ""
-        line = f"{n}. {when} {link}{edited}{also} · {_rules(item.hits, short=True)}"
+        photo = " 📷" if any(h.source == "media" for h in item.hits) else ""
+        line = f"{n}. {when} {link}{edited}{also}{photo} · {_rules(item.hits, short=True)}"
         if width:
             line += "\n    " + snippet(post.text, _spans(item.hits), width=width)
         lines.append(line)
@@ -104,8 +129,42 @@ def _rules(hits: Sequence[Hit], *, short: bool = False) -> str:
     return "; ".join(f"<b>{escape(c)}</b>: {', '.join(r)}" for c, r in parts.items())
 
 
+def _phrases(spans: Sequence[Span]) -> list[str]:
+    """Surfaces, lowercased; neighbours (one space or line break apart) joined."""
+    out: list[str] = []
+    end = -10
+    for span in sorted(spans, key=lambda s: s.start):
+        word = " ".join(span.surface.split()).lower()
+        if out and 0 <= span.start - end <= 1:
+            out[-1] += " " + word
+        else:
+            out.append(word)
+        end = span.end
+    return out
+
+
 def _spans(hits: Sequence[Hit]) -> list[tuple[int, int]]:
-    return sorted({(s.start, s.end) for h in hits for s in h.spans})
+    """Spans into the post's text (a photo's hits point into its OCR text instead)."""
+    return sorted({(s.start, s.end) for h in hits if h.source != "media" for s in h.spans})
+
+
+def in_the_photo(hits: Sequence[Hit], shown: int = 6) -> str:
+    """`📷 in the photo: «повестка», «военный комиссариат»` for hits read by OCR, else "".
+
+    Spans of one hit that stand next to each other in the OCR text read as one phrase."""
+    words: list[str] = []
+    for hit in hits:
+        if hit.source != "media":
+            continue
+        for phrase in _phrases(hit.spans):
+            if phrase and phrase not in words:
+                words.append(phrase)
+    if not words and any(h.source == "media" for h in hits):
+        return "📷 in the photo"
+    if not words:
+        return ""
+    quoted = ", ".join(f"«{escape(truncate(w, 60))}»" for w in words[:shown])
+    return f"📷 in the photo: {quoted}" + (" …" if len(words) > shown else "")
 
 
 def _body(text: str, spans: Sequence[tuple[int, int]], limit: int) -> str:

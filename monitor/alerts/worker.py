@@ -34,6 +34,7 @@ from monitor.store.deliveries import DeliveryRepo
 logger = logging.getLogger(__name__)
 
 FloodWaitListener = Callable[[int, str], Awaitable[object]]
+PhotoFiles = Callable[[str], bytes | None]  # SHA-256 -> the archived photo, None when missing
 
 
 class Sender(Protocol):
@@ -44,6 +45,10 @@ class Sender(Protocol):
     """
 
     async def send(self, chat_id: int, html: str, *, random_id: int) -> int: ...
+
+    async def send_photo_alert(
+        self, chat_id: int, photo: bytes, html: str, *, random_id: int
+    ) -> int: ...
 
     async def edit(self, chat_id: int, message_id: int, html: str) -> None: ...
 
@@ -93,8 +98,10 @@ class DeliveryWorker:
         limiter: SendLimiter | None = None,
         expression_hits: ExpressionHits | None = None,
         on_flood_wait: FloodWaitListener | None = None,
+        photos: PhotoFiles | None = None,
     ) -> None:
         self.config = config or DeliveryConfig()
+        self._photos = photos
         self._repo = repo
         self._sender = sender
         self._clock = clock
@@ -180,11 +187,24 @@ class DeliveryWorker:
             )
             await self._failed(delivery, f"{type(e).__name__}: {e}")
 
+    def _photo(self, delivery: Delivery) -> bytes | None:
+        """The photo an alert read in by OCR carries (one alert, not a batch)."""
+        item = delivery.items[0]
+        if delivery.is_batch or item.photo is None or self._photos is None:
+            return None
+        return self._photos(item.photo)
+
     async def _send(self, delivery: Delivery, html: str) -> None:
+        photo = self._photo(delivery)
         try:
-            message_id: int | None = await self._sender.send(
-                delivery.chat_id, html, random_id=delivery.random_id
-            )
+            if photo is not None:
+                message_id: int | None = await self._sender.send_photo_alert(
+                    delivery.chat_id, photo, html, random_id=delivery.random_id
+                )
+            else:
+                message_id = await self._sender.send(
+                    delivery.chat_id, html, random_id=delivery.random_id
+                )
         except AlreadyDeliveredError:
             message_id = None
             self.stats.duplicates += 1

@@ -23,7 +23,7 @@ from monitor.config import Settings
 from monitor.errors import DraftwatchError, ImportFileError, QueryError, SchemaOutdatedError
 from monitor.markup import truncate
 from monitor.search.query import SearchPage, SearchResult, Sort, default_lemmatizer, parse_query
-from monitor.search.render import RECORD_FIELDS, result_record
+from monitor.search.render import RECORD_FIELDS, media_line, result_record
 
 if TYPE_CHECKING:
     from monitor.store.engine import Database
@@ -213,7 +213,7 @@ def _table(page: SearchPage) -> Table | Text:
     table = Table(
         title=f"{page.query.text!r}: results {page.offset + 1}–{page.offset + len(page.results)}"
     )
-    for name in ("#", "date", "channel", "text", "categories", "link"):
+    for name in ("#", "date", "channel", "text", "categories", "media", "link"):
         table.add_column(name, overflow="fold")
     for i, result in enumerate(page.results, start=page.offset + 1):
         table.add_row(
@@ -222,11 +222,25 @@ def _table(page: SearchPage) -> Table | Text:
             result.channel.label,
             _snippet_text(result),
             ", ".join(result.categories),
+            _media_cell(result),
             result.link,
         )
     if page.has_more:
         table.caption = f"more: --offset {page.offset + len(page.results)}"
     return table
+
+
+def _media_cell(result: SearchResult, ocr_width: int = 100) -> Text:
+    """Each media item: kind, size, hash (or its state), and what OCR read in it."""
+    cell = Text()
+    for n, media in enumerate(result.media):
+        if n:
+            cell.append("\n")
+        cell.append(media_line(media))
+        if media.ocr_text:
+            cell.append("\nOCR: ", style="italic")
+            cell.append(truncate(" ".join(media.ocr_text.split()), ocr_width))
+    return cell
 
 
 def _snippet_text(result: SearchResult, width: int = 160) -> Text:

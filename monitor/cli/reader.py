@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from monitor.cli.context import open_archive, settings_or_exit
-from monitor.cli.ocr import ocr_state
+from monitor.cli.media import print_media_status
 from monitor.cli.places import checked_region
 from monitor.clock import SystemClock
 from monitor.config import Settings, redact_url
@@ -335,7 +335,7 @@ def status(ctx: typer.Context) -> None:
     ):
         if health.get(key):
             console.print(f"  {key.replace('_', ' ')}: {redact_url(str(health[key]))}")
-    console.print(f"  {ocr_state()}", highlight=False, markup=False, soft_wrap=True)
+    print_media_status(console, settings)  # the queue, disk use and OCR on or off
     channels_list(ctx)
 
 

@@ -60,6 +60,20 @@ class Settings:
     telegram_dc_id: int = 2
     cache_dir: Path | None = None  # compiled pattern packs; None: compile in memory every time
     log_sql: bool = False  # aiosqlite and SQLAlchemy statements in the log (with their parameters)
+    media_dir: Path | None = None  # None: `media` beside the archive file (see `media_folder`)
+    media_max_bytes: int = 50 * 1024 * 1024
+    media_kinds: frozenset[str] = frozenset({"photo", "document", "video", "voice"})
+    ocr: bool = True
+
+    @property
+    def media_folder(self) -> Path:
+        """MEDIA_DIR, else `media/` beside the SQLite archive (data/media for PostgreSQL)."""
+        if self.media_dir is not None:
+            return self.media_dir
+        match = self.database_url.removeprefix(SQLITE_PREFIX)
+        if match != self.database_url and match.startswith("/") and len(match) > 1:
+            return Path(match[1:]).parent / "media"
+        return Path("data/media")
 
     def __repr__(self) -> str:
         shown = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -268,6 +282,20 @@ def _server_key(raw: str) -> Path:
     return path
 
 
+MEDIA_KIND_NAMES = ("photo", "document", "video", "voice", "audio")
+
+
+def _media_kinds(raw: str) -> frozenset[str]:
+    kinds = {k.strip().lower() for k in raw.split(",") if k.strip()}
+    unknown = sorted(kinds - set(MEDIA_KIND_NAMES))
+    if unknown:
+        raise ValueError(
+            f"unknown media kind {', '.join(map(repr, unknown))}: use some of "
+            f"{','.join(MEDIA_KIND_NAMES)} (photos are always kept)"
+        )
+    return frozenset(kinds | {"photo"})
+
+
 def _flag(raw: str) -> bool:
     if raw.lower() in ("1", "true", "yes", "on"):
         return True
@@ -301,6 +329,10 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "TELEGRAM_SERVER_KEY": ("telegram_server_key", _server_key),
     "TELEGRAM_DC_ID": ("telegram_dc_id", _int(1, 1000)),
     "CACHE_DIR": ("cache_dir", Path),
+    "MEDIA_DIR": ("media_dir", Path),
+    "MEDIA_MAX_BYTES": ("media_max_bytes", _int(0, 4 * 1024**3)),
+    "MEDIA_KINDS": ("media_kinds", _media_kinds),
+    "OCR": ("ocr", _flag),
 }
 # Read beside our variables: where the per-user cache folder is by default.
 _XDG_CACHE_HOME = "XDG_CACHE_HOME"

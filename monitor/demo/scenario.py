@@ -28,6 +28,7 @@ BOT_USERNAME = "draftwatch_demo_bot"
 NEWS_PER_CHANNEL = 4  # real posts streamed per news channel between the draft notices
 STREAM_GAP_S = 0.6
 WAIT_FOR_POST_S = 20
+WAIT_FOR_OCR_S = 60  # download, OCR (a few seconds on a busy machine), matching
 
 Say = Callable[[str], None]
 
@@ -36,6 +37,7 @@ Say = Callable[[str], None]
 class StreamedPost:
     channel: str
     text: str
+    photo: bytes | None = None  # a photo beside the feed (its draft words only OCR can read)
 
 
 @dataclass
@@ -64,7 +66,9 @@ def build_world(tg: Sandbox) -> DemoWorld:
         rows = json.loads(path.read_text(encoding="utf-8"))
         username = rows[0]["username"]
         world.channels[username] = tg.create_channel(username, rows[0]["channel"])
-        notices += [StreamedPost(username, r["text"]) for r in rows]
+        notices += [
+            StreamedPost(username, r["text"], _photo(path.parent, r.get("photo"))) for r in rows
+        ]
     news: list[StreamedPost] = []
     for index, path in enumerate(NEWS_FEEDS):
         rows = json.loads(path.read_text(encoding="utf-8"))
@@ -78,6 +82,10 @@ def build_world(tg: Sandbox) -> DemoWorld:
         news += [StreamedPost(username, r["text"]) for r in rows[:NEWS_PER_CHANNEL] if r["text"]]
     world.stream = _interleave(notices, news)
     return world
+
+
+def _photo(folder: Path, name: object) -> bytes | None:
+    return (folder / name).read_bytes() if isinstance(name, str) else None
 
 
 def _interleave(a: list[StreamedPost], b: list[StreamedPost]) -> list[StreamedPost]:
@@ -217,6 +225,7 @@ class DemoReport:
         default_factory=list
     )  # channel, categories, text, latency
     alerts: list[tuple[float, str]] = field(default_factory=list)  # seconds after its post, text
+    ocr_hits: int = 0  # posts matched only by what OCR read in their photo
     service_exit: int = 0
 
 
@@ -284,12 +293,13 @@ async def stream_and_watch(
     from monitor.store.engine import Database
 
     pending: list[_Pending] = []
+    reading: list[tuple[_Pending, int]] = []  # photo posts stored without a hit: OCR to come
     done = asyncio.Event()
 
     async def publish() -> None:
         for item in world.stream:
             channel = world.channels[item.channel]
-            message_id = tg.post(channel, item.text, markdown_text=True)
+            message_id = tg.post(channel, item.text, markdown_text=True, photo=item.photo)
             world.posted_at[item.text] = time.monotonic()
             pending.append(_Pending(item, channel.id, message_id, time.monotonic()))
             report.streamed += 1
@@ -300,10 +310,13 @@ async def stream_and_watch(
     publisher = asyncio.create_task(publish())
     try:
         posts = PostRepo(db)
-        while not (done.is_set() and not pending):
+        while not (done.is_set() and not pending and not reading):
             await asyncio.sleep(0.1)
+            for entry, post_id in list(reading):
+                if await _show_if_read(posts, entry, post_id, report, say):
+                    reading.remove((entry, post_id))
             for entry in list(pending):
-                if await _show_if_stored(posts, entry, report, say):
+                if await _show_if_stored(posts, entry, report, say, reading):
                     pending.remove(entry)
                 elif time.monotonic() - entry.posted > WAIT_FOR_POST_S:
                     say(
@@ -315,7 +328,13 @@ async def stream_and_watch(
         await db.close()
 
 
-async def _show_if_stored(posts: PostRepo, entry: _Pending, report: DemoReport, say: Say) -> bool:
+async def _show_if_stored(
+    posts: PostRepo,
+    entry: _Pending,
+    report: DemoReport,
+    say: Say,
+    reading: list[tuple[_Pending, int]],
+) -> bool:
     stored = await posts.find_post(entry.channel_id, entry.message_id)
     if stored is None or stored.id is None:
         return False
@@ -323,7 +342,10 @@ async def _show_if_stored(posts: PostRepo, entry: _Pending, report: DemoReport, 
     latency = time.monotonic() - entry.posted
     hits = await posts.list_hits(stored.id)
     if not hits:
-        say(f"[dim]  ok {latency:4.1f}s @{entry.item.channel}: {_short(entry.item.text)}[/]")
+        photo = " 📷 (its photo goes to OCR)" if entry.item.photo else ""
+        say(f"[dim]  ok {latency:4.1f}s @{entry.item.channel}: {_short(entry.item.text)}{photo}[/]")
+        if entry.item.photo:
+            reading.append((entry, stored.id))
         return True
     categories = sorted({h.category for h in hits})
     for category in categories:
@@ -334,6 +356,30 @@ async def _show_if_stored(posts: PostRepo, entry: _Pending, report: DemoReport, 
         f"[bold red] HIT[/] {latency:4.1f}s @{entry.item.channel} [yellow]{', '.join(categories)}[/] «{words}»"
     )
     say(f"          {_short(entry.item.text, 100)}")
+    return True
+
+
+async def _show_if_read(
+    posts: PostRepo, entry: _Pending, post_id: int, report: DemoReport, say: Say
+) -> bool:
+    """A photo post's hits from OCR, once the media job has downloaded and read its photo."""
+    hits = [h for h in await posts.list_hits(post_id) if h.source == "media"]
+    latency = time.monotonic() - entry.posted
+    if not hits:
+        if latency > WAIT_FOR_OCR_S:
+            say(f"[red]no OCR hit within {WAIT_FOR_OCR_S} s:[/] @{entry.item.channel}")
+            return True
+        return False
+    categories = sorted({h.category for h in hits})
+    for category in categories:
+        report.hits[category] = report.hits.get(category, 0) + 1
+    report.shown.append((entry.item.channel, ", ".join(categories), entry.item.text, latency))
+    report.ocr_hits += 1
+    words = ", ".join(dict.fromkeys(s.surface.lower() for h in hits for s in h.spans))
+    say(
+        f"[bold red] OCR HIT[/] {latency:4.1f}s @{entry.item.channel} "
+        f"[yellow]{', '.join(categories)}[/] 📷 in the photo: «{_short(words, 80)}»"
+    )
     return True
 
 
@@ -376,6 +422,8 @@ async def run_demo(state: Path, say: Say, environment: Mapping[str, str]) -> Dem
             printer = asyncio.create_task(print_alerts(analyst, world, report, say))
             await stream_and_watch(tg, world, env["DATABASE_URL"], report, say)
             await settle(analyst)
+            if report.ocr_hits:
+                await photo_alert(analyst)
             printer.cancel()
             await analyst.close()
         finally:
@@ -428,6 +476,16 @@ def _first_line_match(alert: str, world: DemoWorld) -> str:
         if " ".join(item.text.split())[:40] in flat:
             return item.text
     return ""
+
+
+async def photo_alert(analyst: Person, within: float = 40.0) -> None:
+    """Wait for the alert OCR raised: it may be held for company after a burst (BurstPolicy)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if any("📷 in the photo" in item.text for item in analyst.inbox):
+            await asyncio.sleep(0.3)  # let the printer show it
+            return
+        await asyncio.sleep(0.1)
 
 
 async def settle(analyst: Person, quiet: float = 3.0, within: float = 20.0) -> None:

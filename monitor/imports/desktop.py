@@ -24,7 +24,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, cast
 
-from monitor.domain import Channel, Post
+from monitor.domain import Channel, MediaItem, Post
 from monitor.errors import ImportFileError
 from monitor.imports.json_stream import check_nesting, read_top_level, stream_items
 from monitor.reader.channel_ref import MAX_ID
@@ -191,6 +191,7 @@ def parse_message(message: object, *, index: int, channel_id: int, source: str) 
         forwarded_from=str(forwarded) if forwarded is not None else None,
         media_kind=media_kind(message),
         edit_date=_when(message, "edited", fail),
+        media=export_media(message, raw_id, Path(source).parent),
     )
 
 
@@ -230,6 +231,60 @@ def message_text(text: object, fail: Callable[[str], ImportFileError]) -> str:
         else:
             raise fail(f"a part of `text` is neither a string nor an entity: {part!r:.60}")
     return "".join(parts)
+
+
+# Telegram Desktop's media_type -> our kind (photos have their own `photo` key).
+_EXPORT_KINDS = {"video_file": "video", "voice_message": "voice", "audio_file": "audio"}
+
+
+def export_media(
+    message: Mapping[str, Any], message_id: int, folder: Path
+) -> tuple[MediaItem, ...]:
+    """The photo or file a message names beside result.json, queued for copying into the media
+    archive; a file the export left out ("File not included") or one naming a path outside the
+    export's folder is described, but has nothing to copy (its row fails with that reason)."""
+    key = "photo" if isinstance(message.get("photo"), str) else "file"
+    relative = message.get(key)
+    if not isinstance(relative, str):
+        return ()
+    kind = (
+        "photo" if key == "photo" else _EXPORT_KINDS.get(str(message.get("media_type")), "document")
+    )
+    local = _inside(folder, relative)
+
+    def number(name: str) -> int | None:
+        value = message.get(name)
+        return (
+            value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+        )
+
+    mime = message.get("mime_type")
+    name = message.get("file_name")
+    return (
+        MediaItem(
+            message_id,
+            kind,
+            str(mime) if isinstance(mime, str) else ("image/jpeg" if kind == "photo" else None),
+            number("photo_file_size") or number("file_size"),
+            number("width"),
+            number("height"),
+            float(d) if (d := number("duration_seconds")) is not None else None,
+            str(name)[:255] if isinstance(name, str) else Path(relative).name[:255] or None,
+            str(local) if local is not None else "",
+        ),
+    )
+
+
+def _inside(folder: Path, relative: str) -> Path | None:
+    """The absolute path of `relative` if it stays inside `folder` (no ../ escape), else None."""
+    if relative.startswith("(") or "\x00" in relative:  # "(File not included. ...)"
+        return None
+    try:
+        base = folder.resolve()
+        path = (base / relative).resolve()
+    except (OSError, ValueError):
+        return None
+    return path if path.is_relative_to(base) else None
 
 
 def media_kind(message: Mapping[str, Any]) -> str | None:

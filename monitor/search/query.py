@@ -17,7 +17,7 @@ from datetime import date
 from enum import StrEnum
 from itertools import product
 
-from monitor.domain import Channel, Hit, Post
+from monitor.domain import Channel, Hit, Post, StoredMedia
 from monitor.errors import CommandError, QueryError
 from monitor.reader.channel_ref import channel_id
 
@@ -98,6 +98,7 @@ class SearchResult:
     hits: tuple[Hit, ...]
     spans: tuple[tuple[int, int], ...]
     rank: float | None = None
+    media: tuple[StoredMedia, ...] = ()  # photos, videos, documents: kind, size, hash, OCR text
 
     @property
     def link(self) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from monitor.markup import escape, snippet, split_message
+from monitor.domain import MediaState, StoredMedia
+from monitor.markup import escape, snippet, split_message, truncate
 from monitor.search.query import SearchPage, SearchResult
 
 RECORD_FIELDS = (
@@ -23,6 +24,8 @@ RECORD_FIELDS = (
     "media",
     "edited",
     "deleted",
+    "media_files",
+    "ocr_text",
 )
 
 
@@ -44,7 +47,21 @@ def result_record(result: SearchResult) -> dict[str, str | int | None]:
         "media": post.media_kind,
         "edited": post.edit_date.isoformat() if post.edit_date else None,
         "deleted": post.deleted_at.isoformat() if post.deleted_at else None,
+        "media_files": " | ".join(media_line(m) for m in result.media) or None,
+        "ocr_text": "\n---\n".join(m.ocr_text for m in result.media if m.ocr_text) or None,
     }
+
+
+def media_line(media: StoredMedia) -> str:
+    """`photo image/jpeg 48213 B sha256:3f2a…`, or the state when it is not stored (yet)."""
+    parts = [media.kind, media.mime or "?"]
+    if media.size is not None:
+        parts.append(f"{media.size} B")
+    if media.state is MediaState.DONE and media.sha256:
+        parts.append(f"sha256:{media.sha256}")
+    else:
+        parts.append(media.state.value + (f" ({media.failure})" if media.failure else ""))
+    return " ".join(parts)
 
 
 def result_card(result: SearchResult, *, number: int, timezone: str = "UTC") -> str:
@@ -62,6 +79,9 @@ def result_card(result: SearchResult, *, number: int, timezone: str = "UTC") -> 
     if marks:
         head += f" · <i>{', '.join(marks)}</i>"
     body = snippet(result.post.text, result.spans, width=200) or "<i>(no text)</i>"
+    read = [m.ocr_text for m in result.media if m.ocr_text]
+    if read and not result.spans:  # found by what OCR read in its photo
+        body += f"\n📷 <i>{escape(truncate(' '.join(read[0].split()), 160))}</i>"
     return f'{head}\n{body}\n<a href="{escape(result.link)}">open post</a>'
 
 

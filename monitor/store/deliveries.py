@@ -21,7 +21,7 @@ from monitor.alerts.planning import (
     plan_groups,
 )
 from monitor.bot.access import AccessEvent, moves
-from monitor.domain import Alert, AlertStatus, Hit, SubscriberStatus
+from monitor.domain import Alert, AlertStatus, Hit, MediaState, SubscriberStatus
 from monitor.store.engine import Database
 from monitor.store.rows import (
     alert_from_row,
@@ -35,6 +35,7 @@ from monitor.store.schema import (
     AlertSightingRow,
     ChannelRow,
     HitRow,
+    MediaRow,
     PostRow,
     SubscriberRow,
 )
@@ -303,19 +304,35 @@ async def _load_items(session: AsyncSession, alerts: Sequence[AlertRow]) -> dict
     for row in await session.scalars(select(HitRow).where(HitRow.post_id.in_(post_ids))):
         hits[row.post_id].append(hit_from_row(row))
     sightings = await _load_sightings(session, [a.id for a in alerts])
+    photos = await _photos(session, [h for found in hits.values() for h in found])
     items = {}
     for alert in alerts:
         post_row, channel_row = posts[alert.post_id]
         channel = channel_from_row(channel_row)
+        shown = _hits_for(alert.rule_ids, hits[alert.post_id])
         items[alert.id] = AlertItem(
             alert_id=alert.id,
             post=post_from_row(post_row, channel.telegram_id),
             channel=channel,
-            hits=_hits_for(alert.rule_ids, hits[alert.post_id]),
+            hits=shown,
             edited=alert.edited,
             also_in=tuple(sightings.get(alert.id, ())),
+            photo=next((photos[h.media_id] for h in shown if h.media_id in photos), None),
         )
     return items
+
+
+async def _photos(session: AsyncSession, hits: Sequence[Hit]) -> dict[int | None, str]:
+    """Media id -> SHA-256 of the archived images the hits were read in (the alert's photo)."""
+    ids = {h.media_id for h in hits if h.media_id is not None}
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(MediaRow.id, MediaRow.sha256).where(
+            MediaRow.id.in_(ids), MediaRow.state == MediaState.DONE.value
+        )
+    )
+    return {media_id: sha for media_id, sha in rows.all() if sha}
 
 
 def _hits_for(rule_ids: Sequence[str], stored: Sequence[Hit]) -> tuple[Hit, ...]:

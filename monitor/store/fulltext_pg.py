@@ -221,5 +221,12 @@ UPSERT = text(
 )
 
 
+APPEND = text(
+    f"INSERT INTO {TERMS_TABLE} (post_id, terms) VALUES (:id, CAST(:terms AS tsvector))"
+    f" ON CONFLICT (post_id) DO UPDATE SET terms = {TERMS_TABLE}.terms || excluded.terms"
+)
+"""More terms after a post's own (an OCR text): `||` shifts their positions past the first."""
+
+
 def index_rows(posts: Sequence[tuple[int, str]]) -> list[dict[str, Any]]:
     return [{"id": post_id, "terms": tsvector_literal(line)} for post_id, line in posts]

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from monitor.domain import Hit, Post, PostVersion, SaveResult
 from monitor.errors import NotFoundError
 from monitor.store.engine import Database
+from monitor.store.media_items import queue_media
 from monitor.store.rows import (
     hit_from_row,
     insert_ignoring_duplicates,
@@ -183,9 +184,11 @@ class PostRepo:
                 post = item.post
                 row = existing.get(post.message_id) or await _album_row(session, channel.id, post)
                 if row is None:
-                    await _insert_post(session, channel.id, item, now, batch)
+                    row = await _insert_post(session, channel.id, item, now, batch)
                 else:
                     await _update_post(session, row, item, now, batch)
+                # Every item queued for download in this transaction (an album part too).
+                await queue_media(session, row.id, post.media, now=now)
             for saved in batch.saved:
                 for hook in hooks:
                     await hook(session, saved)
@@ -337,7 +340,7 @@ async def _album_row(session: AsyncSession, channel_id: int, post: Post) -> Post
 
 async def _insert_post(
     session: AsyncSession, channel_id: int, item: PreparedPost, now: datetime, batch: _Batch
-) -> None:
+) -> PostRow:
     post = item.post
     row = PostRow(
         channel_id=channel_id,
@@ -360,8 +363,9 @@ async def _insert_post(
             post_id=row.id, version=1, text=post.text, edit_date=post.edit_date, seen_at=now
         )
     )
-    hits = await _save_hits(session, row.id, _hits_of(item), version=1, now=now)
+    hits = await save_hits(session, row.id, _hits_of(item), version=1, now=now)
     batch.record(row, 1, is_new=True, hits=hits, derived=item.derived)
+    return row
 
 
 def _hits_of(item: PreparedPost) -> tuple[Hit, ...]:
@@ -384,7 +388,7 @@ async def _update_post(
                 .where(PostVersionRow.post_id == row.id, PostVersionRow.version == 1)
                 .values(text=post.text)
             )
-            hits = await _save_hits(session, row.id, _hits_of(item), version=1, now=now)
+            hits = await save_hits(session, row.id, _hits_of(item), version=1, now=now)
             batch.record(row, 1, is_new=True, hits=hits, derived=item.derived)
         return
     if post.text == row.text:
@@ -405,11 +409,11 @@ async def _update_post(
     )
     row.text = post.text
     row.edit_date = post.edit_date or now
-    hits = await _save_hits(session, row.id, _hits_of(item), version=version, now=now)
+    hits = await save_hits(session, row.id, _hits_of(item), version=version, now=now)
     batch.record(row, version, is_new=False, hits=hits, derived=item.derived)
 
 
-async def _save_hits(
+async def save_hits(
     session: AsyncSession, post_id: int, hits: Sequence[Hit], *, version: int, now: datetime
 ) -> list[Hit]:
     """Insert hits for rules not yet hit on this post (a rule keeps its first spans); return them."""
@@ -430,11 +434,22 @@ async def _save_hits(
                 "tags": list(h.tags),
                 "version": version,
                 "created_at": now,
+                "source": h.source,
+                "media_id": h.media_id,
             }
             for h in fresh
         ],
     )
     return [
-        Hit(h.rule_id, h.category, h.spans, tags=h.tags, post_id=post_id, created_at=now)
+        Hit(
+            h.rule_id,
+            h.category,
+            h.spans,
+            tags=h.tags,
+            post_id=post_id,
+            created_at=now,
+            source=h.source,
+            media_id=h.media_id,
+        )
         for h in fresh
     ]

@@ -13,14 +13,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monitor.domain import (
+    HIT_SOURCE_TEXT,
     Alert,
     AlertStatus,
     Channel,
     Hit,
+    MediaState,
+    OcrState,
     Post,
     PostVersion,
     Role,
     Span,
+    StoredMedia,
     Subscriber,
     SubscriberStatus,
     Subscription,
@@ -30,6 +34,7 @@ from monitor.store.schema import (
     AlertRow,
     ChannelRow,
     HitRow,
+    MediaRow,
     PostRow,
     PostVersionRow,
     SubscriberRow,
@@ -72,6 +77,8 @@ def hit_from_row(row: HitRow) -> Hit:
         tags=tuple(row.tags or ()),
         post_id=row.post_id,
         created_at=row.created_at,
+        source=row.source or HIT_SOURCE_TEXT,
+        media_id=row.media_id,
     )
 
 
@@ -163,4 +170,29 @@ def alert_from_row(row: AlertRow) -> Alert:
         last_error=row.last_error,
         created_at=row.created_at,
         sent_at=row.sent_at,
+    )
+
+
+def media_from_row(row: MediaRow, channel_telegram_id: int = 0) -> StoredMedia:
+    return StoredMedia(
+        id=row.id,
+        post_id=row.post_id,
+        position=row.position,
+        message_id=row.message_id,
+        kind=row.kind,
+        state=MediaState(row.state),
+        mime=row.mime,
+        size=row.size,
+        sha256=row.sha256,
+        width=row.width,
+        height=row.height,
+        duration=row.duration,
+        file_name=row.file_name,
+        local_path=row.local_path,
+        attempts=row.attempts,
+        next_try_at=row.next_try_at,
+        failure=row.failure,
+        ocr_state=OcrState(row.ocr_state),
+        ocr_text=row.ocr_text,
+        channel_telegram_id=channel_telegram_id,
     )

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -142,6 +143,9 @@ class HitRow(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # 0006 (media): where the spans point: "text" (the post's text) or "media" (media_id's OCR)
+    source: Mapped[str] = mapped_column(String(8), default="text", server_default="text")
+    media_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class SubscriberRow(Base):
@@ -236,6 +240,48 @@ class DigestRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="sent")
     message_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# ---- 0006 (media): media items of posts, their downloads and OCR ------------------------------
+
+
+class MediaRow(Base):
+    """One photo, video, voice note or document of a post (an album: one per part); its file
+    is content-addressed under MEDIA_DIR by `sha256`. Pending downloads are these rows."""
+
+    __tablename__ = "media"
+    __table_args__ = (
+        UniqueConstraint("post_id", "message_id"),
+        Index("ix_media_due", "state", "next_try_at"),
+        Index("ix_media_sha256", "sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order in the album
+    message_id: Mapped[int] = mapped_column(Integer)  # the message carrying this item
+    kind: Mapped[str] = mapped_column(String(16))
+    mime: Mapped[str | None] = mapped_column(String(128))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    duration: Mapped[float | None] = mapped_column(Float)
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    local_path: Mapped[str | None] = mapped_column(Text)  # an import's file, read instead
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failure: Mapped[str | None] = mapped_column(Text)
+    ocr_state: Mapped[str] = mapped_column(String(16), default="none")
+    ocr_text: Mapped[str | None] = mapped_column(Text)
+    ocr_terms: Mapped[str | None] = mapped_column(Text)  # its search-index lemmas
+    ocr_confidence: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# ---- end 0006 (media) --------------------------------------------------------------------------
 
 
 # ---- places (migration 0007_places): post_places, channel_regions -------------------------

@@ -16,7 +16,7 @@ from sqlalchemy import Integer, Select, and_, column, exists, func, or_, select,
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monitor.domain import Hit
+from monitor.domain import Hit, StoredMedia
 from monitor.errors import QueryError
 from monitor.reader.channel_ref import MAX_ID
 from monitor.search.query import (
@@ -35,9 +35,18 @@ from monitor.search.query import (
 )
 from monitor.store import fulltext_pg as pg
 from monitor.store.engine import Database
+from monitor.store.media_items import media_terms
 from monitor.store.posts import SavedPost, SaveHook, SaveStep
-from monitor.store.rows import channel_from_row, hit_from_row, post_from_row
-from monitor.store.schema import FTS_TABLE, TERMS_TABLE, ChannelRow, HitRow, PostPlaceRow, PostRow
+from monitor.store.rows import channel_from_row, hit_from_row, media_from_row, post_from_row
+from monitor.store.schema import (
+    FTS_TABLE,
+    TERMS_TABLE,
+    ChannelRow,
+    HitRow,
+    MediaRow,
+    PostPlaceRow,
+    PostRow,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +95,8 @@ class SearchRepo:
         async def index_post(session: AsyncSession, saved: SavedPost) -> None:
             derived = saved.derived.get(INDEX_STEP)
             line = derived if isinstance(derived, str) else terms(saved.post.text)
-            await _write_index(session, [(saved.post_id, line)])
+            photos = await media_terms(session, saved.post_id)  # OCR texts stay findable
+            await _write_index(session, [(saved.post_id, f"{line} {photos}" if photos else line)])
 
         return SaveStep(INDEX_STEP, index_post, terms)
 
@@ -232,6 +242,7 @@ class SearchRepo:
                     )
                 ).all()
                 await _index(session, [(r.id, r.text) for r in rows], self._lemmatizer.index_terms)
+                await _add_media_terms(session, [r.id for r in rows])
             done += len(rows)
             if len(rows) < batch:
                 return done
@@ -251,13 +262,20 @@ class SearchRepo:
         ).all()
         by_id = {post.id: (post, channel) for post, channel in rows}
         hits = await _hits(session, ids)
+        media = await _media(session, ids)
         results = []
         for post_id in ids:
             post_row, channel_row = by_id[post_id]
             post = post_from_row(post_row, channel_row.telegram_id)
             spans = highlight_spans(post.text, plan.highlight, self._lemmatizer.index_terms)
             results.append(
-                SearchResult(post, channel_from_row(channel_row), hits.get(post_id, ()), spans)
+                SearchResult(
+                    post,
+                    channel_from_row(channel_row),
+                    hits.get(post_id, ()),
+                    spans,
+                    media=media.get(post_id, ()),
+                )
             )
         return results
 
@@ -267,6 +285,28 @@ async def _index(
 ) -> None:
     terms = [(post_id, " ".join(lemma_terms(index_terms, body))) for post_id, body in posts]
     await _write_index(session, terms)
+
+
+async def _add_media_terms(session: AsyncSession, post_ids: Sequence[int]) -> None:
+    """Append the stored OCR terms of these posts' media to their fresh index entries."""
+    if not post_ids:
+        return
+    rows = await session.execute(
+        select(MediaRow.post_id, MediaRow.ocr_terms)
+        .where(MediaRow.post_id.in_(post_ids), MediaRow.ocr_terms.is_not(None))
+        .order_by(MediaRow.post_id, MediaRow.position)
+    )
+    extra: dict[int, list[str]] = {}
+    for post_id, terms in rows.all():
+        extra.setdefault(post_id, []).append(terms or "")
+    for post_id, parts in extra.items():
+        if not _is_sqlite(session):
+            await session.execute(pg.APPEND, pg.index_rows([(post_id, " ".join(parts))]))
+            continue
+        await session.execute(
+            text(f"UPDATE {FTS_TABLE} SET terms = terms || ' ' || :extra WHERE rowid = :id"),
+            {"id": post_id, "extra": " ".join(parts)},
+        )
 
 
 async def _write_index(session: AsyncSession, posts: Sequence[tuple[int, str]]) -> None:
@@ -291,6 +331,18 @@ async def _hits(session: AsyncSession, ids: Sequence[int]) -> dict[int, tuple[Hi
     for row in rows:
         found.setdefault(row.post_id, []).append(hit_from_row(row))
     return {post_id: tuple(hits) for post_id, hits in found.items()}
+
+
+async def _media(session: AsyncSession, ids: Sequence[int]) -> dict[int, tuple[StoredMedia, ...]]:
+    rows = await session.scalars(
+        select(MediaRow)
+        .where(MediaRow.post_id.in_(ids))
+        .order_by(MediaRow.post_id, MediaRow.position, MediaRow.id)
+    )
+    found: dict[int, list[StoredMedia]] = {}
+    for row in rows:
+        found.setdefault(row.post_id, []).append(media_from_row(row))
+    return {post_id: tuple(items) for post_id, items in found.items()}
 
 
 async def _run(session: AsyncSession, query: Query, stmt: Select[Any]) -> Any:

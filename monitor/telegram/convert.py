@@ -8,7 +8,7 @@ from typing import Any
 
 from telethon.tl import types
 
-from monitor.domain import Post
+from monitor.domain import MediaItem, Post
 
 _MEDIA_KINDS: tuple[tuple[type[Any], str], ...] = (
     (types.MessageMediaPhoto, "photo"),
@@ -51,6 +51,63 @@ def _document_kind(media: Any) -> str:
     return "document"
 
 
+_DOWNLOADABLE = frozenset({"photo", "video", "voice", "audio", "document"})
+
+
+def media_item(message: Any) -> MediaItem | None:
+    """What can be downloaded of a message: its photo (largest size) or document, described."""
+    kind = media_kind(message)
+    if kind not in _DOWNLOADABLE:
+        return None
+    media = message.media
+    if kind == "photo":
+        photo = getattr(media, "photo", None)
+        if not isinstance(photo, types.Photo):
+            return None  # an expired self-destructing photo: nothing to fetch
+        w, h, size = _largest_size(photo.sizes)
+        return MediaItem(message.id, "photo", "image/jpeg", size or None, w or None, h or None)
+    document = getattr(media, "document", None)
+    if not isinstance(document, types.Document):
+        return None
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+    name: str | None = None
+    for attribute in document.attributes or ():
+        if isinstance(attribute, types.DocumentAttributeFilename):
+            name = attribute.file_name
+        elif isinstance(attribute, types.DocumentAttributeVideo | types.DocumentAttributeImageSize):
+            width, height = attribute.w, attribute.h
+            duration = getattr(attribute, "duration", duration)
+        elif isinstance(attribute, types.DocumentAttributeAudio):
+            duration = attribute.duration
+    return MediaItem(
+        message.id,
+        kind,
+        document.mime_type or None,
+        int(document.size) if document.size is not None else None,
+        width,
+        height,
+        float(duration) if duration is not None else None,
+        name,
+    )
+
+
+def _largest_size(sizes: Any) -> tuple[int, int, int]:
+    """(width, height, bytes) of the largest stored size of a photo (what is downloaded)."""
+    best = (0, 0, 0)
+    for size in sizes or ():
+        if isinstance(size, types.PhotoSize):
+            candidate = (size.w, size.h, size.size)
+        elif isinstance(size, types.PhotoSizeProgressive):
+            candidate = (size.w, size.h, max(size.sizes or [0]))
+        else:
+            continue
+        if candidate[0] * candidate[1] >= best[0] * best[1]:
+            best = candidate
+    return best
+
+
 def forwarded_from(message: Any) -> str | None:
     """Who a forwarded post came from: a name, or `channel:<id>` / `user:<id>`."""
     header = getattr(message, "fwd_from", None)
@@ -85,6 +142,7 @@ def post_from_message(channel_telegram_id: int, message: Any) -> Post:
         media_kind=media_kind(message),
         grouped_id=message.grouped_id,
         edit_date=_aware(message.edit_date),
+        media=tuple(i for i in (media_item(message),) if i is not None),
     )
 
 
@@ -119,5 +177,6 @@ def merge_albums(posts: list[Post]) -> list[Post]:
             media_kind="album",
             grouped_id=first.grouped_id,
             edit_date=max((d for d in (first.edit_date, post.edit_date) if d), default=None),
+            media=first.media + post.media,
         )
     return merged

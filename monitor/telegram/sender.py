@@ -105,6 +105,31 @@ class TelethonSender:
                 raise AlreadyDeliveredError(random_id) from e
         return _sent_id(result, random_id)
 
+    async def send_photo_alert(
+        self, chat_id: int, photo: bytes, html: str, *, random_id: int
+    ) -> int:
+        """An alert that carries the photo its words were read in: the alert is the caption
+        (rendered under 1024 characters), sent with the alert's fixed random_id."""
+        text, entities = telethon_html.parse(html)
+        async with _translated(chat_id, "messages.sendMedia"):
+            peer = await self._peer(chat_id)
+            upload = io.BytesIO(photo)
+            upload.name = "draftwatch-photo.jpg"
+            uploaded = await self._client.upload_file(upload)
+            try:
+                result = await self._client(
+                    functions.messages.SendMediaRequest(
+                        peer,
+                        types.InputMediaUploadedPhoto(uploaded),
+                        text,
+                        random_id=random_id,
+                        entities=entities or None,
+                    )
+                )
+            except errors.RandomIdDuplicateError as e:
+                raise AlreadyDeliveredError(random_id) from e
+        return _sent_id(result, random_id)
+
     async def send_photo(self, chat_id: int, photo: bytes, caption_html: str) -> int:
         """A picture (a digest's chart) with an HTML caption; returns the message id."""
         upload = io.BytesIO(photo)

@@ -15,7 +15,14 @@ from typing import Any
 from telethon import TelegramClient, events
 
 from monitor.alerts.worker import DeliveryConfig
-from monitor.app import BotRuntime, ReaderService, reader_bot, reader_service, save_hooks
+from monitor.app import (
+    BotRuntime,
+    ReaderService,
+    media_alert_hook,
+    reader_bot,
+    reader_service,
+    save_hooks,
+)
 from monitor.clock import SystemClock
 from monitor.config import Settings
 from monitor.domain import SubscriberStatus, SubscriptionKind
@@ -202,6 +209,7 @@ async def start_stack(
         admin_ids=(admin.id,),
         timezone="Europe/Kyiv",
         flood_wait_alert_s=flood_wait_alert_s,
+        media_dir=tmp_path / "media",
     )
     reader_scope = AsyncExitStack()
     reader = await reader_scope.enter_async_context(
@@ -212,6 +220,7 @@ async def start_stack(
             find_hits=matcher.find_hits,
             hooks=save_hooks(database),  # as `run` does
             poll=FAST,
+            media_alerts=media_alert_hook(),
         )
     )
     delivery = delivery or DeliveryConfig(idle_s=0.1)
