@@ -13,7 +13,7 @@ from monitor.store.deliveries import DeliveryRepo
 from monitor.store.engine import Database
 from monitor.store.media import MediaRepo, OcrResult
 from monitor.store.search import SearchRepo
-from tests.conftest import NOW, POSTGRES_URL
+from tests.conftest import NOW
 from tests.outbox_world import MELITOPOL, SUMMONS, OutboxWorld, category, find_hits
 
 PHOTO_TEXT = "ПОВЕСТКА\nВам надлежит явиться в военный комиссариат"
@@ -106,8 +106,6 @@ async def test_a_photo_only_draft_notice_is_found_matched_and_alerted_once(
     assert [(a.subscriber_id, a.post_id, a.rule_ids) for a in alerts] == [
         (sid, job.media.post_id, ("summons.ru",))
     ]
-    if POSTGRES_URL:
-        return  # word search is SQLite's (FTS5); PostgreSQL searches by filters only
     search = SearchRepo(world.db, default_lemmatizer())
     page = await search.search(parse_query("повестка"))
     assert [r.post.message_id for r in page.results] == [10]
@@ -131,7 +129,6 @@ async def test_a_caption_already_alerted_gets_no_second_alert_from_its_photo(
     assert [a.rule_ids for a in alerts] == [("summons.ru",)]
 
 
-@pytest.mark.skipif(bool(POSTGRES_URL), reason="word search is SQLite's (FTS5)")
 async def test_an_edit_of_the_caption_keeps_the_photo_text_searchable(world: OutboxWorld) -> None:
     await save(world, post(10, "фото дня", photo(10)))
     repo = MediaRepo(world.db)
