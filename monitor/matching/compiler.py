@@ -53,14 +53,19 @@ class Atom:
 
 
 # Compiled expression nodes: tuples are cheaper than classes on the hot path.
-# ("w", atom_id) | ("p", (atom_ids...), gap) | ("r", regex_index) | ("n", left, right, distance)
-# | ("and", children) | ("or", children) | ("x", exclusion, cancels): only as a mask or veto
+# ("w", atom_id) | ("p", (atom_ids...), gap) | ("r", regex_index)
+# | ("n", left, right, distance, need) | ("and", children, need) | ("or", children, need)
+# | ("x", exclusion, cancels): only as a mask or veto.
+# `need`: atoms of which a match needs at least one in the post (None: a regex may do without),
+# so that the matcher skips a long OR of country names with one set operation.
 CNode = tuple[Any, ...]
 
 
 @dataclass(slots=True)
 class CompiledRule:
-    rule: Rule
+    id: str
+    category: str
+    tags: tuple[str, ...]
     node: CNode
     masks: tuple[CNode, ...]
     vetoes: tuple[CNode, ...]
@@ -126,7 +131,15 @@ class Compiler:
             None if branches is None else frozenset().union(*(a for sets in branches for a in sets))
         )
         return CompiledRule(
-            rule, node, tuple(masks), tuple(vetoes), anchors, branches or (), tuple(vetoing)
+            rule.id,
+            rule.category,
+            rule.tags,
+            node,
+            tuple(masks),
+            tuple(vetoes),
+            anchors,
+            branches or (),
+            tuple(vetoing),
         )
 
     def _node(self, node: Node) -> CNode:
@@ -137,10 +150,13 @@ class Compiler:
         if isinstance(node, Regex):
             return ("r", self._regex(node.pattern))
         if isinstance(node, Near):
-            return ("n", self._node(node.left), self._node(node.right), node.distance)
+            left, right = self._node(node.left), self._node(node.right)
+            return ("n", left, right, node.distance, _need_of_all((left, right)))
         if isinstance(node, And):
-            return ("and", tuple(self._node(c) for c in node.children))
-        return ("or", tuple(self._node(c) for c in node.children))
+            children = tuple(self._node(c) for c in node.children)
+            return ("and", children, _need_of_all(children))
+        children = tuple(self._node(c) for c in node.children)
+        return ("or", children, _need_of_any(children))
 
     def _atom(self, word: Word) -> int:
         key = (word.kind, word.text)
@@ -183,7 +199,9 @@ class Compiler:
                 b = self.out.atoms[p]
                 if m == p or (a.forms & b.forms) - FUNCTION_WORDS:
                     return True
-                if any(_covers(b, f) for f in a.forms) or any(_covers(a, f) for f in b.forms):
+                if (b.kind == "prefix" and _covers(b, a.forms)) or (
+                    a.kind == "prefix" and _covers(a, b.forms)
+                ):
                     return True
         return False
 
@@ -264,8 +282,8 @@ class Compiler:
                 full[form].append((atom.id, is_prefix, atom.homographs.get(form)))
                 if atom.id in anchor_rules:
                     trigger[form].append((atom.id, is_prefix, tuple(sorted(anchor_rules[atom.id]))))
-        self.out.trigger = _automaton(trigger)
-        self.out.full = _automaton(full)
+        self.out.trigger = automaton(trigger)
+        self.out.full = automaton(full)
 
 
 # Russian and Ukrainian prepositions, conjunctions and particles (normalized: ё→е, one
@@ -331,8 +349,8 @@ FUNCTION_WORDS = frozenset(
 )
 
 
-def _covers(atom: Atom, form: str) -> bool:
-    return atom.kind == "prefix" and form.startswith(atom.lemma)
+def _covers(prefix: Atom, forms: frozenset[str]) -> bool:
+    return any(form.startswith(prefix.lemma) for form in forms)
 
 
 def _alternatives(node: CNode) -> list[CNode]:
@@ -354,10 +372,38 @@ def _atoms_of(node: CNode) -> set[int]:
     return set().union(*(_atoms_of(c) for c in node[1]))
 
 
-def _automaton(table: dict[str, Any]) -> Any:
-    automaton = ahocorasick.Automaton()
+def _need(node: CNode) -> frozenset[int] | None:
+    kind = node[0]
+    if kind == "w":
+        return frozenset({node[1]})
+    if kind == "p":
+        return frozenset({node[1][-1]})  # every word of a phrase is needed; its last is the rarer
+    if kind == "r":
+        return None
+    if kind == "x":
+        return _need(node[1])
+    return node[-1]  # type: ignore[no-any-return]
+
+
+def _need_of_all(children: tuple[CNode, ...]) -> frozenset[int] | None:
+    """Every child is needed: the smallest of their sets will do."""
+    sets = [n for n in map(_need, children) if n is not None]
+    return min(sets, key=len) if sets else None
+
+
+def _need_of_any(children: tuple[CNode, ...]) -> frozenset[int] | None:
+    """One child is enough: all their sets together, unless one child needs nothing."""
+    sets = [_need(c) for c in children]
+    if any(n is None for n in sets):
+        return None
+    return frozenset().union(*(n for n in sets if n is not None))
+
+
+def automaton(table: Mapping[str, Any]) -> Any:
+    """An Aho-Corasick automaton of the forms; each found form gives (its length, its entries)."""
+    built = ahocorasick.Automaton()
     for key, entries in table.items():
-        automaton.add_word(key, (len(key), tuple(entries)))
-    if len(automaton):
-        automaton.make_automaton()
-    return automaton
+        built.add_word(key, (len(key), tuple(entries)))
+    if len(built):
+        built.make_automaton()
+    return built

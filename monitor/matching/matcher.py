@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from monitor.domain import Hit, Span
 from monitor.errors import PatternError
-from monitor.matching.compiler import CNode, Compiled, CompiledRule, Compiler
+from monitor.matching.compiler import CNode, Compiled, CompiledRule, Compiler, automaton
 from monitor.matching.expression import ExpressionError, Query, Regex, parse_expression, walk
 from monitor.matching.morphology import Expansion
-from monitor.matching.normalize import Normalized, normalize, tokens
+from monitor.matching.normalize import TOKEN_RE, Normalized, normalize, tokens
 from monitor.matching.packs import CATEGORIES, Pack, Rule, all_rules, check_regex
 
 # Caps per node: every occurrence of a word counts (a post has at most ~700 words), while the
@@ -24,6 +24,7 @@ MAX_MATCHES = 64
 # One contributing word: first token, last token, atom id (-1 for a regex).
 Occ = tuple[int, int, int]
 Match = tuple[Occ, ...]
+_PRUNABLE = frozenset({"or", "and", "n"})
 _UK_LETTERS = "іїєґ"
 _RU_LETTERS = "ыэъ"
 # Short posts may lack those letters; these frequent words belong to one language only.
@@ -54,6 +55,12 @@ class Matcher:
         self.categories = tuple(c for c in categories if any(r.category == c for r in rules))
         self.category_descriptions = dict(categories)
         self._has_trigger = len(compiled.trigger) > 0
+        self._lookup = _Lookup.of(compiled.full)
+
+    @property
+    def compiled(self) -> Compiled:
+        """The compiled rules and automata (monitor.matching.snapshot saves them)."""
+        return self._c
 
     def vetoing_exclusions(self, rule_id: str) -> tuple[int, ...]:
         """Positions, among a rule's exclusions in order, of those that veto the whole post.
@@ -62,7 +69,7 @@ class Matcher:
         own occurrences (docs/patterns.md, Exclusions).
         """
         for compiled in self._c.rules:
-            if compiled.rule.id == rule_id:
+            if compiled.id == rule_id:
                 return compiled.vetoing
         raise KeyError(rule_id)
 
@@ -80,7 +87,7 @@ class Matcher:
         woken.update(self._c.always)
         if not woken:
             return []
-        post = _Post(norm, self._c)
+        post = _Post(norm, self._c, self._lookup)
         hits: list[Hit] = []
         for index in sorted(woken):
             rule = self._c.rules[index]
@@ -88,7 +95,7 @@ class Matcher:
             if matches:
                 hits.append(self._hit(rule, matches, post))
         if hits and self._c.tags:
-            tags = tuple(t.rule.id for t in self._c.tags if post.evaluate_rule(t))
+            tags = tuple(t.id for t in self._c.tags if post.evaluate_rule(t))
             hits = [Hit(h.rule_id, h.category, h.spans, _merge(h.tags, tags)) for h in hits]
         return hits
 
@@ -128,31 +135,47 @@ class Matcher:
                     term=atom.source if atom else "regex",
                 )
         ordered = tuple(spans[k] for k in sorted(spans))
-        return Hit(rule.rule.id, rule.rule.category, ordered, rule.rule.tags)
+        return Hit(rule.id, rule.category, ordered, rule.tags)
 
 
 class _Post:
     """One post's tokens and atom occurrences, computed once for all woken rules."""
 
-    def __init__(self, norm: Normalized, compiled: Compiled) -> None:
+    def __init__(self, norm: Normalized, compiled: Compiled, lookup: _Lookup) -> None:
         self.norm = norm
         self.c = compiled
         s = norm.text
-        self.toks = tokens(s)
-        starts = {start: i for i, (start, _) in enumerate(self.toks)}
-        ends = {end: i for i, (_, end) in enumerate(self.toks)}
-        self.lang = _script(s)
-        self.occ: dict[int, list[int]] = defaultdict(list)
-        if len(compiled.full):
-            for end, (length, entries) in compiled.full.iter(s):
-                token = starts.get(end - length + 1)
-                if token is None:
-                    continue
-                whole = ends.get(end + 1) == token
-                for atom_id, is_prefix, gate in entries:
-                    if (is_prefix or whole) and (gate is None or self.lang in ("", gate)):
-                        self.occ[atom_id].append(token)
+        self.lang = lang = _script(s)
+        self._toks: list[tuple[int, int]] | None = None
+        occ: dict[int, list[int]] = {}
+        # A whole-word form equals its token: one dict look-up per token, where scanning the
+        # text would also report every "в" and "на" inside longer words.
+        words = lookup.words
+        for index, word in enumerate(TOKEN_RE.findall(s)):
+            entries = words.get(word)
+            if entries is not None:
+                for atom_id, gate in entries:
+                    if gate is None or lang in ("", gate):
+                        occ.setdefault(atom_id, []).append(index)
+        if len(lookup.prefixes):
+            found = [(end - length + 1, e) for end, (length, e) in lookup.prefixes.iter(s)]
+            if found:
+                starts = {start: i for i, (start, _) in enumerate(self.toks)}
+                for start, entries in found:
+                    token = starts.get(start)
+                    if token is not None:
+                        for atom_id, gate in entries:
+                            if gate is None or lang in ("", gate):
+                                _insert(occ.setdefault(atom_id, []), token)
+        self.occ = occ
         self._regex: dict[int, list[Match]] = {}
+
+    @property
+    def toks(self) -> list[tuple[int, int]]:
+        """Token spans, found only when a hit or a regex needs them."""
+        if self._toks is None:
+            self._toks = tokens(self.norm.text)
+        return self._toks
 
     def original(self, first: int, last: int) -> tuple[int, int]:
         return self.norm.original_span(self.toks[first][0], self.toks[last][1])
@@ -174,6 +197,8 @@ class _Post:
 
     def eval(self, node: CNode, occ: dict[int, list[int]]) -> list[Match]:
         kind = node[0]
+        if kind in _PRUNABLE and node[-1] is not None and node[-1].isdisjoint(occ):
+            return []  # none of the words the node needs is in the post
         if kind == "w":
             return [((t, t, node[1]),) for t in occ.get(node[1], ())[:MAX_OCCURRENCES]]
         if kind == "p":
@@ -261,6 +286,31 @@ class _Post:
                     break
             self._regex[index] = found
         return self._regex[index]
+
+
+@dataclass(frozen=True, slots=True)
+class _Lookup:
+    """The full automaton's forms split for the per-post scan: whole words and prefixes."""
+
+    words: dict[str, tuple[tuple[int, str | None], ...]]
+    prefixes: Any  # an Aho-Corasick automaton of the prefixes
+
+    @classmethod
+    def of(cls, full: Any) -> _Lookup:
+        words: dict[str, list[tuple[int, str | None]]] = {}
+        prefixes: dict[str, list[tuple[int, str | None]]] = {}
+        for form, (_, entries) in full.items() if len(full) else ():
+            for atom_id, is_prefix, gate in entries:
+                (prefixes if is_prefix else words).setdefault(form, []).append((atom_id, gate))
+        return cls({k: tuple(v) for k, v in words.items()}, automaton(prefixes))
+
+
+def _insert(tokens: list[int], token: int) -> None:
+    """Keep an atom's tokens ascending and distinct, as a scan of the text finds them."""
+    if not tokens or tokens[-1] < token:
+        tokens.append(token)
+    elif token not in tokens:
+        insort(tokens, token)
 
 
 def _first(item: tuple[int, int, Match]) -> int:

@@ -1,0 +1,183 @@
+"""A compiled matcher as plain JSON data and back, for the compile cache (no I/O).
+
+Parsing the packs and compiling them takes about 0.3 s even with every form cached; a
+snapshot holds the result (rules, compiled expressions, the automata's tables) so that a
+one-off `match` builds its matcher in a few hundredths of a second. It holds only strings,
+numbers, booleans, lists and objects: reading one can run nothing. `load` raises ValueError,
+TypeError, KeyError or IndexError on data it cannot use, and the caller compiles instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import re2
+
+from monitor.matching.compiler import Atom, CNode, Compiled, CompiledRule, automaton
+from monitor.matching.matcher import Matcher, RuleInfo
+from monitor.matching.packs import regex_options
+
+FORMAT = 1
+
+
+def dump(matcher: Matcher) -> dict[str, Any]:
+    """The matcher as JSON-ready data."""
+    c = matcher.compiled
+    return {
+        "format": FORMAT,
+        "rules": [[r.id, r.category, r.description, r.pack] for r in matcher.rules],
+        "categories": matcher.category_descriptions,
+        "atoms": [[a.kind, a.lemma, a.source] for a in c.atoms],
+        "regexes": [r.pattern for r in c.regexes],
+        "compiled": [_rule_data(r) for r in c.rules],
+        "tags": [_rule_data(r) for r in c.tags],
+        "always": list(c.always),
+        "trigger": {
+            k: [[a, p, [list(b) for b in bs]] for a, p, bs in v[1]] for k, v in c.trigger.items()
+        },
+        "full": {k: [list(e) for e in v[1]] for k, v in c.full.items()},
+    }
+
+
+def load(data: Any) -> Matcher:
+    """The matcher `dump` described; raises on anything malformed."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ValueError("not a matcher snapshot of this format")
+    full: dict[str, list[tuple[int, bool, str | None]]] = {}
+    forms: dict[int, set[str]] = {}
+    homographs: dict[int, dict[str, str]] = {}
+    for form, entries in _dict(data["full"]).items():
+        row = []
+        for atom_id, is_prefix, gate in entries:
+            row.append((_int(atom_id), bool(is_prefix), None if gate is None else str(gate)))
+            forms.setdefault(atom_id, set()).add(form)
+            if gate is not None:
+                homographs.setdefault(atom_id, {})[form] = gate
+        full[str(form)] = row
+    trigger = {
+        str(form): [
+            (_int(a), bool(p), tuple((_int(i), _int(b)) for i, b in bs)) for a, p, bs in entries
+        ]
+        for form, entries in _dict(data["trigger"]).items()
+    }
+    atoms = [
+        Atom(
+            i,
+            str(kind),
+            str(lemma),
+            str(source),
+            frozenset(forms.get(i, ())),
+            homographs.get(i, {}),
+        )
+        for i, (kind, lemma, source) in enumerate(data["atoms"])
+    ]
+    compiled = Compiled(
+        atoms=atoms,
+        regexes=[re2.compile(str(p), regex_options()) for p in data["regexes"]],
+        rules=[_rule_of(r) for r in data["compiled"]],
+        tags=[_rule_of(r) for r in data["tags"]],
+        trigger=automaton(trigger),
+        full=automaton(full),
+        always=tuple(_int(i) for i in data["always"]),
+    )
+    _check_indices(compiled)
+    infos = [RuleInfo(str(i), str(c), str(d), str(p)) for i, c, d, p in data["rules"]]
+    categories = {str(k): str(v) for k, v in _dict(data["categories"]).items()}
+    return Matcher(compiled, infos, categories)
+
+
+def _rule_data(rule: CompiledRule) -> list[Any]:
+    return [
+        rule.id,
+        rule.category,
+        list(rule.tags),
+        _encode(rule.node),
+        [_encode(m) for m in rule.masks],
+        [_encode(v) for v in rule.vetoes],
+        None if rule.anchors is None else sorted(rule.anchors),
+        [[sorted(s) for s in sets] for sets in rule.branches],
+        list(rule.vetoing),
+    ]
+
+
+def _rule_of(data: Any) -> CompiledRule:
+    rule_id, category, tags, node, masks, vetoes, anchors, branches, vetoing = data
+    return CompiledRule(
+        str(rule_id),
+        str(category),
+        tuple(str(t) for t in tags),
+        _decode(node),
+        tuple(_decode(m) for m in masks),
+        tuple(_decode(v) for v in vetoes),
+        None if anchors is None else frozenset(_int(a) for a in anchors),
+        tuple(tuple(frozenset(_int(a) for a in s) for s in sets) for sets in branches),
+        tuple(_int(v) for v in vetoing),
+    )
+
+
+def _encode(value: Any) -> Any:
+    """A compiled node as JSON: tuples become lists, sets {"set": [...]}."""
+    if isinstance(value, tuple):
+        return [_encode(v) for v in value]
+    if isinstance(value, frozenset):
+        return {"set": sorted(value)}
+    return value
+
+
+def _decode(value: Any) -> Any:
+    """A compiled node (or a part of one) from its JSON form."""
+    if isinstance(value, list):
+        return tuple(_decode(v) for v in value)
+    if isinstance(value, dict):
+        return frozenset(_int(v) for v in value["set"])
+    if value is None or isinstance(value, int | str):
+        return value
+    raise TypeError(f"unexpected {type(value).__name__} in a compiled expression")
+
+
+def _check_indices(compiled: Compiled) -> None:
+    """Every atom, regex and rule a snapshot names exists: a bad file fails here, not mid-match."""
+    atoms, regexes = len(compiled.atoms), len(compiled.regexes)
+    for rule in (*compiled.rules, *compiled.tags):
+        for node in (rule.node, *rule.masks, *rule.vetoes):
+            _check_node(node, atoms, regexes)
+    if not all(0 <= i < len(compiled.rules) for i in compiled.always):
+        raise IndexError("a rule evaluated on every post is missing")
+
+
+def _check_node(node: CNode, atoms: int, regexes: int) -> None:
+    kind = node[0]
+    ids: tuple[int, ...] = ()
+    if kind == "w":
+        ids = (node[1],)
+    elif kind == "p":
+        ids = tuple(node[1])
+    elif kind == "r":
+        if not 0 <= node[1] < regexes:
+            raise IndexError(f"regex {node[1]}")
+        return
+    elif kind == "n":
+        _check_node(node[1], atoms, regexes)
+        _check_node(node[2], atoms, regexes)
+    elif kind in ("and", "or"):
+        for child in node[1]:
+            _check_node(child, atoms, regexes)
+    elif kind == "x":
+        for child in (node[1], *node[2]):
+            _check_node(child, atoms, regexes)
+    else:
+        raise ValueError(f"unknown node {kind!r}")
+    if not all(isinstance(i, int) and 0 <= i < atoms for i in ids):
+        raise IndexError(f"atom of {node!r}")
+
+
+def _dict(value: Any) -> dict[Any, Any]:
+    if not isinstance(value, dict):
+        raise TypeError("expected an object")
+    return value
+
+
+def _int(value: Any) -> int:
+    if not isinstance(value, int):
+        raise TypeError(f"expected a number, got {value!r}")
+    return value
