@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import sys
@@ -150,8 +151,21 @@ def _match_jsonl(matcher: Matcher, source: str) -> int:
         # Posts are UTF-8 whatever the locale says (a C locale would otherwise mean ASCII).
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(encoding="utf-8", errors="replace")
+    # The matcher's few hundred thousand objects live as long as the process: keep the
+    # collector from walking them again and again while posts come and go.
+    gc.freeze()
+    find_hits, loads = matcher.find_hits, json.loads
     with _open(source) as lines:
         for number, raw in enumerate(lines, start=1):
+            if number > 1 and raw.startswith('{"'):  # the usual line: one JSON object
+                try:
+                    record = loads(raw)
+                except ValueError:
+                    record = None
+                if type(record) is dict and type(text := record.get("text")) is str:
+                    hits = find_hits(text)
+                    out.write(_dump(_result(record, hits)) if hits else _quiet(record.get("id")))
+                    continue
             record, problem = _parse_line(raw.lstrip("\ufeff") if number == 1 else raw, number)
             if problem is not None:
                 # A blank line is reported but does not fail the run; anything else does.
@@ -159,9 +173,29 @@ def _match_jsonl(matcher: Matcher, source: str) -> int:
                 typer.echo(problem, err=True)
                 out.write(_dump({**_result(record, []), "error": problem}))
                 continue
-            out.write(_dump(_result(record, matcher.find_hits(record["text"]))))
+            out.write(_dump(_result(record, find_hits(record["text"]))))
     out.flush()
     return failures
+
+
+def _quiet(post_id: Any) -> str:
+    """The line of a post without hits: _dump(_result(record, [])) without the dict."""
+    if post_id is None:
+        return _QUIET_NONE
+    return f'{{"id": {_dump_value(post_id)}, {_QUIET_TAIL}'
+
+
+_QUIET_TAIL = '"matched": false, "rules": [], "categories": [], "spans": []}\n'
+_QUIET_NONE = '{"id": null, ' + _QUIET_TAIL
+
+
+def _dump_value(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: escape them, as _dump does
+        text = json.dumps(value)
+    return text
 
 
 def _open(source: str) -> Any:

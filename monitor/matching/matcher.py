@@ -192,43 +192,59 @@ class _Post:
                     for first, last, _ in match:
                         masked.update(range(first, last + 1))
             if masked:
-                occ = {a: [t for t in ts if t not in masked] for a, ts in occ.items()}
+                occ = {
+                    a: kept for a, ts in occ.items() if (kept := [t for t in ts if t not in masked])
+                }
         return self.eval(rule.node, occ)
 
     def eval(self, node: CNode, occ: dict[int, list[int]]) -> list[Match]:
         kind = node[0]
-        if kind in _PRUNABLE and node[-1] is not None and node[-1].isdisjoint(occ):
-            return []  # none of the words the node needs is in the post
         if kind == "w":
-            return [((t, t, node[1]),) for t in occ.get(node[1], ())[:MAX_OCCURRENCES]]
+            atom = node[1]
+            return [((t, t, atom),) for t in occ.get(atom, ())[:MAX_OCCURRENCES]]
+        if kind in _PRUNABLE and node[-1] is not None and occ.keys().isdisjoint(node[-1]):
+            return []  # none of the words the node needs is in the post
         if kind == "p":
             return self._phrase(node[1], node[2], occ)
         if kind == "or":
             out: list[Match] = []
             for child in node[1]:
-                out.extend(self.eval(child, occ))
+                if child[0] == "w":  # inline: most children are words, most of them absent
+                    found = occ.get(child[1])
+                    if found:
+                        atom = child[1]
+                        out.extend(((t, t, atom),) for t in found[:MAX_OCCURRENCES])
+                else:
+                    out.extend(self.eval(child, occ))
             return out[:MAX_OCCURRENCES]
         if kind == "and":
-            parts = [self.eval(child, occ) for child in node[1]]
-            if not all(parts):
-                return []
+            parts = []
+            for child in node[1]:
+                part = self.eval(child, occ)
+                if not part:
+                    return []
+                parts.append(part)
             return [tuple(o for part in parts for m in part for o in m)]
         if kind == "n":
             return self._near(node, occ)
         if kind == "x":  # an exclusion that holds unless one of its cancels occurs in the post
             # The exclusion first: it is rare, and its cancels (a long OR) are then seldom needed.
-            found = self.eval(node[1], occ)
-            if found and any(self.eval(cancel, self.occ) for cancel in node[2]):
+            found_x = self.eval(node[1], occ)
+            if found_x and any(self.eval(cancel, self.occ) for cancel in node[2]):
                 return []
-            return found
+            return found_x
         return self._regex_matches(node[1])
 
     def _phrase(
         self, atom_ids: tuple[int, ...], gap: int, occ: dict[int, list[int]]
     ) -> list[Match]:
-        positions = [set(occ.get(a, ())) for a in atom_ids]
-        if not all(positions):
-            return []
+        lists = []
+        for atom in atom_ids:
+            tokens_of = occ.get(atom)
+            if not tokens_of:
+                return []
+            lists.append(tokens_of)
+        positions = [set(listed) for listed in lists]
         out: list[Match] = []
         for start in sorted(positions[0]):
             found = [(start, start, atom_ids[0])]
