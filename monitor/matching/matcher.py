@@ -106,17 +106,28 @@ class Matcher:
         candidates: set[tuple[int, int]] = set()
         for end, (length, entries) in self._c.trigger.iter(s):
             start = end - length + 1
-            if not _left_ok(s, start):
-                continue
-            right = _right_ok(s, end + 1)
+            # A form counts at a word start, and ends a word unless it is a prefix (an apostrophe
+            # between letters is inside a word). Inlined: this runs for every form in every post.
+            if start:
+                before = s[start - 1]
+                if before.isalnum() or (before == "'" and start >= 2 and s[start - 2].isalnum()):
+                    continue
+            after = s[end + 1 : end + 2]
+            right = not after or not (
+                after.isalnum() or (after == "'" and s[end + 2 : end + 3].isalnum())
+            )
             for atom, is_prefix, branches in entries:
                 if is_prefix or right:
                     seen.add(atom)
                     candidates.update(branches)
+        if not candidates:
+            return set()
         # A rule is worth evaluating when one of its alternatives has both anchor sets seen.
         rules = self._c.rules
         return {
-            i for i, branch in candidates if all(a & seen for a in rules[i].branches[branch][1:])
+            i
+            for i, branch in candidates
+            if all(not a.isdisjoint(seen) for a in rules[i].branches[branch][1:])
         }
 
     def _hit(self, rule: CompiledRule, matches: list[Match], post: _Post) -> Hit:
@@ -342,24 +353,6 @@ def _script(s: str) -> str:
         uk = sum(1 for w in words if w in _UK_WORDS)
         ru = sum(1 for w in words if w in _RU_WORDS)
     return "uk" if uk > ru else "ru" if ru > uk else ""
-
-
-def _left_ok(s: str, start: int) -> bool:
-    if start == 0:
-        return True
-    before = s[start - 1]
-    if before.isalnum():
-        return False
-    return not (before == "'" and start >= 2 and s[start - 2].isalnum())
-
-
-def _right_ok(s: str, end: int) -> bool:
-    if end >= len(s):
-        return True
-    after = s[end]
-    if after.isalnum():
-        return False
-    return not (after == "'" and end + 1 < len(s) and s[end + 1].isalnum())
 
 
 def _merge(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:

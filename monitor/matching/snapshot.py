@@ -47,19 +47,20 @@ def load(data: Any) -> Matcher:
     forms: dict[int, set[str]] = {}
     homographs: dict[int, dict[str, str]] = {}
     for form, entries in _dict(data["full"]).items():
-        row = []
-        for atom_id, is_prefix, gate in entries:
-            row.append((_int(atom_id), bool(is_prefix), None if gate is None else str(gate)))
+        row = [(atom_id, is_prefix, gate) for atom_id, is_prefix, gate in entries]
+        for atom_id, _, gate in row:
             forms.setdefault(atom_id, set()).add(form)
             if gate is not None:
                 homographs.setdefault(atom_id, {})[form] = gate
-        full[str(form)] = row
+        full[form] = row
     trigger = {
-        str(form): [
-            (_int(a), bool(p), tuple((_int(i), _int(b)) for i, b in bs)) for a, p, bs in entries
-        ]
+        form: [(a, p, tuple((i, b) for i, b in bs)) for a, p, bs in entries]
         for form, entries in _dict(data["trigger"]).items()
     }
+    # Checked once per distinct value rather than per entry: a snapshot has 40,000 entries.
+    if not all(type(a) is int for a in forms) or not all(type(f) is str for f in (*full, *trigger)):
+        raise TypeError("a form or an atom id of the tables is malformed")
+    pairs = {pair for entries in trigger.values() for _, _, pairs in entries for pair in pairs}
     atoms = [
         Atom(
             i,
@@ -80,7 +81,7 @@ def load(data: Any) -> Matcher:
         full=automaton(full),
         always=tuple(_int(i) for i in data["always"]),
     )
-    _check_indices(compiled)
+    _check_indices(compiled, set(forms), pairs)
     infos = [RuleInfo(str(i), str(c), str(d), str(p)) for i, c, d, p in data["rules"]]
     categories = {str(k): str(v) for k, v in _dict(data["categories"]).items()}
     return Matcher(compiled, infos, categories)
@@ -135,11 +136,17 @@ def _decode(value: Any) -> Any:
     raise TypeError(f"unexpected {type(value).__name__} in a compiled expression")
 
 
-def _check_indices(compiled: Compiled) -> None:
+def _check_indices(compiled: Compiled, table_atoms: set[int], pairs: set[tuple[int, int]]) -> None:
     """Every atom, regex and rule a snapshot names exists: a bad file fails here, not mid-match."""
     atoms, regexes = len(compiled.atoms), len(compiled.regexes)
-    for rule in (*compiled.rules, *compiled.tags):
-        for node in (rule.node, *rule.masks, *rule.vetoes):
+    if not all(0 <= a < atoms for a in table_atoms):
+        raise IndexError("an atom of the tables is missing")
+    rules = compiled.rules
+    for index, branch in pairs:
+        if not (0 <= index < len(rules) and 0 <= branch < len(rules[index].branches)):
+            raise IndexError(f"rule {index} alternative {branch} is missing")
+    for compiled_rule in (*compiled.rules, *compiled.tags):
+        for node in (compiled_rule.node, *compiled_rule.masks, *compiled_rule.vetoes):
             _check_node(node, atoms, regexes)
     if not all(0 <= i < len(compiled.rules) for i in compiled.always):
         raise IndexError("a rule evaluated on every post is missing")
