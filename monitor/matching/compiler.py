@@ -1,11 +1,12 @@
-"""Compile rules into atoms, anchors and two Aho-Corasick automata (no I/O).
+"""Compile rules into atoms, anchors, an Aho-Corasick automaton and a table of forms (no I/O).
 
 An atom is one word test (the forms of a lemma, an exact form, a prefix) shared by every
 rule that uses it. The trigger automaton holds only the anchor atoms, the words without
 which a rule cannot match: for each alternative of a rule's top-level OR, up to two sets of
 them (the two cheapest, e.g. both sides of a NEAR), and the alternative wakes only when a
-word of each set is seen. A post that wakes nothing is done after one scan. The full
-automaton holds every atom and runs only on the few posts that wake a rule.
+word of each set is seen. A post that wakes nothing is done after one scan. The full table
+holds every form of every atom; the matcher looks up the tokens of the few posts that wake
+a rule in it.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class Atom:
 # `need`: atoms of which a match needs at least one in the post (None: a regex may do without),
 # so that the matcher skips a long OR of country names with one set operation.
 CNode = tuple[Any, ...]
+FormEntry = tuple[int, bool, str | None]
 
 
 @dataclass(slots=True)
@@ -84,7 +86,8 @@ class Compiled:
     rules: list[CompiledRule] = field(default_factory=list)
     tags: list[CompiledRule] = field(default_factory=list)
     trigger: Any = None
-    full: Any = None
+    # Every form of every atom: (atom id, is prefix, the language a homograph needs) per atom.
+    full: dict[str, tuple[FormEntry, ...]] = field(default_factory=dict)
     always: tuple[int, ...] = ()
 
 
@@ -275,7 +278,7 @@ class Compiler:
                 for atom_id in sets[1] if len(sets) > 1 else ():
                     anchor_rules.setdefault(atom_id, set())
         trigger: dict[str, list[tuple[int, bool, tuple[tuple[int, int], ...]]]] = defaultdict(list)
-        full: dict[str, list[tuple[int, bool, str | None]]] = defaultdict(list)
+        full: dict[str, list[FormEntry]] = defaultdict(list)
         for atom in self.out.atoms:
             is_prefix = atom.kind == "prefix"
             for form in atom.forms:
@@ -283,7 +286,7 @@ class Compiler:
                 if atom.id in anchor_rules:
                     trigger[form].append((atom.id, is_prefix, tuple(sorted(anchor_rules[atom.id]))))
         self.out.trigger = automaton(trigger)
-        self.out.full = automaton(full)
+        self.out.full = {form: tuple(entries) for form, entries in full.items()}
 
 
 # Russian and Ukrainian prepositions, conjunctions and particles (normalized: ё→е, one

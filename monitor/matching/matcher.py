@@ -9,7 +9,14 @@ from typing import Any
 
 from monitor.domain import Hit, Span
 from monitor.errors import PatternError
-from monitor.matching.compiler import CNode, Compiled, CompiledRule, Compiler, automaton
+from monitor.matching.compiler import (
+    CNode,
+    Compiled,
+    CompiledRule,
+    Compiler,
+    FormEntry,
+    automaton,
+)
 from monitor.matching.expression import ExpressionError, Query, Regex, parse_expression, walk
 from monitor.matching.morphology import Expansion
 from monitor.matching.normalize import TOKEN_RE, Normalized, normalize, tokens
@@ -317,16 +324,16 @@ class _Post:
 
 @dataclass(frozen=True, slots=True)
 class _Lookup:
-    """The full automaton's forms split for the per-post scan: whole words and prefixes."""
+    """Every form, split for the per-post scan: whole words to look up, prefixes to scan for."""
 
     words: dict[str, tuple[tuple[int, str | None], ...]]
     prefixes: Any  # an Aho-Corasick automaton of the prefixes
 
     @classmethod
-    def of(cls, full: Any) -> _Lookup:
+    def of(cls, full: Mapping[str, tuple[FormEntry, ...]]) -> _Lookup:
         words: dict[str, list[tuple[int, str | None]]] = {}
         prefixes: dict[str, list[tuple[int, str | None]]] = {}
-        for form, (_, entries) in full.items() if len(full) else ():
+        for form, entries in full.items():
             for atom_id, is_prefix, gate in entries:
                 (prefixes if is_prefix else words).setdefault(form, []).append((atom_id, gate))
         return cls({k: tuple(v) for k, v in words.items()}, automaton(prefixes))

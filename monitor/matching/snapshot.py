@@ -13,7 +13,7 @@ from typing import Any
 
 import re2
 
-from monitor.matching.compiler import Atom, CNode, Compiled, CompiledRule, automaton
+from monitor.matching.compiler import Atom, CNode, Compiled, CompiledRule, FormEntry, automaton
 from monitor.matching.matcher import Matcher, RuleInfo
 from monitor.matching.packs import regex_options
 
@@ -35,7 +35,7 @@ def dump(matcher: Matcher) -> dict[str, Any]:
         "trigger": {
             k: [[a, p, [list(b) for b in bs]] for a, p, bs in v[1]] for k, v in c.trigger.items()
         },
-        "full": {k: [list(e) for e in v[1]] for k, v in c.full.items()},
+        "full": {k: [list(e) for e in v] for k, v in c.full.items()},
     }
 
 
@@ -43,11 +43,11 @@ def load(data: Any) -> Matcher:
     """The matcher `dump` described; raises on anything malformed."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError("not a matcher snapshot of this format")
-    full: dict[str, list[tuple[int, bool, str | None]]] = {}
+    full: dict[str, tuple[FormEntry, ...]] = {}
     forms: dict[int, set[str]] = {}
     homographs: dict[int, dict[str, str]] = {}
     for form, entries in _dict(data["full"]).items():
-        row = [(atom_id, is_prefix, gate) for atom_id, is_prefix, gate in entries]
+        row = tuple((atom_id, is_prefix, gate) for atom_id, is_prefix, gate in entries)
         for atom_id, _, gate in row:
             forms.setdefault(atom_id, set()).add(form)
             if gate is not None:
@@ -78,7 +78,7 @@ def load(data: Any) -> Matcher:
         rules=[_rule_of(r) for r in data["compiled"]],
         tags=[_rule_of(r) for r in data["tags"]],
         trigger=automaton(trigger),
-        full=automaton(full),
+        full=full,
         always=tuple(_int(i) for i in data["always"]),
     )
     _check_indices(compiled, set(forms), pairs)
