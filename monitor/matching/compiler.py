@@ -103,6 +103,7 @@ class Compiler:
         self._expansions = expansions or {}
         self._atom_ids: dict[tuple[str, str], int] = {}
         self._regex_ids: dict[str, int] = {}
+        self._shared: dict[CNode, CNode] = {}
         self._source = "patterns"
 
     def compile(self, rules: list[Rule], tags: list[Rule]) -> Compiled:
@@ -124,6 +125,9 @@ class Compiler:
             overlaps = self._overlaps(_atoms_of(cnode), positive_atoms)
             if cancel:  # ("x", exclusion, cancels): the exclusion holds unless a cancel occurs
                 cnode = ("x", cnode, tuple(self._node(c) for c in cancel))
+            # One object per distinct exclusion: a [define] shared by many rules is evaluated
+            # once per post (the matcher remembers its result by identity).
+            cnode = self._shared.setdefault(cnode, cnode)
             if overlaps:
                 masks.append(cnode)
             else:

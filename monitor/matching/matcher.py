@@ -187,6 +187,7 @@ class _Post:
                                 _insert(occ.setdefault(atom_id, []), token)
         self.occ = occ
         self._regex: dict[int, list[Match]] = {}
+        self._exclusions: dict[int, list[Match]] = {}
 
     @property
     def toks(self) -> list[tuple[int, int]]:
@@ -200,13 +201,13 @@ class _Post:
 
     def evaluate_rule(self, rule: CompiledRule) -> list[Match]:
         for veto in rule.vetoes:
-            if self.eval(veto, self.occ):
+            if self._exclusion(veto):
                 return []
         occ = self.occ
         if rule.masks:
             masked: set[int] = set()
             for mask in rule.masks:
-                for match in self.eval(mask, occ):
+                for match in self._exclusion(mask):
                     for first, last, _ in match:
                         masked.update(range(first, last + 1))
             if masked:
@@ -214,6 +215,14 @@ class _Post:
                     a: kept for a, ts in occ.items() if (kept := [t for t in ts if t not in masked])
                 }
         return self.eval(rule.node, occ)
+
+    def _exclusion(self, node: CNode) -> list[Match]:
+        """An exclusion's matches in the whole post, once per post: rules share exclusions."""
+        key = id(node)  # the compiler and the snapshot keep one object per distinct exclusion
+        found = self._exclusions.get(key)
+        if found is None:
+            found = self._exclusions[key] = self.eval(node, self.occ)
+        return found
 
     def eval(self, node: CNode, occ: dict[int, list[int]]) -> list[Match]:
         kind = node[0]

@@ -72,11 +72,12 @@ def load(data: Any) -> Matcher:
         )
         for i, (kind, lemma, source) in enumerate(data["atoms"])
     ]
+    shared: dict[CNode, CNode] = {}  # one object per distinct exclusion, as the compiler keeps them
     compiled = Compiled(
         atoms=atoms,
         regexes=[re2.compile(str(p), regex_options()) for p in data["regexes"]],
-        rules=[_rule_of(r) for r in data["compiled"]],
-        tags=[_rule_of(r) for r in data["tags"]],
+        rules=[_rule_of(r, shared) for r in data["compiled"]],
+        tags=[_rule_of(r, shared) for r in data["tags"]],
         trigger=automaton(trigger),
         full=full,
         always=tuple(_int(i) for i in data["always"]),
@@ -101,15 +102,15 @@ def _rule_data(rule: CompiledRule) -> list[Any]:
     ]
 
 
-def _rule_of(data: Any) -> CompiledRule:
+def _rule_of(data: Any, shared: dict[CNode, CNode]) -> CompiledRule:
     rule_id, category, tags, node, masks, vetoes, anchors, branches, vetoing = data
     return CompiledRule(
         str(rule_id),
         str(category),
         tuple(str(t) for t in tags),
         _decode(node),
-        tuple(_decode(m) for m in masks),
-        tuple(_decode(v) for v in vetoes),
+        tuple(shared.setdefault(n, n) for n in map(_decode, masks)),
+        tuple(shared.setdefault(n, n) for n in map(_decode, vetoes)),
         None if anchors is None else frozenset(_int(a) for a in anchors),
         tuple(tuple(frozenset(_int(a) for a in s) for s in sets) for sets in branches),
         tuple(_int(v) for v in vetoing),
