@@ -145,36 +145,44 @@ def _print_hits(matcher: Matcher, text: str, show_explanation: bool) -> None:
 
 
 def _match_jsonl(matcher: Matcher, source: str) -> int:
-    failures = 0
     out = sys.stdout
     for stream in (sys.stdin, sys.stdout):
         # Posts are UTF-8 whatever the locale says (a C locale would otherwise mean ASCII).
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(encoding="utf-8", errors="replace")
-    # The matcher's few hundred thousand objects live as long as the process: keep the
-    # collector from walking them again and again while posts come and go.
+    # The matcher's few hundred thousand objects outlive every post: keep the collector from
+    # walking them again and again while posts come and go.
     gc.freeze()
-    find_hits, loads = matcher.find_hits, json.loads
-    with _open(source) as lines:
-        for number, raw in enumerate(lines, start=1):
-            if number > 1 and raw.startswith('{"'):  # the usual line: one JSON object
-                try:
-                    record = loads(raw)
-                except ValueError:
-                    record = None
-                if type(record) is dict and type(text := record.get("text")) is str:
-                    hits = find_hits(text)
-                    out.write(_dump(_result(record, hits)) if hits else _quiet(record.get("id")))
-                    continue
-            record, problem = _parse_line(raw.lstrip("\ufeff") if number == 1 else raw, number)
-            if problem is not None:
-                # A blank line is reported but does not fail the run; anything else does.
-                failures += 0 if problem.endswith("empty line") else 1
-                typer.echo(problem, err=True)
-                out.write(_dump({**_result(record, []), "error": problem}))
-                continue
-            out.write(_dump(_result(record, find_hits(record["text"]))))
+    try:
+        with _open(source) as lines:
+            failures = _match_lines(matcher, lines, out)
+    finally:
+        gc.unfreeze()
     out.flush()
+    return failures
+
+
+def _match_lines(matcher: Matcher, lines: Iterable[str], out: TextIO) -> int:
+    failures = 0
+    find_hits, loads = matcher.find_hits, json.loads
+    for number, raw in enumerate(lines, start=1):
+        if number > 1 and raw.startswith('{"'):  # the usual line: one JSON object
+            try:
+                record = loads(raw)
+            except ValueError:
+                record = None
+            if type(record) is dict and type(text := record.get("text")) is str:
+                hits = find_hits(text)
+                out.write(_dump(_result(record, hits)) if hits else _quiet(record.get("id")))
+                continue
+        record, problem = _parse_line(raw.lstrip("\ufeff") if number == 1 else raw, number)
+        if problem is not None:
+            # A blank line is reported but does not fail the run; anything else does.
+            failures += 0 if problem.endswith("empty line") else 1
+            typer.echo(problem, err=True)
+            out.write(_dump({**_result(record, []), "error": problem}))
+            continue
+        out.write(_dump(_result(record, find_hits(record["text"]))))
     return failures
 
 
