@@ -379,7 +379,8 @@ def _atoms_of(node: CNode) -> set[int]:
     return set().union(*(_atoms_of(c) for c in node[1]))
 
 
-def _need(node: CNode) -> frozenset[int] | None:
+def need_of(node: CNode) -> frozenset[int] | None:
+    """Atoms of which a match of the node needs one in the post; None: it may need none."""
     kind = node[0]
     if kind == "w":
         return frozenset({node[1]})
@@ -388,19 +389,19 @@ def _need(node: CNode) -> frozenset[int] | None:
     if kind == "r":
         return None
     if kind == "x":
-        return _need(node[1])
+        return need_of(node[1])
     return node[-1]  # type: ignore[no-any-return]
 
 
 def _need_of_all(children: tuple[CNode, ...]) -> frozenset[int] | None:
     """Every child is needed: the smallest of their sets will do."""
-    sets = [n for n in map(_need, children) if n is not None]
+    sets = [n for n in map(need_of, children) if n is not None]
     return min(sets, key=len) if sets else None
 
 
 def _need_of_any(children: tuple[CNode, ...]) -> frozenset[int] | None:
     """One child is enough: all their sets together, unless one child needs nothing."""
-    sets = [_need(c) for c in children]
+    sets = [need_of(c) for c in children]
     if any(n is None for n in sets):
         return None
     return frozenset().union(*(n for n in sets if n is not None))

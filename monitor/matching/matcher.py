@@ -14,8 +14,8 @@ from monitor.matching.compiler import (
     Compiled,
     CompiledRule,
     Compiler,
-    FormEntry,
     automaton,
+    need_of,
 )
 from monitor.matching.expression import ExpressionError, Query, Regex, parse_expression, walk
 from monitor.matching.morphology import Expansion
@@ -28,6 +28,8 @@ from monitor.matching.packs import CATEGORIES, Pack, Rule, all_rules, check_rege
 MAX_OCCURRENCES = 1000
 MAX_MATCHES = 64
 
+# An exclusion and the atoms of which it needs one (None: it may need none).
+Needed = tuple[tuple[frozenset[int] | None, CNode], ...]
 # One contributing word: first token, last token, atom id (-1 for a regex).
 Occ = tuple[int, int, int]
 Match = tuple[Occ, ...]
@@ -62,7 +64,7 @@ class Matcher:
         self.categories = tuple(c for c in categories if any(r.category == c for r in rules))
         self.category_descriptions = dict(categories)
         self._has_trigger = len(compiled.trigger) > 0
-        self._lookup = _Lookup.of(compiled.full)
+        self._lookup = _Lookup.of(compiled)
 
     @property
     def compiled(self) -> Compiled:
@@ -188,6 +190,7 @@ class _Post:
         self.occ = occ
         self._regex: dict[int, list[Match]] = {}
         self._exclusions: dict[int, list[Match]] = {}
+        self.exclusions = lookup.exclusions
 
     @property
     def toks(self) -> list[tuple[int, int]]:
@@ -200,13 +203,17 @@ class _Post:
         return self.norm.original_span(self.toks[first][0], self.toks[last][1])
 
     def evaluate_rule(self, rule: CompiledRule) -> list[Match]:
-        for veto in rule.vetoes:
-            if self._exclusion(veto):
+        vetoes, masks = self.exclusions[id(rule)]
+        present = self.occ.keys()
+        for need, veto in vetoes:
+            if (need is None or not present.isdisjoint(need)) and self._exclusion(veto):
                 return []
         occ = self.occ
-        if rule.masks:
+        if masks:
             masked: set[int] = set()
-            for mask in rule.masks:
+            for need, mask in masks:
+                if need is not None and present.isdisjoint(need):
+                    continue
                 for match in self._exclusion(mask):
                     for first, last, _ in match:
                         masked.update(range(first, last + 1))
@@ -333,19 +340,28 @@ class _Post:
 
 @dataclass(frozen=True, slots=True)
 class _Lookup:
-    """Every form, split for the per-post scan: whole words to look up, prefixes to scan for."""
+    """What the per-post scan needs: whole words to look up, prefixes to scan for, and each
+    rule's exclusions with the words they need (most are skipped with one set operation)."""
 
     words: dict[str, tuple[tuple[int, str | None], ...]]
     prefixes: Any  # an Aho-Corasick automaton of the prefixes
+    exclusions: dict[int, tuple[Needed, Needed]]  # id of a compiled rule: (vetoes, masks)
 
     @classmethod
-    def of(cls, full: Mapping[str, tuple[FormEntry, ...]]) -> _Lookup:
+    def of(cls, compiled: Compiled) -> _Lookup:
         words: dict[str, list[tuple[int, str | None]]] = {}
         prefixes: dict[str, list[tuple[int, str | None]]] = {}
-        for form, entries in full.items():
+        for form, entries in compiled.full.items():
             for atom_id, is_prefix, gate in entries:
                 (prefixes if is_prefix else words).setdefault(form, []).append((atom_id, gate))
-        return cls({k: tuple(v) for k, v in words.items()}, automaton(prefixes))
+        exclusions = {
+            id(rule): (
+                tuple((need_of(n), n) for n in rule.vetoes),
+                tuple((need_of(n), n) for n in rule.masks),
+            )
+            for rule in (*compiled.rules, *compiled.tags)
+        }
+        return cls({k: tuple(v) for k, v in words.items()}, automaton(prefixes), exclusions)
 
 
 def _insert(tokens: list[int], token: int) -> None:
