@@ -12,12 +12,12 @@ from monitor.cli.context import settings_or_exit
 from monitor.clock import SystemClock
 from monitor.config import Settings
 from monitor.errors import ConfigError
-from monitor.matching import cached_matcher, load_default_packs
 
 
 async def _serve(settings: Settings) -> None:
     # Imported here: Telethon and SQLAlchemy take a second that other commands need not pay.
     from monitor.app import bot_runtime, open_archive
+    from monitor.matching import cached_matcher, load_default_packs
 
     async with open_archive(settings) as db:
         matcher = cached_matcher(load_default_packs(), settings.cache_dir)

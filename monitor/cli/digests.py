@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from monitor.cli.archive import default_out_name, run_or_exit
 from monitor.cli.context import open_archive, settings_or_exit
 from monitor.config import Settings
-from monitor.digest.build import Digest, IsoWeek, last_complete_week
-from monitor.digest.chart import render_chart
-from monitor.digest.render import digest_messages, digest_plain
 from monitor.errors import CommandError
+
+if TYPE_CHECKING:  # the digest modules load when a digest is built, not for every command
+    from monitor.digest.build import Digest, IsoWeek
 
 
 def digest(
@@ -53,6 +53,10 @@ def digest(
             "The bot sends digests; this command only previews them: add --preview.", err=True
         )
         raise typer.Exit(2)
+    from monitor.digest.build import IsoWeek
+    from monitor.digest.chart import render_chart
+    from monitor.digest.render import digest_messages, digest_plain
+
     settings = settings_or_exit(ctx)
     now = datetime.now(UTC)
     try:
@@ -80,6 +84,7 @@ async def _build(
     settings: Settings, week: IsoWeek | None, subscriber: int | None, now: datetime
 ) -> Digest:
     """The subscriber's digest (their subscriptions and zone), or every hit without one."""
+    from monitor.digest.build import last_complete_week
     from monitor.digest.weekly import digest_for_week
     from monitor.store.digests import DigestRepo  # SQLAlchemy: only when a digest is built
     from monitor.store.subscribers import SubscriberRepo

@@ -2,32 +2,25 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from monitor.cli.context import settings_or_exit
-from monitor.domain import Hit
 from monitor.errors import PatternError
-from monitor.matching import (
-    Matcher,
-    Pack,
-    cached_matcher,
-    compile_matcher,
-    explain,
-    load_default_packs,
-    load_pack,
-)
-from monitor.matching.morphology import expand, homonyms
-from monitor.matching.packs import lemma_words
+
+if TYPE_CHECKING:  # Rich and the matcher load inside the commands: `--help` needs neither
+    from rich.table import Table
+    from rich.text import Text
+
+    from monitor.domain import Hit
+    from monitor.matching import Matcher, Pack
 
 PackOption = Annotated[
     list[Path] | None,
@@ -43,13 +36,18 @@ patterns_app = typer.Typer(
 
 def build_matcher(ctx: typer.Context, pack_files: Iterable[Path] | None) -> Matcher:
     """The default packs, or the given pack files instead of them, through the compile cache."""
+    from monitor.matching.cache import pack_matcher
+    from monitor.matching.packs import default_pack_texts, read_pack_text
+
     files = list(pack_files or [])
-    packs = [load_pack(p) for p in files] if files else load_default_packs()
-    return cached_matcher(packs, settings_or_exit(ctx, log=False).cache_dir)
+    texts = [(read_pack_text(p), str(p)) for p in files] if files else default_pack_texts()
+    return pack_matcher(texts, settings_or_exit(ctx, log=False).cache_dir)
 
 
 def highlight(text: str, hits: Iterable[Hit]) -> Text:
     """The text with every matched span highlighted, for Rich."""
+    from rich.text import Text
+
     rich_text = Text(text)
     for hit in hits:
         for span in hit.spans:
@@ -59,6 +57,9 @@ def highlight(text: str, hits: Iterable[Hit]) -> Text:
 
 def hits_table(rows: Iterable[tuple[str, str, list[Hit]]], title: str = "Hits") -> Table:
     """A Rich table of posts and their hits: (label, text, hits) per row; the demo prints this."""
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=title, show_lines=True, expand=True)
     table.add_column("post", no_wrap=True)
     table.add_column("text (matched words highlighted)", ratio=4)
@@ -123,6 +124,10 @@ def match(
 
 
 def _print_hits(matcher: Matcher, text: str, show_explanation: bool) -> None:
+    from rich.console import Console
+
+    from monitor.matching import explain
+
     console = Console()
     hits = matcher.find_hits(text)
     console.print(highlight(text, hits))
@@ -140,24 +145,65 @@ def _print_hits(matcher: Matcher, text: str, show_explanation: bool) -> None:
 
 
 def _match_jsonl(matcher: Matcher, source: str) -> int:
-    failures = 0
     out = sys.stdout
     for stream in (sys.stdin, sys.stdout):
         # Posts are UTF-8 whatever the locale says (a C locale would otherwise mean ASCII).
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(encoding="utf-8", errors="replace")
-    with _open(source) as lines:
-        for number, raw in enumerate(lines, start=1):
-            record, problem = _parse_line(raw.lstrip("\ufeff") if number == 1 else raw, number)
-            if problem is not None:
-                # A blank line is reported but does not fail the run; anything else does.
-                failures += 0 if problem.endswith("empty line") else 1
-                typer.echo(problem, err=True)
-                out.write(_dump({**_result(record, []), "error": problem}))
-                continue
-            out.write(_dump(_result(record, matcher.find_hits(record["text"]))))
+    # The matcher's few hundred thousand objects outlive every post: keep the collector from
+    # walking them again and again while posts come and go.
+    gc.freeze()
+    try:
+        with _open(source) as lines:
+            failures = _match_lines(matcher, lines, out)
+    finally:
+        gc.unfreeze()
     out.flush()
     return failures
+
+
+def _match_lines(matcher: Matcher, lines: Iterable[str], out: TextIO) -> int:
+    failures = 0
+    find_hits, loads = matcher.find_hits, json.loads
+    for number, raw in enumerate(lines, start=1):
+        if number > 1 and raw.startswith('{"'):  # the usual line: one JSON object
+            try:
+                record = loads(raw)
+            except ValueError:
+                record = None
+            if type(record) is dict and type(text := record.get("text")) is str:
+                hits = find_hits(text)
+                out.write(_dump(_result(record, hits)) if hits else _quiet(record.get("id")))
+                continue
+        record, problem = _parse_line(raw.lstrip("\ufeff") if number == 1 else raw, number)
+        if problem is not None:
+            # A blank line is reported but does not fail the run; anything else does.
+            failures += 0 if problem.endswith("empty line") else 1
+            typer.echo(problem, err=True)
+            out.write(_dump({**_result(record, []), "error": problem}))
+            continue
+        out.write(_dump(_result(record, find_hits(record["text"]))))
+    return failures
+
+
+def _quiet(post_id: Any) -> str:
+    """The line of a post without hits: _dump(_result(record, [])) without the dict."""
+    if post_id is None:
+        return _QUIET_NONE
+    return f'{{"id": {_dump_value(post_id)}, {_QUIET_TAIL}'
+
+
+_QUIET_TAIL = '"matched": false, "rules": [], "categories": [], "spans": []}\n'
+_QUIET_NONE = '{"id": null, ' + _QUIET_TAIL
+
+
+def _dump_value(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: escape them, as _dump does
+        text = json.dumps(value)
+    return text
 
 
 def _open(source: str) -> Any:
@@ -237,6 +283,10 @@ def check(
 
     Example: python bot.py patterns check monitor/patterns/ru.toml
     """
+    from monitor.matching import compile_matcher, load_pack
+    from monitor.matching.morphology import homonyms
+    from monitor.matching.packs import lemma_words
+
     try:
         pack = load_pack(file)
         matcher = compile_matcher([pack])
@@ -264,6 +314,9 @@ def list_rules(ctx: typer.Context, pack: PackOption = None) -> None:
 
     Example: python bot.py patterns list
     """
+    from rich.console import Console
+    from rich.table import Table
+
     matcher = build_matcher(ctx, pack)
     table = Table(title="Rules")
     for column in ("id", "category", "description"):
@@ -299,6 +352,9 @@ def mixed_defines(pack: Pack, matcher: Matcher) -> list[str]:
 
 def unknown_words(pack: Pack) -> list[str]:
     """Lemma words of a pack that neither dictionary knows."""
+    from monitor.matching.morphology import expand
+    from monitor.matching.packs import lemma_words
+
     return [word for word in lemma_words([pack]) if not expand(word).known]
 
 

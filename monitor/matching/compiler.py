@@ -1,11 +1,12 @@
-"""Compile rules into atoms, anchors and two Aho-Corasick automata (no I/O).
+"""Compile rules into atoms, anchors, an Aho-Corasick automaton and a table of forms (no I/O).
 
 An atom is one word test (the forms of a lemma, an exact form, a prefix) shared by every
 rule that uses it. The trigger automaton holds only the anchor atoms, the words without
 which a rule cannot match: for each alternative of a rule's top-level OR, up to two sets of
 them (the two cheapest, e.g. both sides of a NEAR), and the alternative wakes only when a
-word of each set is seen. A post that wakes nothing is done after one scan. The full
-automaton holds every atom and runs only on the few posts that wake a rule.
+word of each set is seen. A post that wakes nothing is done after one scan. The full table
+holds every form of every atom; the matcher looks up the tokens of the few posts that wake
+a rule in it.
 """
 
 from __future__ import annotations
@@ -53,14 +54,20 @@ class Atom:
 
 
 # Compiled expression nodes: tuples are cheaper than classes on the hot path.
-# ("w", atom_id) | ("p", (atom_ids...), gap) | ("r", regex_index) | ("n", left, right, distance)
-# | ("and", children) | ("or", children) | ("x", exclusion, cancels): only as a mask or veto
+# ("w", atom_id) | ("p", (atom_ids...), gap) | ("r", regex_index)
+# | ("n", left, right, distance, need) | ("and", children, need) | ("or", children, need)
+# | ("x", exclusion, cancels): only as a mask or veto.
+# `need`: atoms of which a match needs at least one in the post (None: a regex may do without),
+# so that the matcher skips a long OR of country names with one set operation.
 CNode = tuple[Any, ...]
+FormEntry = tuple[int, bool, str | None]
 
 
 @dataclass(slots=True)
 class CompiledRule:
-    rule: Rule
+    id: str
+    category: str
+    tags: tuple[str, ...]
     node: CNode
     masks: tuple[CNode, ...]
     vetoes: tuple[CNode, ...]
@@ -79,7 +86,8 @@ class Compiled:
     rules: list[CompiledRule] = field(default_factory=list)
     tags: list[CompiledRule] = field(default_factory=list)
     trigger: Any = None
-    full: Any = None
+    # Every form of every atom: (atom id, is prefix, the language a homograph needs) per atom.
+    full: dict[str, tuple[FormEntry, ...]] = field(default_factory=dict)
     always: tuple[int, ...] = ()
 
 
@@ -95,6 +103,7 @@ class Compiler:
         self._expansions = expansions or {}
         self._atom_ids: dict[tuple[str, str], int] = {}
         self._regex_ids: dict[str, int] = {}
+        self._shared: dict[CNode, CNode] = {}
         self._source = "patterns"
 
     def compile(self, rules: list[Rule], tags: list[Rule]) -> Compiled:
@@ -116,6 +125,9 @@ class Compiler:
             overlaps = self._overlaps(_atoms_of(cnode), positive_atoms)
             if cancel:  # ("x", exclusion, cancels): the exclusion holds unless a cancel occurs
                 cnode = ("x", cnode, tuple(self._node(c) for c in cancel))
+            # One object per distinct exclusion: a [define] shared by many rules is evaluated
+            # once per post (the matcher remembers its result by identity).
+            cnode = self._shared.setdefault(cnode, cnode)
             if overlaps:
                 masks.append(cnode)
             else:
@@ -126,7 +138,15 @@ class Compiler:
             None if branches is None else frozenset().union(*(a for sets in branches for a in sets))
         )
         return CompiledRule(
-            rule, node, tuple(masks), tuple(vetoes), anchors, branches or (), tuple(vetoing)
+            rule.id,
+            rule.category,
+            rule.tags,
+            node,
+            tuple(masks),
+            tuple(vetoes),
+            anchors,
+            branches or (),
+            tuple(vetoing),
         )
 
     def _node(self, node: Node) -> CNode:
@@ -137,10 +157,13 @@ class Compiler:
         if isinstance(node, Regex):
             return ("r", self._regex(node.pattern))
         if isinstance(node, Near):
-            return ("n", self._node(node.left), self._node(node.right), node.distance)
+            left, right = self._node(node.left), self._node(node.right)
+            return ("n", left, right, node.distance, _need_of_all((left, right)))
         if isinstance(node, And):
-            return ("and", tuple(self._node(c) for c in node.children))
-        return ("or", tuple(self._node(c) for c in node.children))
+            children = tuple(self._node(c) for c in node.children)
+            return ("and", children, _need_of_all(children))
+        children = tuple(self._node(c) for c in node.children)
+        return ("or", children, _need_of_any(children))
 
     def _atom(self, word: Word) -> int:
         key = (word.kind, word.text)
@@ -183,7 +206,9 @@ class Compiler:
                 b = self.out.atoms[p]
                 if m == p or (a.forms & b.forms) - FUNCTION_WORDS:
                     return True
-                if any(_covers(b, f) for f in a.forms) or any(_covers(a, f) for f in b.forms):
+                if (b.kind == "prefix" and _covers(b, a.forms)) or (
+                    a.kind == "prefix" and _covers(a, b.forms)
+                ):
                     return True
         return False
 
@@ -257,15 +282,15 @@ class Compiler:
                 for atom_id in sets[1] if len(sets) > 1 else ():
                     anchor_rules.setdefault(atom_id, set())
         trigger: dict[str, list[tuple[int, bool, tuple[tuple[int, int], ...]]]] = defaultdict(list)
-        full: dict[str, list[tuple[int, bool, str | None]]] = defaultdict(list)
+        full: dict[str, list[FormEntry]] = defaultdict(list)
         for atom in self.out.atoms:
             is_prefix = atom.kind == "prefix"
             for form in atom.forms:
                 full[form].append((atom.id, is_prefix, atom.homographs.get(form)))
                 if atom.id in anchor_rules:
                     trigger[form].append((atom.id, is_prefix, tuple(sorted(anchor_rules[atom.id]))))
-        self.out.trigger = _automaton(trigger)
-        self.out.full = _automaton(full)
+        self.out.trigger = automaton(trigger)
+        self.out.full = {form: tuple(entries) for form, entries in full.items()}
 
 
 # Russian and Ukrainian prepositions, conjunctions and particles (normalized: ё→е, one
@@ -331,8 +356,8 @@ FUNCTION_WORDS = frozenset(
 )
 
 
-def _covers(atom: Atom, form: str) -> bool:
-    return atom.kind == "prefix" and form.startswith(atom.lemma)
+def _covers(prefix: Atom, forms: frozenset[str]) -> bool:
+    return any(form.startswith(prefix.lemma) for form in forms)
 
 
 def _alternatives(node: CNode) -> list[CNode]:
@@ -354,10 +379,39 @@ def _atoms_of(node: CNode) -> set[int]:
     return set().union(*(_atoms_of(c) for c in node[1]))
 
 
-def _automaton(table: dict[str, Any]) -> Any:
-    automaton = ahocorasick.Automaton()
+def need_of(node: CNode) -> frozenset[int] | None:
+    """Atoms of which a match of the node needs one in the post; None: it may need none."""
+    kind = node[0]
+    if kind == "w":
+        return frozenset({node[1]})
+    if kind == "p":
+        return frozenset({node[1][-1]})  # every word of a phrase is needed; its last is the rarer
+    if kind == "r":
+        return None
+    if kind == "x":
+        return need_of(node[1])
+    return node[-1]  # type: ignore[no-any-return]
+
+
+def _need_of_all(children: tuple[CNode, ...]) -> frozenset[int] | None:
+    """Every child is needed: the smallest of their sets will do."""
+    sets = [n for n in map(need_of, children) if n is not None]
+    return min(sets, key=len) if sets else None
+
+
+def _need_of_any(children: tuple[CNode, ...]) -> frozenset[int] | None:
+    """One child is enough: all their sets together, unless one child needs nothing."""
+    sets = [need_of(c) for c in children]
+    if any(n is None for n in sets):
+        return None
+    return frozenset().union(*(n for n in sets if n is not None))
+
+
+def automaton(table: Mapping[str, Any]) -> Any:
+    """An Aho-Corasick automaton of the forms; each found form gives (its length, its entries)."""
+    built = ahocorasick.Automaton()
     for key, entries in table.items():
-        automaton.add_word(key, (len(key), tuple(entries)))
-    if len(automaton):
-        automaton.make_automaton()
-    return automaton
+        built.add_word(key, (len(key), tuple(entries)))
+    if len(built):
+        built.make_automaton()
+    return built

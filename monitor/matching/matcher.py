@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from monitor.domain import Hit, Span
 from monitor.errors import PatternError
-from monitor.matching.compiler import CNode, Compiled, CompiledRule, Compiler
+from monitor.matching.compiler import (
+    CNode,
+    Compiled,
+    CompiledRule,
+    Compiler,
+    automaton,
+    need_of,
+)
 from monitor.matching.expression import ExpressionError, Query, Regex, parse_expression, walk
 from monitor.matching.morphology import Expansion
-from monitor.matching.normalize import Normalized, normalize, tokens
+from monitor.matching.normalize import TOKEN_RE, Normalized, normalize, tokens
 from monitor.matching.packs import CATEGORIES, Pack, Rule, all_rules, check_regex
 
 # Caps per node: every occurrence of a word counts (a post has at most ~700 words), while the
@@ -21,9 +28,12 @@ from monitor.matching.packs import CATEGORIES, Pack, Rule, all_rules, check_rege
 MAX_OCCURRENCES = 1000
 MAX_MATCHES = 64
 
+# An exclusion and the atoms of which it needs one (None: it may need none).
+Needed = tuple[tuple[frozenset[int] | None, CNode], ...]
 # One contributing word: first token, last token, atom id (-1 for a regex).
 Occ = tuple[int, int, int]
 Match = tuple[Occ, ...]
+_PRUNABLE = frozenset({"or", "and", "n"})
 _UK_LETTERS = "іїєґ"
 _RU_LETTERS = "ыэъ"
 # Short posts may lack those letters; these frequent words belong to one language only.
@@ -54,6 +64,12 @@ class Matcher:
         self.categories = tuple(c for c in categories if any(r.category == c for r in rules))
         self.category_descriptions = dict(categories)
         self._has_trigger = len(compiled.trigger) > 0
+        self._lookup = _Lookup.of(compiled)
+
+    @property
+    def compiled(self) -> Compiled:
+        """The compiled rules and automata (monitor.matching.snapshot saves them)."""
+        return self._c
 
     def vetoing_exclusions(self, rule_id: str) -> tuple[int, ...]:
         """Positions, among a rule's exclusions in order, of those that veto the whole post.
@@ -62,7 +78,7 @@ class Matcher:
         own occurrences (docs/patterns.md, Exclusions).
         """
         for compiled in self._c.rules:
-            if compiled.rule.id == rule_id:
+            if compiled.id == rule_id:
                 return compiled.vetoing
         raise KeyError(rule_id)
 
@@ -80,7 +96,7 @@ class Matcher:
         woken.update(self._c.always)
         if not woken:
             return []
-        post = _Post(norm, self._c)
+        post = _Post(norm, self._c, self._lookup)
         hits: list[Hit] = []
         for index in sorted(woken):
             rule = self._c.rules[index]
@@ -88,7 +104,7 @@ class Matcher:
             if matches:
                 hits.append(self._hit(rule, matches, post))
         if hits and self._c.tags:
-            tags = tuple(t.rule.id for t in self._c.tags if post.evaluate_rule(t))
+            tags = tuple(t.id for t in self._c.tags if post.evaluate_rule(t))
             hits = [Hit(h.rule_id, h.category, h.spans, _merge(h.tags, tags)) for h in hits]
         return hits
 
@@ -99,17 +115,28 @@ class Matcher:
         candidates: set[tuple[int, int]] = set()
         for end, (length, entries) in self._c.trigger.iter(s):
             start = end - length + 1
-            if not _left_ok(s, start):
-                continue
-            right = _right_ok(s, end + 1)
+            # A form counts at a word start, and ends a word unless it is a prefix (an apostrophe
+            # between letters is inside a word). Inlined: this runs for every form in every post.
+            if start:
+                before = s[start - 1]
+                if before.isalnum() or (before == "'" and start >= 2 and s[start - 2].isalnum()):
+                    continue
+            after = s[end + 1 : end + 2]
+            right = not after or not (
+                after.isalnum() or (after == "'" and s[end + 2 : end + 3].isalnum())
+            )
             for atom, is_prefix, branches in entries:
                 if is_prefix or right:
                     seen.add(atom)
                     candidates.update(branches)
+        if not candidates:
+            return set()
         # A rule is worth evaluating when one of its alternatives has both anchor sets seen.
         rules = self._c.rules
         return {
-            i for i, branch in candidates if all(a & seen for a in rules[i].branches[branch][1:])
+            i
+            for i, branch in candidates
+            if all(not a.isdisjoint(seen) for a in rules[i].branches[branch][1:])
         }
 
     def _hit(self, rule: CompiledRule, matches: list[Match], post: _Post) -> Hit:
@@ -128,82 +155,130 @@ class Matcher:
                     term=atom.source if atom else "regex",
                 )
         ordered = tuple(spans[k] for k in sorted(spans))
-        return Hit(rule.rule.id, rule.rule.category, ordered, rule.rule.tags)
+        return Hit(rule.id, rule.category, ordered, rule.tags)
 
 
 class _Post:
     """One post's tokens and atom occurrences, computed once for all woken rules."""
 
-    def __init__(self, norm: Normalized, compiled: Compiled) -> None:
+    def __init__(self, norm: Normalized, compiled: Compiled, lookup: _Lookup) -> None:
         self.norm = norm
         self.c = compiled
         s = norm.text
-        self.toks = tokens(s)
-        starts = {start: i for i, (start, _) in enumerate(self.toks)}
-        ends = {end: i for i, (_, end) in enumerate(self.toks)}
-        self.lang = _script(s)
-        self.occ: dict[int, list[int]] = defaultdict(list)
-        if len(compiled.full):
-            for end, (length, entries) in compiled.full.iter(s):
-                token = starts.get(end - length + 1)
-                if token is None:
-                    continue
-                whole = ends.get(end + 1) == token
-                for atom_id, is_prefix, gate in entries:
-                    if (is_prefix or whole) and (gate is None or self.lang in ("", gate)):
-                        self.occ[atom_id].append(token)
+        self.lang = lang = _script(s)
+        self._toks: list[tuple[int, int]] | None = None
+        occ: dict[int, list[int]] = {}
+        # A whole-word form equals its token: one dict look-up per token, where scanning the
+        # text would also report every "в" and "на" inside longer words.
+        words = lookup.words
+        for index, word in enumerate(TOKEN_RE.findall(s)):
+            entries = words.get(word)
+            if entries is not None:
+                for atom_id, gate in entries:
+                    if gate is None or lang in ("", gate):
+                        occ.setdefault(atom_id, []).append(index)
+        if len(lookup.prefixes):
+            found = [(end - length + 1, e) for end, (length, e) in lookup.prefixes.iter(s)]
+            if found:
+                starts = {start: i for i, (start, _) in enumerate(self.toks)}
+                for start, entries in found:
+                    token = starts.get(start)
+                    if token is not None:
+                        for atom_id, gate in entries:
+                            if gate is None or lang in ("", gate):
+                                _insert(occ.setdefault(atom_id, []), token)
+        self.occ = occ
         self._regex: dict[int, list[Match]] = {}
+        self._exclusions: dict[int, list[Match]] = {}
+        self.exclusions = lookup.exclusions
+
+    @property
+    def toks(self) -> list[tuple[int, int]]:
+        """Token spans, found only when a hit or a regex needs them."""
+        if self._toks is None:
+            self._toks = tokens(self.norm.text)
+        return self._toks
 
     def original(self, first: int, last: int) -> tuple[int, int]:
         return self.norm.original_span(self.toks[first][0], self.toks[last][1])
 
     def evaluate_rule(self, rule: CompiledRule) -> list[Match]:
-        for veto in rule.vetoes:
-            if self.eval(veto, self.occ):
+        vetoes, masks = self.exclusions[id(rule)]
+        present = self.occ.keys()
+        for need, veto in vetoes:
+            if (need is None or not present.isdisjoint(need)) and self._exclusion(veto):
                 return []
         occ = self.occ
-        if rule.masks:
+        if masks:
             masked: set[int] = set()
-            for mask in rule.masks:
-                for match in self.eval(mask, occ):
+            for need, mask in masks:
+                if need is not None and present.isdisjoint(need):
+                    continue
+                for match in self._exclusion(mask):
                     for first, last, _ in match:
                         masked.update(range(first, last + 1))
             if masked:
-                occ = {a: [t for t in ts if t not in masked] for a, ts in occ.items()}
+                occ = {
+                    a: kept for a, ts in occ.items() if (kept := [t for t in ts if t not in masked])
+                }
         return self.eval(rule.node, occ)
+
+    def _exclusion(self, node: CNode) -> list[Match]:
+        """An exclusion's matches in the whole post, once per post: rules share exclusions."""
+        key = id(node)  # the compiler and the snapshot keep one object per distinct exclusion
+        found = self._exclusions.get(key)
+        if found is None:
+            found = self._exclusions[key] = self.eval(node, self.occ)
+        return found
 
     def eval(self, node: CNode, occ: dict[int, list[int]]) -> list[Match]:
         kind = node[0]
         if kind == "w":
-            return [((t, t, node[1]),) for t in occ.get(node[1], ())[:MAX_OCCURRENCES]]
+            atom = node[1]
+            return [((t, t, atom),) for t in occ.get(atom, ())[:MAX_OCCURRENCES]]
+        if kind in _PRUNABLE and node[-1] is not None and occ.keys().isdisjoint(node[-1]):
+            return []  # none of the words the node needs is in the post
         if kind == "p":
             return self._phrase(node[1], node[2], occ)
         if kind == "or":
             out: list[Match] = []
             for child in node[1]:
-                out.extend(self.eval(child, occ))
+                if child[0] == "w":  # inline: most children are words, most of them absent
+                    found = occ.get(child[1])
+                    if found:
+                        atom = child[1]
+                        out.extend(((t, t, atom),) for t in found[:MAX_OCCURRENCES])
+                else:
+                    out.extend(self.eval(child, occ))
             return out[:MAX_OCCURRENCES]
         if kind == "and":
-            parts = [self.eval(child, occ) for child in node[1]]
-            if not all(parts):
-                return []
+            parts = []
+            for child in node[1]:
+                part = self.eval(child, occ)
+                if not part:
+                    return []
+                parts.append(part)
             return [tuple(o for part in parts for m in part for o in m)]
         if kind == "n":
             return self._near(node, occ)
         if kind == "x":  # an exclusion that holds unless one of its cancels occurs in the post
             # The exclusion first: it is rare, and its cancels (a long OR) are then seldom needed.
-            found = self.eval(node[1], occ)
-            if found and any(self.eval(cancel, self.occ) for cancel in node[2]):
+            found_x = self.eval(node[1], occ)
+            if found_x and any(self.eval(cancel, self.occ) for cancel in node[2]):
                 return []
-            return found
+            return found_x
         return self._regex_matches(node[1])
 
     def _phrase(
         self, atom_ids: tuple[int, ...], gap: int, occ: dict[int, list[int]]
     ) -> list[Match]:
-        positions = [set(occ.get(a, ())) for a in atom_ids]
-        if not all(positions):
-            return []
+        lists = []
+        for atom in atom_ids:
+            tokens_of = occ.get(atom)
+            if not tokens_of:
+                return []
+            lists.append(tokens_of)
+        positions = [set(listed) for listed in lists]
         out: list[Match] = []
         for start in sorted(positions[0]):
             found = [(start, start, atom_ids[0])]
@@ -263,6 +338,40 @@ class _Post:
         return self._regex[index]
 
 
+@dataclass(frozen=True, slots=True)
+class _Lookup:
+    """What the per-post scan needs: whole words to look up, prefixes to scan for, and each
+    rule's exclusions with the words they need (most are skipped with one set operation)."""
+
+    words: dict[str, tuple[tuple[int, str | None], ...]]
+    prefixes: Any  # an Aho-Corasick automaton of the prefixes
+    exclusions: dict[int, tuple[Needed, Needed]]  # id of a compiled rule: (vetoes, masks)
+
+    @classmethod
+    def of(cls, compiled: Compiled) -> _Lookup:
+        words: dict[str, list[tuple[int, str | None]]] = {}
+        prefixes: dict[str, list[tuple[int, str | None]]] = {}
+        for form, entries in compiled.full.items():
+            for atom_id, is_prefix, gate in entries:
+                (prefixes if is_prefix else words).setdefault(form, []).append((atom_id, gate))
+        exclusions = {
+            id(rule): (
+                tuple((need_of(n), n) for n in rule.vetoes),
+                tuple((need_of(n), n) for n in rule.masks),
+            )
+            for rule in (*compiled.rules, *compiled.tags)
+        }
+        return cls({k: tuple(v) for k, v in words.items()}, automaton(prefixes), exclusions)
+
+
+def _insert(tokens: list[int], token: int) -> None:
+    """Keep an atom's tokens ascending and distinct, as a scan of the text finds them."""
+    if not tokens or tokens[-1] < token:
+        tokens.append(token)
+    elif token not in tokens:
+        insort(tokens, token)
+
+
 def _first(item: tuple[int, int, Match]) -> int:
     return item[0]
 
@@ -276,24 +385,6 @@ def _script(s: str) -> str:
         uk = sum(1 for w in words if w in _UK_WORDS)
         ru = sum(1 for w in words if w in _RU_WORDS)
     return "uk" if uk > ru else "ru" if ru > uk else ""
-
-
-def _left_ok(s: str, start: int) -> bool:
-    if start == 0:
-        return True
-    before = s[start - 1]
-    if before.isalnum():
-        return False
-    return not (before == "'" and start >= 2 and s[start - 2].isalnum())
-
-
-def _right_ok(s: str, end: int) -> bool:
-    if end >= len(s):
-        return True
-    after = s[end]
-    if after.isalnum():
-        return False
-    return not (after == "'" and end + 1 < len(s) and s[end + 1].isalnum())
 
 
 def _merge(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-import pymorphy3
-
 from monitor.matching.aspects import aspect_partners
 from monitor.matching.normalize import fold_word
 
@@ -33,6 +31,8 @@ class Expansion:
 @cache
 def analyzers() -> dict[str, Any]:
     """The two analyzers, built once per process (about 0.1 s and 15 MB)."""
+    import pymorphy3  # here, not above: a matcher read from the compile cache never needs it
+
     return {lang: pymorphy3.MorphAnalyzer(lang=lang) for lang in LANGUAGES}
 
 

@@ -88,15 +88,25 @@ class Pack:
 
 def load_default_packs() -> list[Pack]:
     """The bundled Russian and Ukrainian packs from monitor/patterns/."""
+    return [parse_pack(text, name) for text, name in default_pack_texts()]
+
+
+def default_pack_texts() -> list[tuple[str, str]]:
+    """The bundled packs' texts, each with its file name."""
     folder = resources.files("monitor.patterns")
     return [
-        parse_pack(folder.joinpath(f"{name}.toml").read_text("utf-8"), f"{name}.toml")
+        (folder.joinpath(f"{name}.toml").read_text("utf-8"), f"{name}.toml")
         for name in DEFAULT_PACKS
     ]
 
 
 def load_pack(path: str | Path) -> Pack:
     """Read and validate one pack file; raises PatternError naming the file and line."""
+    return parse_pack(read_pack_text(path), str(path))
+
+
+def read_pack_text(path: str | Path) -> str:
+    """A pack file's text; PatternError when it is unreadable or too large."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -104,10 +114,9 @@ def load_pack(path: str | Path) -> Pack:
             raise PatternError(
                 str(path), f"the file is {size} bytes; a pack holds at most {MAX_PACK_BYTES}"
             )
-        text = path.read_text("utf-8")
+        return path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise PatternError(str(path), f"cannot read the file: {e}") from e
-    return parse_pack(text, str(path))
 
 
 def parse_pack(text: str, source: str) -> Pack:

@@ -65,12 +65,15 @@ def test_pack_option_replaces_the_default_packs(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["rules"] == ["f.goal"]
 
 
-def test_match_keeps_the_forms_in_cache_dir_and_answers_the_same_from_them(tmp_path: Path) -> None:
+def test_match_keeps_the_forms_and_the_matcher_in_cache_dir_and_answers_the_same_from_them(
+    tmp_path: Path,
+) -> None:
     env = {"CACHE_DIR": str(tmp_path / "cache")}
     text = "Пришла повестка из военкомата"
     cold = runner.invoke(app, ["match", text], env=env)
     assert cold.exit_code == 0, cold.output
-    assert [p.name[:6] for p in (tmp_path / "cache").iterdir()] == ["forms-"]
+    files = sorted(p.name.split("-")[0] for p in (tmp_path / "cache").iterdir())
+    assert files == ["forms", "matcher"]
     warm = runner.invoke(app, ["match", text], env=env)
     assert warm.stdout == cold.stdout
     assert "ru.summons.povestka" in warm.stdout
