@@ -174,6 +174,7 @@ class Subscription:
     value: str
     channels: tuple[str, ...] = ()
     id: int | None = None
+    number: int | None = None  # the analyst's own numbering: #1 is their first subscription
 
 
 class AlertStatus(StrEnum):

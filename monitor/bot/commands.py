@@ -5,6 +5,7 @@ wrong and shows an example."""
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,8 +15,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from monitor.bot import arguments as arg
 from monitor.bot import handlers as h
-from monitor.domain import SubscriptionKind
-from monitor.errors import CommandError, PatternError
+from monitor.bot import subscribing as sb
+from monitor.bot.wording import Target, read_subscription
+from monitor.errors import CommandError
 
 MAX_TEST_TEXT = 4000
 
@@ -34,9 +36,15 @@ class Start:
 
 @dataclass(frozen=True, slots=True)
 class Subscribe:
-    kind: SubscriptionKind
-    value: str
+    """One or more things to subscribe to (a comma list), optionally only in some channels."""
+
+    targets: tuple[Target, ...]
     channels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UnsubscribeAll:
+    """Asks first: the answer has the buttons that confirm or cancel."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,24 +145,14 @@ def _start(rest: str, _: Vocabulary) -> Start:
 
 
 def _subscribe(rest: str, vocabulary: Vocabulary) -> Subscribe:
-    if not rest:
-        raise CommandError(f"Say what to subscribe to. {usage('subscribe')}")
-    target, channels = arg.split_channels(rest, usage("subscribe"))
-    if not target:
-        raise CommandError(f"Say what to subscribe to before “in”. {usage('subscribe')}")
-    if target in vocabulary.categories:
-        return Subscribe(SubscriptionKind.CATEGORY, target, channels)
-    if target in vocabulary.rule_ids:
-        return Subscribe(SubscriptionKind.RULE, target, channels)
-    try:
-        vocabulary.check_expression(target)
-    except PatternError as e:
-        raise CommandError(
-            f"“{arg.quote(target)}” is not a category or rule, and not a valid expression: "
-            f"{arg.quote(e.problem, 200)}. "
-            f"{usage('subscribe')}"
-        ) from e
-    return Subscribe(SubscriptionKind.EXPRESSION, target, channels)
+    targets, channels = read_subscription(
+        rest,
+        categories=vocabulary.categories,
+        rule_ids=vocabulary.rule_ids,
+        check_expression=vocabulary.check_expression,
+        example=usage("subscribe"),
+    )
+    return Subscribe(targets, channels)
 
 
 def _unsubscribe(rest: str, _: Vocabulary) -> Unsubscribe:
@@ -259,23 +257,37 @@ COMMANDS: tuple[Spec, ...] = (
         "/subscribe summons in @melitopol_news",
         "alerts for a category, a rule id, or a keyword expression, optionally only in "
         "some channels (e.g. /subscribe ru.summons.povestka, "
-        "/subscribe облава AND Мелитополь)",
+        "/subscribe облава AND Мелитополь, /subscribe повестки,облава melitopol_vestnik)",
         _subscribe,
-        h.subscribe,
+        sb.subscribe,
     ),
     Spec(
         "unsubscribe",
         "/unsubscribe 3",
         "stop one subscription (its number or its value)",
         _unsubscribe,
-        h.unsubscribe,
+        sb.unsubscribe,
     ),
     Spec(
         "subscriptions",
         "/subscriptions",
         "what you are subscribed to",
         _no_args(ListSubscriptions()),
-        h.subscriptions,
+        sb.subscriptions,
+    ),
+    Spec(
+        "list",
+        "/list",
+        "the same as /subscriptions",
+        _no_args(ListSubscriptions()),
+        sb.subscriptions,
+    ),
+    Spec(
+        "unsubscribe_all",
+        "/unsubscribe_all",
+        "stop every subscription (asks first)",
+        _no_args(UnsubscribeAll()),
+        sb.unsubscribe_all,
     ),
     Spec(
         "channels",
@@ -289,7 +301,7 @@ COMMANDS: tuple[Spec, ...] = (
         "/test В Мелитополе раздают повестки",
         "which rules match a text, and why",
         _test,
-        h.check_text,
+        sb.check_text,
     ),
     Spec("mute", "/mute 2h", "hold alerts for a while (30m, 8h, 3d; /mute off)", _mute, h.mute),
     Spec(
@@ -398,7 +410,10 @@ def find_command(text: str) -> Spec:
     name = command_name(text)
     spec = BY_NAME.get(name)
     if spec is None:
-        raise CommandError(f"Unknown command /{name[:40]}. Send /help to see the commands.")
+        close = difflib.get_close_matches(name, BY_NAME, n=1, cutoff=0.7)
+        _, _, rest = text.partition(" ")
+        hint = f" Did you mean: {arg.quote(f'/{close[0]} {rest}', 200)}?" if close else ""
+        raise CommandError(f"Unknown command /{name[:40]}.{hint} Send /help to see the commands.")
     return spec
 
 

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from monitor.bot import commands as c
 from monitor.bot.access import AccessEvent
 from monitor.bot.handlers import Context, Stores, invite_hash
+from monitor.bot.offers import PREFIX as OFFER
+from monitor.bot.offers import Offers
+from monitor.bot.replies import Button, Reply, replies
 from monitor.domain import Channel, Role, Subscriber, SubscriberStatus, Subscription
 from monitor.errors import CommandError, NotFoundError
-from monitor.markup import escape, split_message
+from monitor.markup import escape
 from monitor.matching import Matcher, compile_expression
 
 logger = logging.getLogger(__name__)
@@ -43,26 +46,6 @@ class Caller:
     display_name: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Button:
-    text: str
-    data: str
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """A message for the Telegram edge to send: HTML text, optional inline buttons."""
-
-    chat_id: int
-    html: str
-    buttons: tuple[tuple[Button, ...], ...] = field(default=())
-    photo: bytes | None = None  # sent as a photo with `html` as its caption
-
-
-def replies(chat_id: int, html: str) -> list[Reply]:
-    return [Reply(chat_id, part) for part in split_message(html)]
-
-
 class ArchiveReader(Protocol):
     """/search and /digest (monitor.bot.lookups.ArchiveAnswers)."""
 
@@ -70,6 +53,7 @@ class ArchiveReader(Protocol):
         self, chat_id: int, text: str, *, page: int = 0, timezone: str = "UTC"
     ) -> list[Reply]: ...
     async def page(self, chat_id: int, data: str, *, timezone: str) -> list[Reply]: ...
+    async def preview(self, subscription: Subscription, *, now: datetime, timezone: str) -> str: ...
     async def digest(
         self,
         chat_id: int,
@@ -99,6 +83,7 @@ class Conversation:
         self._timezone = default_timezone
         self.channel_control = channel_control
         self._archive = archive
+        self.offers = Offers()
         self.vocabulary = c.Vocabulary(
             categories=frozenset(matcher.categories),
             rule_ids=frozenset(r.id for r in matcher.rules),
@@ -144,11 +129,19 @@ class Conversation:
 
     async def _press(self, caller: Caller, data: str) -> tuple[str, list[Reply]]:
         me = await self._s.subscribers.find_subscriber(caller.user_id)
-        if data.startswith("search:") and me is not None and me.active and self._archive:
-            try:
-                return "", await self._archive.page(me.telegram_user_id, data, timezone=me.timezone)
-            except CommandError as e:
-                return e.user_message, []
+        member = me is not None and me.active
+        try:
+            if data.startswith("search:") and member and self._archive:
+                assert me is not None
+                pages = await self._archive.page(me.telegram_user_id, data, timezone=me.timezone)
+                if len(pages) == 1:  # the page replaces the one shown; a long one comes anew
+                    pages = [Reply(p.chat_id, p.html, p.buttons, edit=True) for p in pages]
+                return "", pages
+            if data.startswith(OFFER) and member:
+                html = await self.offers.choose(caller.user_id, data)
+                return "", [Reply(caller.user_id, html, edit=True)]
+        except CommandError as e:
+            return e.user_message, []
         if me is None or not me.active or not self._is_admin(me):
             return "Only admins can decide requests.", []
         action, _, raw_id = data.partition(":")
@@ -260,4 +253,5 @@ class Conversation:
             self._help,
             self.channel_control,
             self._archive,
+            self.offers,
         )

@@ -11,18 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeAlias
 
-from monitor.alerts.planning import normalize_channel_ref
 from monitor.alerts.render import local_time
 from monitor.bot.access import AccessEvent
-from monitor.bot.render import describe
 from monitor.domain import AlertStatus, Role, Subscriber, SubscriberStatus
-from monitor.errors import CommandError, DraftwatchError, NotFoundError
+from monitor.errors import CommandError, DraftwatchError
 from monitor.markup import escape
-from monitor.matching import Matcher, explain
+from monitor.matching import Matcher
 
 if TYPE_CHECKING:  # the values a handler reads; no import cycle with the commands table
     from monitor.bot import commands as c
-    from monitor.bot.conversation import ArchiveReader, ChannelControl, Reply
+    from monitor.bot.conversation import ArchiveReader, ChannelControl
+    from monitor.bot.offers import Offers
+    from monitor.bot.replies import Reply
     from monitor.store.channels import ChannelRepo
     from monitor.store.deliveries import DeliveryRepo
     from monitor.store.subscribers import SubscriberRepo
@@ -51,6 +51,7 @@ class Context:
     help: Callable[[Subscriber], str]  # the /help text for a subscriber
     channel_control: ChannelControl | None = None
     archive: ArchiveReader | None = None
+    offers: Offers | None = None  # questions asked with buttons (monitor.bot.offers)
 
 
 Answer: TypeAlias = "str | list[Reply]"  # HTML for the caller's chat, or replies made elsewhere
@@ -63,15 +64,6 @@ def invite_hash(code: str) -> str:
 
 async def show_help(ctx: Context, _cmd: object) -> str:
     return ctx.help(ctx.me)
-
-
-async def check_text(ctx: Context, cmd: c.CheckText) -> str:
-    hits = ctx.matcher.find_hits(cmd.text)
-    if not hits:
-        return "No rule matches this text."
-    parts = [f"<b>{len(hits)} rule(s) match</b>"]
-    parts += [f"<pre>{escape(explain(hit, cmd.text))}</pre>" for hit in hits]
-    return "\n".join(parts)
 
 
 def _channel_control(ctx: Context) -> ChannelControl:
@@ -113,44 +105,6 @@ async def digest(ctx: Context, _cmd: c.ShowDigest) -> list[Reply]:
     return await archive.digest(
         ctx.me.telegram_user_id, subscriptions=subs, timezone=ctx.me.timezone, now=ctx.now
     )
-
-
-async def subscribe(ctx: Context, cmd: c.Subscribe) -> str:
-    s, me, now = ctx.stores, ctx.me, ctx.now
-    assert me.id is not None
-    sub = await s.subscribers.save_subscription(me.id, cmd.kind, cmd.value, cmd.channels, now=now)
-    watched = set()
-    for channel in await s.channels.list_channels(enabled_only=True):
-        watched.add(str(channel.telegram_id))
-        if channel.username:
-            watched.add(channel.username.lower())
-    unknown = [ref for ref in cmd.channels if normalize_channel_ref(ref) not in watched]
-    text = f"✅ Subscribed: {describe(sub)}"
-    if unknown:
-        text += f"\n⚠️ Not watched yet: {escape(', '.join(unknown))} (an admin can /addchannel)"
-    return text
-
-
-async def unsubscribe(ctx: Context, cmd: c.Unsubscribe) -> str:
-    s, me = ctx.stores, ctx.me
-    assert me.id is not None
-    try:
-        gone = await s.subscribers.delete_subscription(me.id, cmd.key)
-    except NotFoundError:
-        raise CommandError(
-            f"You have no subscription “{cmd.key}”. /subscriptions lists them. "
-            f"{ctx.usage('unsubscribe')}"
-        ) from None
-    return f"Unsubscribed: {describe(gone)}"
-
-
-async def subscriptions(ctx: Context, _cmd: object) -> str:
-    s, me = ctx.stores, ctx.me
-    assert me.id is not None
-    subs = await s.subscribers.list_subscriptions(me.id)
-    if not subs:
-        return f"No subscriptions yet. {escape(ctx.usage('subscribe'))}"
-    return "<b>Your subscriptions</b>\n" + "\n".join(describe(x) for x in subs)
 
 
 async def channels(ctx: Context, _cmd: object) -> str:

@@ -65,14 +65,18 @@ def result_card(result: SearchResult, *, number: int, timezone: str = "UTC") -> 
     return f'{head}\n{body}\n<a href="{escape(result.link)}">open post</a>'
 
 
-def search_page_messages(page: SearchPage, *, timezone: str = "UTC") -> list[str]:
-    """The bot's reply to /search: a header and the cards, split under Telegram's limit."""
+def search_page_messages(
+    page: SearchPage, *, timezone: str = "UTC", total: int | None = None
+) -> list[str]:
+    """The bot's reply to /search: a header (with the total count when known) and the cards,
+    split under Telegram's limit."""
     if not page.results:
         return [f"Nothing found for <code>{escape(page.query.text)}</code>."]
     first = page.offset + 1
     last = page.offset + len(page.results)
     more = " (more on the next page)" if page.has_more else ""
-    header = f"Results {first}–{last} for <code>{escape(page.query.text)}</code>{more}"
+    of = f" of {total}" if total is not None else ""
+    header = f"Results {first}–{last}{of} for <code>{escape(page.query.text)}</code>{more}"
     cards = _cards(page.results, first, timezone)
     return split_message("\n\n".join([header, *cards]))
 

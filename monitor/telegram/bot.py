@@ -12,7 +12,8 @@ from typing import Any
 from telethon import TelegramClient, events, functions, types
 
 from monitor.bot.commands import listed
-from monitor.bot.conversation import Caller, Conversation, Reply
+from monitor.bot.conversation import Caller, Conversation
+from monitor.bot.replies import Reply
 from monitor.clock import Clock
 from monitor.config import Settings
 from monitor.errors import ConfigError, ConfigProblem, DraftwatchError, RateLimitedError
@@ -102,7 +103,11 @@ class BotFrontDesk:
                 message = await event.get_message()
                 await self.limiter.acquire(event.chat_id)
                 await event.edit(f"{message.message}\n\n→ {answer}", parse_mode=None, buttons=None)
-            await self.send(replies)
+            for reply in (r for r in replies if r.edit):  # the pressed message, replaced
+                await self.limiter.acquire(reply.chat_id)
+                buttons = [[(b.text, b.data) for b in row] for row in reply.buttons]
+                await self.sender.edit(reply.chat_id, int(event.message_id), reply.html, buttons)
+            await self.send([r for r in replies if not r.edit])
         except Exception:  # one bad press never stops the bot (house rule 8)
             logger.exception("handling a button failed user=%s", getattr(event, "sender_id", None))
 

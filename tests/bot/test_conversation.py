@@ -6,8 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from monitor.bot.conversation import Caller, Conversation, Reply
+from monitor.bot.conversation import Caller, Conversation
 from monitor.bot.handlers import Stores
+from monitor.bot.replies import Reply
 from monitor.domain import Channel, SubscriberStatus, SubscriptionKind
 from monitor.errors import NotFoundError
 from monitor.matching import Matcher, compile_matcher, load_default_packs
@@ -141,10 +142,10 @@ async def test_admin_commands_are_refused_to_analysts(bot: Conversation) -> None
 async def test_test_explains_which_rules_match(bot: Conversation) -> None:
     await approved(bot, OKSANA)
     [reply] = await say(bot, OKSANA, "/test В Мелитополе мужчинам вручают повестки")
-    assert "ru.summons.povestka" in reply.html
-    assert "«повестки»" in reply.html
+    assert "category <code>summons</code> «повестки»" in reply.html
+    assert "for no subscription of yours" in reply.html
     [none] = await say(bot, OKSANA, "/test Погода в Херсоне")
-    assert none.html == "No rule matches this text."
+    assert none.html.startswith("No rule matches this text, and you have no subscriptions.")
 
 
 async def test_mute_and_timezone(bot: Conversation) -> None:
