@@ -5,9 +5,19 @@ from __future__ import annotations
 import asyncio
 
 from monitor.sandbox.api import Sandbox
-from tests.e2e.bot_stack import BotStack, eventually
+from tests.e2e.bot_stack import BOT_USERNAME, Analyst, BotStack, eventually
 
 FORMS = ["повестки", "повестку", "повесткой", "повестках", "повістки", "повісток", "повестка"]
+
+
+async def edited(analyst: Analyst, message_id: int, old: str) -> str:
+    """The text of a message once the bot has edited it (fails after 15 s)."""
+    for _ in range(150):
+        message = await analyst.client.get_messages(BOT_USERNAME, ids=message_id)
+        if message is not None and message.raw_text != old:
+            return str(message.raw_text)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"message {message_id} was never edited")
 
 
 async def test_search_pages_through_inflected_forms_with_buttons(
@@ -29,11 +39,12 @@ async def test_search_pages_through_inflected_forms_with_buttons(
     assert "Сообщение 0" not in first
     [paged] = [m for _, _, m in analyst.inbox[before:] if m.buttons]
 
+    assert "Results 1–5 of 7 for" in first  # the total count
     before = len(analyst.inbox)
     await paged.click(text="Older ▶")
-    await eventually(lambda: len(analyst.inbox) > before, what="page 2")
-    await asyncio.sleep(0.3)
-    second = "\n".join(analyst.texts()[before:])
+    second = await edited(analyst, paged.id, paged.raw_text)
+    assert len(analyst.inbox) == before  # the page replaced the one shown: no new message
+    assert "Results 6–7 of 7" in second
     assert "Сообщение 1" in second
     assert "Сообщение 0" in second
     assert "Сообщение 6" not in second
