@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from monitor.bot import alert_actions
 from monitor.bot import commands as c
 from monitor.bot.access import AccessEvent
+from monitor.bot.alert_actions import is_alert_button
 from monitor.bot.handlers import Context, Stores, invite_hash
 from monitor.bot.offers import PREFIX as OFFER
 from monitor.bot.offers import Offers
@@ -103,7 +105,7 @@ class Conversation:
     async def press(self, caller: Caller, data: str, *, now: datetime) -> tuple[str, list[Reply]]:
         """An inline button: (the short answer shown to the presser, replies to send)."""
         try:
-            return await self._press(caller, data)
+            return await self._press(caller, data, now)
         except Exception as e:  # the safety net, as in handle()
             logger.exception("button failed user=%d data=%.60r", caller.user_id, data)
             return WENT_WRONG, await self._went_wrong(caller, f"button {data[:40]}", e, told=False)
@@ -127,7 +129,7 @@ class Conversation:
         except CommandError as e:
             return replies(caller.user_id, escape(e.user_message))
 
-    async def _press(self, caller: Caller, data: str) -> tuple[str, list[Reply]]:
+    async def _press(self, caller: Caller, data: str, now: datetime) -> tuple[str, list[Reply]]:
         me = await self._s.subscribers.find_subscriber(caller.user_id)
         member = me is not None and me.active
         try:
@@ -140,6 +142,17 @@ class Conversation:
             if data.startswith(OFFER) and member:
                 html = await self.offers.choose(caller.user_id, data)
                 return "", [Reply(caller.user_id, html, edit=True)]
+            if is_alert_button(data) and member and self._s.feedback is not None:
+                assert me is not None
+                return await alert_actions.press(
+                    me,
+                    data,
+                    feedback=self._s.feedback,
+                    subscribers=self._s.subscribers,
+                    offers=self.offers,
+                    categories={r.id: r.category for r in self._matcher.rules},
+                    now=now,
+                )
         except CommandError as e:
             return e.user_message, []
         if me is None or not me.active or not self._is_admin(me):

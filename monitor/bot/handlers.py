@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the values a handler reads; no import cycle with the comman
     from monitor.bot.replies import Reply
     from monitor.store.channels import ChannelRepo
     from monitor.store.deliveries import DeliveryRepo
+    from monitor.store.feedback import FeedbackRepo
     from monitor.store.subscribers import SubscriberRepo
 
 USERS_SHOWN = 100
@@ -35,6 +36,7 @@ class Stores:
     subscribers: SubscriberRepo
     deliveries: DeliveryRepo
     channels: ChannelRepo
+    feedback: FeedbackRepo | None = None  # alert buttons and /rules (0009_analyst)
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,8 +79,8 @@ class TelethonSender:
         except ValueError as e:  # not in the session's entity cache: they never wrote to us
             raise DeliveryFailedError(chat_id, "unknown user: no access hash cached") from e
 
-    async def send(self, chat_id: int, html: str, *, random_id: int) -> int:
-        return await self._send(chat_id, html, random_id=random_id)
+    async def send(self, chat_id: int, html: str, *, random_id: int, buttons: Buttons = ()) -> int:
+        return await self._send(chat_id, html, random_id=random_id, buttons=buttons)
 
     async def send_with_buttons(self, chat_id: int, html: str, buttons: Buttons = ()) -> int:
         """A command's reply (not an alert): a fresh random_id, optional inline buttons."""
