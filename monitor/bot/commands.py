@@ -58,6 +58,11 @@ class ListSubscriptions:
 
 
 @dataclass(frozen=True, slots=True)
+class Rules:
+    """Admins: the feedback on alerts, per rule and channel."""
+
+
+@dataclass(frozen=True, slots=True)
 class ListChannels:
     pass
 
@@ -373,6 +378,14 @@ COMMANDS: tuple[Spec, ...] = (
         "block a user: no commands, no alerts",
         _usr(Block, "block"),
         h.block,
+        A,
+    ),
+    Spec(
+        "rules",
+        "/rules",
+        "per rule and channel: alerts sent, 👍, 👎, precision, the 👎 posts",
+        _no_args(Rules()),
+        h.rules,
         A,
     ),
     Spec(

@@ -245,3 +245,15 @@ async def invite(ctx: Context, cmd: c.Invite) -> str:
         f"The new user sends <code>/start {escape(code)}</code> to this bot before "
         f"{escape(local_time(until, me.timezone))}. Only a hash of it is stored."
     )
+
+
+async def rules(ctx: Context, _cmd: object) -> str:
+    """Admins: per rule and channel, alerts sent, 👍, 👎, precision, the 👎 posts."""
+    from monitor.bot.rule_report import rule_report
+
+    if ctx.stores.feedback is None:
+        raise CommandError("Feedback is not available in this process.")
+    lines = rule_report(await ctx.stores.feedback.rule_stats(), limit=15)
+    if not lines:
+        return "No alerts sent yet: nothing to count."
+    return "<b>Rules by 👎 (most first)</b>\n" + escape("\n".join(lines))

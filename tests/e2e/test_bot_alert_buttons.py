@@ -5,7 +5,12 @@ alert from it after), "unsubscribe" offering the subscription that sent it."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from monitor.cli import app
 from monitor.sandbox.api import Sandbox
 from monitor.store.feedback import FeedbackRepo
 from tests.e2e.bot_stack import BotStack, eventually
@@ -15,7 +20,7 @@ AGAIN = "В Мелитополе снова раздают повестки у �
 
 
 async def test_alert_buttons_feedback_mute_and_unsubscribe(
-    sandbox: Sandbox, stack: BotStack
+    sandbox: Sandbox, stack: BotStack, db_url: str, clean_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     [analyst] = await stack.analysts(1, "summons")
     channel = await stack.watch("melitopol_now", "Мелитополь сейчас")
@@ -35,6 +40,13 @@ async def test_alert_buttons_feedback_mute_and_unsubscribe(
     assert stats.channel == "@melitopol_now"
     assert (stats.sent, stats.relevant, stats.not_relevant, stats.precision) == (1, 0, 1, 0.0)
     assert stats.not_relevant_posts == ("https://t.me/melitopol_now/1",)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    printed = await asyncio.to_thread(CliRunner().invoke, app, ["patterns", "stats"])
+    assert printed.exit_code == 0, printed.output
+    assert printed.output.splitlines()[:2] == [
+        f"{stats.rule_id} in @melitopol_now: sent 1, 👍 0, 👎 1, precision 0%",
+        "    👎 https://t.me/melitopol_now/1",
+    ]
 
     before = len(analyst.inbox)
     await alert.click(text="✖ Unsubscribe")
