@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from monitor.bot import arguments as arg
 from monitor.bot import handlers as h
 from monitor.bot import subscribing as sb
 from monitor.bot.wording import Target, read_subscription
+from monitor.bot.zones import find_zone
 from monitor.errors import CommandError
 
 MAX_TEST_TEXT = 4000
@@ -89,7 +89,7 @@ class Mute:
 
 @dataclass(frozen=True, slots=True)
 class SetTimezone:
-    zone: str
+    zone: str | None  # None: show the current one
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,15 +182,14 @@ def _mute(rest: str, _: Vocabulary) -> Mute:
 
 def _timezone(rest: str, _: Vocabulary) -> SetTimezone:
     if not rest:
-        raise CommandError(f"Give an IANA time zone. {usage('timezone')}")
-    try:
-        ZoneInfo(rest)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
+        return SetTimezone(None)
+    zone = find_zone(rest)
+    if zone is None:
         raise CommandError(
-            f"Unknown time zone “{arg.quote(rest)}”: use a name such as Europe/Kyiv or Europe/Moscow. "
-            f"{usage('timezone')}"
-        ) from None
-    return SetTimezone(rest)
+            f"Unknown time zone “{arg.quote(rest)}”: use a city such as Kyiv or Moscow, an IANA "
+            f"name such as Europe/Kyiv, or an offset such as +3. {usage('timezone')}"
+        )
+    return SetTimezone(zone)
 
 
 def _users(rest: str, _: Vocabulary) -> ListUsers:
@@ -311,8 +310,8 @@ COMMANDS: tuple[Spec, ...] = (
     Spec("mute", "/mute 2h", "hold alerts for a while (30m, 8h, 3d; /mute off)", _mute, h.mute),
     Spec(
         "timezone",
-        "/timezone Europe/Kyiv",
-        "the time zone dates are shown in",
+        "/timezone Kyiv",
+        "the time zone dates are shown in (Kyiv, Europe/Moscow, +3; alone: the current one)",
         _timezone,
         h.timezone,
     ),

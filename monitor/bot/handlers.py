@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 from monitor.alerts.render import local_time
 from monitor.bot.access import AccessEvent
+from monitor.bot.zones import zone_label
 from monitor.domain import AlertStatus, Role, Subscriber, SubscriberStatus
 from monitor.errors import CommandError, DraftwatchError
 from monitor.markup import escape
@@ -134,9 +135,16 @@ async def mute(ctx: Context, cmd: c.Mute) -> str:
 
 async def timezone(ctx: Context, cmd: c.SetTimezone) -> str:
     s, me, now = ctx.stores, ctx.me, ctx.now
+    if cmd.zone is None:
+        zone = me.timezone
+        return (
+            f"🕓 Dates are shown in {escape(zone_label(zone))}: it is "
+            f"{escape(local_time(now, zone))}. Change it with e.g. /timezone Kyiv or /timezone +3."
+        )
     await s.subscribers.set_timezone(me.telegram_user_id, cmd.zone)
     return (
-        f"🕓 Dates are now shown in {escape(cmd.zone)}: it is {escape(local_time(now, cmd.zone))}."
+        f"🕓 Dates are now shown in {escape(zone_label(cmd.zone))}: it is "
+        f"{escape(local_time(now, cmd.zone))}."
     )
 
 

@@ -155,6 +155,12 @@ async def test_mute_and_timezone(bot: Conversation) -> None:
     assert (await bot_subscriber(bot, OKSANA)).muted_until is not None
     [tz] = await say(bot, OKSANA, "/timezone Europe/Moscow")
     assert "2024-11-25 12:00 MSK" in tz.html
+    [shown] = await say(bot, OKSANA, "/timezone")
+    assert shown.html.startswith("🕓 Dates are shown in Europe/Moscow: it is 2024-11-25 12:00 MSK.")
+    [offset] = await say(bot, OKSANA, "/timezone +3")
+    assert offset.html == "🕓 Dates are now shown in UTC+3: it is 2024-11-25 12:00 +03."
+    [kyiv] = await say(bot, OKSANA, "/timezone Kyiv")
+    assert kyiv.html == "🕓 Dates are now shown in Europe/Kyiv: it is 2024-11-25 11:00 EET."
 
 
 async def bot_subscriber(bot: Conversation, caller: Caller):  # type: ignore[no-untyped-def]
