@@ -132,6 +132,14 @@ class Search:
 
 
 @dataclass(frozen=True, slots=True)
+class Export:
+    """The posts a search finds, as a file in the chat."""
+
+    query: str
+    fmt: str = "csv"  # or "jsonl"
+
+
+@dataclass(frozen=True, slots=True)
 class ShowDigest:
     """This week's digest so far, on demand."""
 
@@ -206,6 +214,15 @@ def _search(rest: str, _: Vocabulary) -> Search:
     if not rest:
         raise CommandError(f"Say what to search for. {usage('search')}")
     return Search(rest)
+
+
+def _export(rest: str, _: Vocabulary) -> Export:
+    first, _sep, query = rest.partition(" ")
+    fmt = first.lower() if first.lower() in ("csv", "jsonl") else "csv"
+    query = query.strip() if first.lower() in ("csv", "jsonl") else rest
+    if not query:
+        raise CommandError(f"Say what to export: a search query. {usage('export')}")
+    return Export(query, fmt)
 
 
 def _no_args(command: object) -> Callable[[str, Vocabulary], object]:
@@ -322,6 +339,13 @@ COMMANDS: tuple[Spec, ...] = (
         "channel:, category:, since:, until:, hit:yes, deleted:yes)",
         _search,
         h.search,
+    ),
+    Spec(
+        "export",
+        "/export повестка since:2024-11-01",
+        "the posts a search finds, as a CSV file for Excel (/export jsonl … for JSON lines)",
+        _export,
+        h.export,
     ),
     Spec(
         "digest",

@@ -101,6 +101,10 @@ async def search(ctx: Context, cmd: c.Search) -> list[Reply]:
     return await _archive(ctx).search(ctx.me.telegram_user_id, cmd.query, timezone=ctx.me.timezone)
 
 
+async def export(ctx: Context, cmd: c.Export) -> list[Reply]:
+    return await _archive(ctx).export(ctx.me.telegram_user_id, cmd.query, fmt=cmd.fmt, now=ctx.now)
+
+
 async def digest(ctx: Context, _cmd: c.ShowDigest) -> list[Reply]:
     archive = _archive(ctx)
     assert ctx.me.id is not None

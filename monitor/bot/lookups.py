@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -21,13 +22,15 @@ from monitor.domain import Subscription
 from monitor.errors import CommandError, QueryError
 from monitor.markup import escape, snippet
 from monitor.search.query import Sort, parse_query
-from monitor.search.render import search_page_messages
+from monitor.search.render import record_writer, search_page_messages
 from monitor.store.digests import DigestRepo
 from monitor.store.search import SearchRepo
 
 PAGE_SIZE = 5
 PREVIEW_PERIOD = timedelta(days=7)
 PREVIEW_SHOWN = 3
+EXPORT_POSTS = 5000  # posts in one /export file
+EXPORT_BYTES = 20_000_000  # under the 50 MB a bot may send, with room
 PREVIEW_WIDTH = 120
 _EXPRESSION_HITS = make_expression_hits()
 REMEMBERED_QUERIES = 2000  # queries behind page buttons (callback data holds 64 bytes at most)
@@ -136,6 +139,37 @@ class ArchiveAnswers:
                 + snippet(post.text, sorted(set(spans)), width=PREVIEW_WIDTH)
             )
         return "\n".join(lines)
+
+    async def export(self, chat_id: int, text: str, *, fmt: str, now: datetime) -> list[Reply]:
+        """Every post a search finds as a CSV (UTF-8 with BOM: Excel reads Cyrillic) or JSONL
+        document; past EXPORT_POSTS posts or EXPORT_BYTES, a message that says how to narrow."""
+        try:
+            query = parse_query(text)
+            total = await self._search.count(query)
+        except QueryError as e:
+            raise CommandError(f"{e.problem}\nExample: /export повестка since:2024-11-01") from e
+        if total == 0:
+            return [Reply(chat_id, f"Nothing found for <code>{escape(text)}</code>.")]
+        if total > EXPORT_POSTS:
+            raise CommandError(
+                f"The search finds {total} posts; a file in the chat holds at most "
+                f"{EXPORT_POSTS}. Narrow it (since:, until:, channel:, category:) or ask an "
+                "operator for `python bot.py export`."
+            )
+        out = io.StringIO()
+        write = record_writer(fmt, out)
+        async for result in self._search.stream(query):
+            write(result)
+        data = (("\ufeff" if fmt == "csv" else "") + out.getvalue()).encode("utf-8")
+        if len(data) > EXPORT_BYTES:
+            raise CommandError(
+                f"The file would be {len(data) // 1_000_000} MB, over the "
+                f"{EXPORT_BYTES // 1_000_000} MB a file in the chat may have: narrow the search "
+                "(since:, until:, channel:)."
+            )
+        name = f"draftwatch-export-{now:%Y%m%d-%H%M}.{fmt}"
+        caption = f"📄 {total} {'post' if total == 1 else 'posts'} for <code>{escape(text)}</code>"
+        return [Reply(chat_id, caption, document=(name, data))]
 
     def _remember(self, chat_id: int, text: str) -> str:
         token = hashlib.sha256(f"{chat_id}\n{text}".encode()).hexdigest()[:12]

@@ -27,6 +27,7 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = field(default=())
     photo: bytes | None = None  # sent as a photo with `html` as its caption
     edit: bool = False
+    document: tuple[str, bytes] | None = None  # (file name, bytes), `html` its caption
 
 
 def replies(chat_id: int, html: str) -> list[Reply]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import csv
+import json
+from collections.abc import Callable, Sequence
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from monitor.markup import escape, snippet, split_message
@@ -83,3 +86,20 @@ def search_page_messages(
 
 def _cards(results: Sequence[SearchResult], first: int, timezone: str) -> list[str]:
     return [result_card(r, number=first + i, timezone=timezone) for i, r in enumerate(results)]
+
+
+def record_writer(fmt: str, fh: TextIO) -> Callable[[SearchResult], None]:
+    """A writer of results to `fh`: CSV with a header row, or `jsonl` (one JSON object a line)."""
+    if fmt == "jsonl":
+
+        def write_json(result: SearchResult) -> None:
+            fh.write(json.dumps(result_record(result), ensure_ascii=False) + "\n")
+
+        return write_json
+    writer = csv.DictWriter(fh, fieldnames=RECORD_FIELDS)
+    writer.writeheader()
+
+    def write_csv(result: SearchResult) -> None:
+        writer.writerow(result_record(result))
+
+    return write_csv

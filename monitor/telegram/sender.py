@@ -116,6 +116,17 @@ class TelethonSender:
             )
         return int(message.id)
 
+    async def send_document(self, chat_id: int, name: str, data: bytes, caption_html: str) -> int:
+        """A file (an /export) with an HTML caption; returns the message id."""
+        upload = io.BytesIO(data)
+        upload.name = name
+        async with _translated(chat_id, "messages.sendMedia"):
+            peer = await self._peer(chat_id)
+            message = await self._client.send_file(
+                peer, upload, caption=caption_html, parse_mode="html", force_document=True
+            )
+        return int(message.id)
+
     async def edit(self, chat_id: int, message_id: int, html: str, buttons: Buttons = ()) -> None:
         text, entities = telethon_html.parse(html)
         async with _translated(chat_id, "messages.editMessage"):
