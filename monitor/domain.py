@@ -153,6 +153,8 @@ class Subscriber:
     muted_until: datetime | None = None
     created_at: datetime | None = None
     id: int | None = None
+    quiet_from: int | None = None  # quiet hours: minutes after local midnight, both or neither
+    quiet_until: int | None = None
 
     @property
     def active(self) -> bool:

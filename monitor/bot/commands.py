@@ -6,6 +6,7 @@ wrong and shows an example."""
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
@@ -85,6 +86,14 @@ class CheckText:
 @dataclass(frozen=True, slots=True)
 class Mute:
     duration: timedelta  # zero: unmute
+
+
+@dataclass(frozen=True, slots=True)
+class Quiet:
+    """Quiet hours (from, until) in minutes after local midnight; None: off; show: just show."""
+
+    hours: tuple[int, int] | None
+    show: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +195,23 @@ def _mute(rest: str, _: Vocabulary) -> Mute:
     if not rest:
         raise CommandError(f"Say for how long. {usage('mute')}")
     return Mute(arg.duration(rest, usage("mute")))
+
+
+_QUIET = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)\s*[-–—]\s*([01]?\d|2[0-3])[:.]([0-5]\d)$")
+
+
+def _quiet(rest: str, _: Vocabulary) -> Quiet:
+    if not rest:
+        return Quiet(None, show=True)
+    if rest.lower() in ("off", "no", "0", "none"):
+        return Quiet(None)
+    match = _QUIET.match(rest.strip())
+    if match is None or match.group(1, 2) == match.group(3, 4):
+        raise CommandError(
+            f"“{arg.quote(rest)}” is not a window like 23:00-07:00 (or off). {usage('quiet')}"
+        )
+    h1, m1, h2, m2 = (int(x) for x in match.groups())
+    return Quiet((h1 * 60 + m1, h2 * 60 + m2))
 
 
 def _timezone(rest: str, _: Vocabulary) -> SetTimezone:
@@ -325,6 +351,13 @@ COMMANDS: tuple[Spec, ...] = (
         sb.check_text,
     ),
     Spec("mute", "/mute 2h", "hold alerts for a while (30m, 8h, 3d; /mute off)", _mute, h.mute),
+    Spec(
+        "quiet",
+        "/quiet 23:00-07:00",
+        "quiet hours: alerts are held and come when they end (/quiet off; alone: shows them)",
+        _quiet,
+        h.quiet,
+    ),
     Spec(
         "timezone",
         "/timezone Kyiv",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeAlias
 
+from monitor.alerts.quiet import clock
 from monitor.alerts.render import local_time
 from monitor.bot.access import AccessEvent
 from monitor.bot.zones import zone_label
@@ -135,6 +136,26 @@ async def mute(ctx: Context, cmd: c.Mute) -> str:
     await s.subscribers.set_muted_until(me.telegram_user_id, until)
     when = escape(local_time(until, me.timezone))
     return f"🔕 Muted until {when}. Alerts wait until then (/mute off ends it now)."
+
+
+async def quiet(ctx: Context, cmd: c.Quiet) -> str:
+    s, me = ctx.stores, ctx.me
+    zone = escape(zone_label(me.timezone))
+    if cmd.show:
+        if me.quiet_from is None or me.quiet_until is None:
+            return f"No quiet hours. {escape(ctx.usage('quiet'))}"
+        return (
+            f"🌙 Quiet hours {clock(me.quiet_from)}–{clock(me.quiet_until)} ({zone}); "
+            "/quiet off ends them."
+        )
+    await s.subscribers.set_quiet_hours(me.telegram_user_id, cmd.hours)
+    if cmd.hours is None:
+        return "🔔 No quiet hours: alerts come at any time."
+    start, end = cmd.hours
+    return (
+        f"🌙 Quiet hours {clock(start)}–{clock(end)} ({zone}): alerts wait and come at "
+        f"{clock(end)}. /quiet off ends them."
+    )
 
 
 async def timezone(ctx: Context, cmd: c.SetTimezone) -> str:

@@ -135,6 +135,8 @@ def subscriber_from_row(row: SubscriberRow) -> Subscriber:
         display_name=row.display_name,
         muted_until=row.muted_until,
         created_at=row.created_at,
+        quiet_from=row.quiet_from,
+        quiet_until=row.quiet_until,
     )
 
 

@@ -145,6 +145,13 @@ class SubscriberRepo:
     async def set_timezone(self, telegram_user_id: int, timezone: str) -> Subscriber:
         return await self._set(telegram_user_id, timezone=timezone)
 
+    async def set_quiet_hours(
+        self, telegram_user_id: int, quiet: tuple[int, int] | None
+    ) -> Subscriber:
+        """Quiet hours as (from, until) minutes after local midnight; None: none."""
+        start, end = quiet if quiet is not None else (None, None)
+        return await self._set(telegram_user_id, quiet_from=start, quiet_until=end)
+
     async def set_muted_until(self, telegram_user_id: int, until: datetime | None) -> Subscriber:
         return await self._set(telegram_user_id, muted_until=until)
 

@@ -317,3 +317,20 @@ async def test_a_button_that_fails_unexpectedly_still_answers(
     reply, notice = await say(bot, OKSANA, "/search повестки")
     assert reply.html.startswith("⚠️ Something went wrong")
     assert "/search from user <code>501</code> failed: RuntimeError" in notice.html
+
+
+async def test_quiet_hours_are_set_shown_and_ended(bot: Conversation) -> None:
+    await approved(bot, OKSANA)
+    [none] = await say(bot, OKSANA, "/quiet")
+    assert none.html == "No quiet hours. Example: /quiet 23:00-07:00"
+    [set_] = await say(bot, OKSANA, "/quiet 23:00-07:00")
+    assert set_.html == (
+        "🌙 Quiet hours 23:00–07:00 (Europe/Kyiv): alerts wait and come at 07:00. "
+        "/quiet off ends them."
+    )
+    [shown] = await say(bot, OKSANA, "/quiet")
+    assert shown.html.startswith("🌙 Quiet hours 23:00–07:00 (Europe/Kyiv)")
+    [bad] = await say(bot, OKSANA, "/quiet late")
+    assert bad.html.startswith("“late” is not a window like 23:00-07:00")
+    [off] = await say(bot, OKSANA, "/quiet off")
+    assert off.html == "🔔 No quiet hours: alerts come at any time."
