@@ -33,6 +33,7 @@ class Help:
 @dataclass(frozen=True, slots=True)
 class Start:
     invite_code: str | None = None
+    note: str = ""  # anything else: a note for the admins ("Taras, researcher at ZMINA")
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,8 +163,17 @@ class Vocabulary:
     check_expression: Callable[[str], object]  # raises PatternError on a bad expression
 
 
+_INVITE = re.compile(r"^[A-Za-z0-9_-]{6,64}$", re.ASCII)  # what /invite makes (token_urlsafe)
+MAX_NOTE = 300
+
+
 def _start(rest: str, _: Vocabulary) -> Start:
-    return Start(rest.split()[0] if rest else None)
+    """`/start CODE` redeems an invite; any other text is a note passed to the admins."""
+    if not rest:
+        return Start()
+    if _INVITE.match(rest) and any(ch.isdigit() or ch in "_-" for ch in rest):
+        return Start(rest)
+    return Start(None, arg.quote(rest, MAX_NOTE))
 
 
 def _subscribe(rest: str, vocabulary: Vocabulary) -> Subscribe:

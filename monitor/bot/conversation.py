@@ -24,6 +24,10 @@ from monitor.matching import Matcher, compile_expression
 
 logger = logging.getLogger(__name__)
 
+PENDING_ANSWER = (
+    "⏳ Your request is waiting for an admin's approval; you will get a message when it is "
+    "approved. Send /start with a note (who you are, why) to add one."
+)
 WENT_WRONG = "⚠️ Something went wrong on our side; the admins are told. Please try again later."
 
 
@@ -117,6 +121,8 @@ class Conversation:
             assert isinstance(command, c.Start)
             return await self._start(caller, command, now)
         me = await self._s.subscribers.find_subscriber(caller.user_id)
+        if me is not None and me.status is SubscriberStatus.PENDING:
+            return replies(caller.user_id, PENDING_ANSWER)
         if me is None or not me.active:
             logger.info("ignored user=%d status=%s", caller.user_id, me and me.status)
             return []
@@ -221,16 +227,20 @@ class Conversation:
         answer = "Your request was sent to the admins; you will get a message when it is approved."
         if command.invite_code:
             answer = "That invite code is not valid (used or expired). " + answer
+        if command.note:
+            answer += " Your note was passed on."
         out = replies(caller.user_id, answer)
-        if before is None:
-            out += await self._ask_admins(me)
+        if before is None or command.note:
+            out += await self._ask_admins(me, command.note)
         return out
 
-    async def _ask_admins(self, newcomer: Subscriber) -> list[Reply]:
+    async def _ask_admins(self, newcomer: Subscriber, note: str = "") -> list[Reply]:
         who = escape(newcomer.display_name or "(no name)")
         if newcomer.username:
             who += f" @{escape(newcomer.username)}"
         text = f"🙋 Access request from {who} (id <code>{newcomer.telegram_user_id}</code>)"
+        if note:
+            text += f"\nNote: «{escape(note)}»"
         uid = newcomer.telegram_user_id
         buttons = ((Button("✅ Approve", f"approve:{uid}"), Button("⛔ Deny", f"deny:{uid}")),)
         return [Reply(admin, text, buttons) for admin in await self._admin_chats()]

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the values a handler reads; no import cycle with the comman
     from monitor.store.subscribers import SubscriberRepo
 
 USERS_SHOWN = 100
+PENDING_SHOWN = 20  # requests shown with buttons, one message each
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,19 +201,32 @@ async def stats(ctx: Context, _cmd: object) -> str:
     return "\n".join(lines)
 
 
-async def users(ctx: Context, cmd: c.ListUsers) -> str:
+async def users(ctx: Context, cmd: c.ListUsers) -> Answer:
+    """Everyone, or the pending requests each with ✅ / ⛔ buttons."""
+    from monitor.bot.replies import Button, Reply
+
     s, admins = ctx.stores, ctx.admins
     status = SubscriberStatus.PENDING if cmd.pending_only else None
     users = await s.subscribers.list_subscribers(status=status)
     if not users:
         return "Nobody." if not cmd.pending_only else "No pending requests."
-    lines = [f"<b>{len(users)} users</b>"]
+    lines = [f"<b>{len(users)} {'pending requests' if cmd.pending_only else 'users'}</b>"]
+    if cmd.pending_only:
+        out = [Reply(ctx.me.telegram_user_id, lines[0])]
+        for u in users[:PENDING_SHOWN]:
+            uid = u.telegram_user_id
+            buttons = ((Button("✅ Approve", f"approve:{uid}"), Button("⛔ Deny", f"deny:{uid}")),)
+            out.append(Reply(ctx.me.telegram_user_id, _who(u), buttons))
+        return out
     for u in users[:USERS_SHOWN]:
-        name = escape(u.display_name or "(no name)")
-        handle = f" @{escape(u.username)}" if u.username else ""
         role = "admin (ADMIN_IDS)" if u.telegram_user_id in admins else u.role.value
-        lines.append(f"<code>{u.telegram_user_id}</code> {name}{handle}: {role}, {u.status.value}")
+        lines.append(f"{_who(u)}: {role}, {u.status.value}")
     return "\n".join(lines)
+
+
+def _who(u: Subscriber) -> str:
+    handle = f" @{escape(u.username)}" if u.username else ""
+    return f"<code>{u.telegram_user_id}</code> {escape(u.display_name or '(no name)')}{handle}"
 
 
 async def _target(s: Stores, ref: str) -> Subscriber:

@@ -23,6 +23,7 @@ from monitor.cli import (
     sandbox,
     settings,
     telegram_export,
+    users,
 )
 from monitor.cli.context import CliState
 from monitor.config import redact_url
@@ -64,6 +65,7 @@ for module in (
     browse,
     demo,
     bot,
+    users,
 ):
     module.register(app)
 

@@ -40,6 +40,7 @@ VOCABULARY = Vocabulary(
     [
         ("/start", Start()),
         ("/start abc123", Start("abc123")),
+        ("/start Taras, researcher at ZMINA", Start(None, "Taras, researcher at ZMINA")),
         ("/help", Help()),
         ("/subscribe summons", Subscribe((Target(K.CATEGORY, "summons"),))),
         ("/subscribe@draftwatch_bot summons", Subscribe((Target(K.CATEGORY, "summons"),))),

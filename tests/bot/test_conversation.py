@@ -83,8 +83,9 @@ async def test_a_strangers_start_asks_the_admins_with_buttons(bot: Conversation)
 async def test_an_unapproved_users_commands_do_nothing(bot: Conversation) -> None:
     assert await say(bot, STRANGER, "/subscribe summons") == []
     await say(bot, STRANGER, "/start")
-    assert await say(bot, STRANGER, "/subscribe summons") == []
-    assert await say(bot, STRANGER, "/help") == []
+    [waiting] = await say(bot, STRANGER, "/help")  # a pending user hears why nothing happens
+    assert waiting.html.startswith("⏳ Your request is waiting for an admin's approval")
+    assert waiting.chat_id == STRANGER.user_id
 
 
 async def test_approval_by_button_welcomes_the_user(bot: Conversation) -> None:
@@ -334,3 +335,23 @@ async def test_quiet_hours_are_set_shown_and_ended(bot: Conversation) -> None:
     assert bad.html.startswith("“late” is not a window like 23:00-07:00")
     [off] = await say(bot, OKSANA, "/quiet off")
     assert off.html == "🔔 No quiet hours: alerts come at any time."
+
+
+async def test_a_start_note_goes_to_the_admins_and_pending_requests_have_buttons(
+    bot: Conversation,
+) -> None:
+    await say(bot, ADMIN, "/start")
+    out = await say(bot, STRANGER, "/start Taras, researcher at ZMINA")
+    assert out[0].html == (
+        "Your request was sent to the admins; you will get a message when it is approved. "
+        "Your note was passed on."
+    )
+    assert "invite" not in out[0].html
+    assert out[1].chat_id == ADMIN.user_id
+    assert out[1].html.endswith("\nNote: «Taras, researcher at ZMINA»")
+    [header, request] = await say(bot, ADMIN, "/users pending")
+    assert header.html == "<b>1 pending requests</b>"
+    assert request.html == "<code>666</code> Stranger"
+    assert [b.data for b in request.buttons[0]] == ["approve:666", "deny:666"]
+    answer, _ = await bot.press(ADMIN, request.buttons[0][0].data, now=NOW)
+    assert answer == "Approved Stranger."
