@@ -51,8 +51,8 @@ def login(
 
     Example: python bot.py login --phone +380501234567
     """
-    from monitor.telegram.connect import connect_client, make_client_from_settings
-    from monitor.telegram.login import login_user, private_session_path
+    from monitor.telegram.connect import make_client_from_settings
+    from monitor.telegram.login import connect_for_login, login_user, private_session_path
 
     settings = settings_or_exit(ctx)
     session = private_session_path(settings.reader_session)
@@ -62,7 +62,9 @@ def login(
     async def go() -> str:
         client = make_client_from_settings(settings, str(session))
         try:
-            await connect_client(client, settings.server_address)
+            await connect_for_login(
+                client, settings.server_address, lambda line: typer.echo(line, err=True)
+            )
             return await login_user(
                 client,
                 phone or typer.prompt("Phone number (with country code)"),
