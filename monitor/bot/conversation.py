@@ -13,6 +13,7 @@ from monitor.bot import alert_actions
 from monitor.bot import commands as c
 from monitor.bot.access import AccessEvent
 from monitor.bot.alert_actions import is_alert_button
+from monitor.bot.command_values import Start, Vocabulary
 from monitor.bot.handlers import Context, Stores, invite_hash
 from monitor.bot.offers import PREFIX as OFFER
 from monitor.bot.offers import Offers
@@ -91,7 +92,7 @@ class Conversation:
         self.channel_control = channel_control
         self._archive = archive
         self.offers = Offers()
-        self.vocabulary = c.Vocabulary(
+        self.vocabulary = Vocabulary(
             categories=frozenset(matcher.categories),
             rule_ids=frozenset(r.id for r in matcher.rules),
             check_expression=compile_expression,
@@ -118,7 +119,7 @@ class Conversation:
     async def _handle(self, caller: Caller, text: str, now: datetime) -> list[Reply]:
         if c.command_name(text) == "start":
             command = c.parse_command(text, self.vocabulary)
-            assert isinstance(command, c.Start)
+            assert isinstance(command, Start)
             return await self._start(caller, command, now)
         me = await self._s.subscribers.find_subscriber(caller.user_id)
         if me is not None and me.status is SubscriberStatus.PENDING:
@@ -204,7 +205,7 @@ class Conversation:
     def _is_admin(self, subscriber: Subscriber) -> bool:
         return subscriber.role is Role.ADMIN or subscriber.telegram_user_id in self._admin_ids
 
-    async def _start(self, caller: Caller, command: c.Start, now: datetime) -> list[Reply]:
+    async def _start(self, caller: Caller, command: Start, now: datetime) -> list[Reply]:
         before = await self._s.subscribers.find_subscriber(caller.user_id)
         me = await self._s.subscribers.register(
             caller.user_id,

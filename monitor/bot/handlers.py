@@ -21,7 +21,7 @@ from monitor.markup import escape
 from monitor.matching import Matcher
 
 if TYPE_CHECKING:  # the values a handler reads; no import cycle with the commands table
-    from monitor.bot import commands as c
+    from monitor.bot import command_values as c
     from monitor.bot.conversation import ArchiveReader, ChannelControl
     from monitor.bot.offers import Offers
     from monitor.bot.replies import Reply

@@ -18,7 +18,7 @@ from monitor.errors import CommandError, NotFoundError
 from monitor.markup import escape, truncate
 
 if TYPE_CHECKING:
-    from monitor.bot import commands as c
+    from monitor.bot import command_values as c
 
 _EXPRESSION_HITS = make_expression_hits()
 QUOTED_WORDS = 4
