@@ -37,11 +37,11 @@ class NullSender:
     def __init__(self) -> None:
         self.sent = 0
 
-    async def send(self, chat_id: int, html: str, *, random_id: int) -> int:
+    async def send(self, chat_id: int, html: str, *, random_id: int, buttons: object = ()) -> int:
         self.sent += 1
         return self.sent
 
-    async def edit(self, chat_id: int, message_id: int, html: str) -> None:
+    async def edit(self, chat_id: int, message_id: int, html: str, buttons: object = ()) -> None:
         return None
 
 

@@ -50,6 +50,7 @@ from monitor.store.channels import ChannelRepo
 from monitor.store.deliveries import DeliveryRepo
 from monitor.store.digests import DigestRepo
 from monitor.store.engine import Database
+from monitor.store.feedback import FeedbackRepo
 from monitor.store.outbox import make_outbox_hook
 from monitor.store.places import PlaceRepo
 from monitor.store.posts import HitFinder, PostRepo, SaveHook
@@ -281,7 +282,7 @@ async def bot_runtime(
             clock, overall_per_s=config.overall_per_s, per_chat_per_s=config.per_chat_per_s
         )
         sender = TelethonSender(client)
-        stores = Stores(SubscriberRepo(db), DeliveryRepo(db), ChannelRepo(db))
+        stores = Stores(SubscriberRepo(db), DeliveryRepo(db), ChannelRepo(db), FeedbackRepo(db))
         conversation = Conversation(
             stores,
             matcher,

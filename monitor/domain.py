@@ -223,6 +223,8 @@ class Subscriber:
     muted_until: datetime | None = None
     created_at: datetime | None = None
     id: int | None = None
+    quiet_from: int | None = None  # quiet hours: minutes after local midnight, both or neither
+    quiet_until: int | None = None
 
     @property
     def active(self) -> bool:
@@ -244,6 +246,7 @@ class Subscription:
     value: str
     channels: tuple[str, ...] = ()
     id: int | None = None
+    number: int | None = None  # the analyst's own numbering: #1 is their first subscription
 
 
 class AlertStatus(StrEnum):

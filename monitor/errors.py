@@ -158,6 +158,17 @@ class ArchiveBusyError(DraftwatchError):
         )
 
 
+class SessionUnknownError(DraftwatchError):
+    """The server no longer knows the session's auth key (logged out elsewhere, or reset)."""
+
+    def __init__(self, session: str) -> None:
+        self.session = session
+        super().__init__(
+            f"the Telegram server no longer knows the session {session} (logged out elsewhere "
+            "or reset): run `python bot.py login` to log in again"
+        )
+
+
 class TelegramUnreachableError(DraftwatchError):
     """No connection to the MTProto server at `server` (None: real Telegram); nothing was sent."""
 

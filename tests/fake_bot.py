@@ -55,7 +55,7 @@ class RecordingSender:
     script: dict[int, list[BaseException]] = field(default_factory=dict)
     _random_ids: set[int] = field(default_factory=set)
 
-    async def send(self, chat_id: int, html: str, *, random_id: int) -> int:
+    async def send(self, chat_id: int, html: str, *, random_id: int, buttons: object = ()) -> int:
         await asyncio.sleep(0)
         queued = self.script.get(chat_id)
         error = queued.pop(0) if queued else None
@@ -70,7 +70,7 @@ class RecordingSender:
             raise error
         return message_id
 
-    async def edit(self, chat_id: int, message_id: int, html: str) -> None:
+    async def edit(self, chat_id: int, message_id: int, html: str, buttons: object = ()) -> None:
         await asyncio.sleep(0)
         self.edits.append((chat_id, message_id, html))
 

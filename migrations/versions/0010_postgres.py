@@ -1,7 +1,7 @@
 """postgres: the search index on PostgreSQL (tsvector of post lemmas, GIN) and its NEAR check
 
 Revision ID: 0010_postgres
-Revises: 0007_places
+Revises: 0009_analyst
 Create Date: 2026-12-07 23:30:00
 
 PostgreSQL only (SQLite's index is posts_fts, 0002): `posts_terms` maps posts.id to a tsvector
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0010_postgres"
-down_revision: str | None = "0007_places"
+down_revision: str | None = "0009_analyst"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -19,6 +19,7 @@ from monitor.markup import (
     split_message,
     truncate,
 )
+from monitor.matching import CATEGORIES
 from monitor.places.render import places_html
 
 TEXT_LIMIT = 1500  # characters of the post shown under an alert
@@ -111,8 +112,15 @@ def _batch(items: Sequence[AlertItem], timezone: str, width: int) -> str:
     return "\n".join(lines)
 
 
+def category_words(category: str) -> str:
+    """`roundup` -> `Round-ups and street checks`: a category as an analyst reads it (the
+    description's words before its examples); an unknown category stays as it is."""
+    description = CATEGORIES.get(category, "")
+    return description.split(" (", 1)[0] or category
+
+
 def _rules(hits: Sequence[Hit], *, short: bool = False) -> str:
-    """`summons: ru.summons.povestka` per category; keyword expressions in code."""
+    """What matched, in words: the categories (not rule ids); keyword expressions in code."""
     if not hits:
         return "<i>no rule</i>"
     parts: dict[str, list[str]] = {}
@@ -123,10 +131,13 @@ def _rules(hits: Sequence[Hit], *, short: bool = False) -> str:
                 f"<code>{escape(truncate(expression, 60))}</code>"
             )
         else:
-            parts.setdefault(hit.category, []).append(escape(hit.rule_id))
+            parts.setdefault(category_words(hit.category), [])
     if short:
-        return escape(", ".join(parts)) if len(parts) > 1 else next(iter(parts))
-    return "; ".join(f"<b>{escape(c)}</b>: {', '.join(r)}" for c, r in parts.items())
+        return escape(", ".join(parts))
+    return "; ".join(
+        f"<b>{escape(c)}</b>" + (f": {', '.join(dict.fromkeys(r))}" if r else "")
+        for c, r in parts.items()
+    )
 
 
 def _phrases(spans: Sequence[Span]) -> list[str]:

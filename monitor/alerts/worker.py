@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Protocol
 
+from monitor.alerts.buttons import ButtonRows, alert_buttons
 from monitor.alerts.planning import (
     EXPRESSION_RULE_PREFIX,
     AlertItem,
@@ -44,13 +45,17 @@ class Sender(Protocol):
     used: delivered before), RecipientGoneError, RateLimitedError or DeliveryFailedError.
     """
 
-    async def send(self, chat_id: int, html: str, *, random_id: int) -> int: ...
-
-    async def send_photo_alert(
-        self, chat_id: int, photo: bytes, html: str, *, random_id: int
+    async def send(
+        self, chat_id: int, html: str, *, random_id: int, buttons: ButtonRows = ()
     ) -> int: ...
 
-    async def edit(self, chat_id: int, message_id: int, html: str) -> None: ...
+    async def send_photo_alert(
+        self, chat_id: int, photo: bytes, html: str, *, random_id: int, buttons: ButtonRows = ()
+    ) -> int: ...
+
+    async def edit(
+        self, chat_id: int, message_id: int, html: str, buttons: ButtonRows = ()
+    ) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,13 +202,14 @@ class DeliveryWorker:
     async def _send(self, delivery: Delivery, html: str) -> None:
         photo = self._photo(delivery)
         try:
+            buttons = _buttons(delivery)
             if photo is not None:
                 message_id: int | None = await self._sender.send_photo_alert(
-                    delivery.chat_id, photo, html, random_id=delivery.random_id
+                    delivery.chat_id, photo, html, random_id=delivery.random_id, buttons=buttons
                 )
             else:
                 message_id = await self._sender.send(
-                    delivery.chat_id, html, random_id=delivery.random_id
+                    delivery.chat_id, html, random_id=delivery.random_id, buttons=buttons
                 )
         except AlreadyDeliveredError:
             message_id = None
@@ -217,7 +223,7 @@ class DeliveryWorker:
 
     async def _edit(self, delivery: Delivery, html: str) -> None:
         if delivery.message_id is not None:
-            await self._sender.edit(delivery.chat_id, delivery.message_id, html)
+            await self._sender.edit(delivery.chat_id, delivery.message_id, html, _buttons(delivery))
             self.stats.edited += 1
         await self._repo.mark_edited(delivery.random_id)
 
@@ -287,3 +293,8 @@ class DeliveryWorker:
                 hit = replace(hit, spans=spans)
             hits.append(hit)
         return replace(item, hits=tuple(hits))
+
+
+def _buttons(delivery: Delivery) -> ButtonRows:
+    """A single alert's buttons (feedback, mute, unsubscribe); a batch has none."""
+    return () if delivery.is_batch else alert_buttons(delivery.alert_ids[0])

@@ -43,18 +43,18 @@ def one_channel(rest: str, example: str) -> str:
 
 
 def split_channels(rest: str, example: str) -> tuple[str, tuple[str, ...]]:
-    """`X in @a @b` -> (X, ("@a", "@b")); only a trailing list of channel names counts."""
+    """`X in @a @b` or `X in a,b` -> (X, ("@a", "@b")); only a trailing list of channels counts."""
     words = rest.split()
     for i in range(len(words) - 2, -1, -1):
         if words[i].lower() != "in":
             continue
         names = []
-        for ref in words[i + 1 :]:
+        for ref in (r for w in words[i + 1 :] for r in w.split(",") if r):
             try:
-                names.append(channel_name(ref.rstrip(","), example))
+                names.append(channel_name(ref, example))
             except CommandError:
                 raise CommandError(f"“{quote(ref)}” is not a channel name. {example}") from None
-        return " ".join(words[:i]), tuple(names)
+        return " ".join(words[:i]), tuple(dict.fromkeys(names))
     return rest, ()
 
 

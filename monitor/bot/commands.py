@@ -5,156 +5,72 @@ wrong and shows an example."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
+import difflib
+import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from monitor.bot import arguments as arg
 from monitor.bot import handlers as h
-from monitor.domain import SubscriptionKind
-from monitor.errors import CommandError, PatternError
+from monitor.bot import subscribing as sb
+from monitor.bot.command_values import (
+    AddChannel,
+    Block,
+    CheckText,
+    Demote,
+    Export,
+    Help,
+    Invite,
+    ListChannels,
+    ListSubscriptions,
+    ListUsers,
+    Mute,
+    Promote,
+    Quiet,
+    RemoveChannel,
+    Rules,
+    Search,
+    SetTimezone,
+    ShowDigest,
+    Start,
+    Stats,
+    Subscribe,
+    Unsubscribe,
+    UnsubscribeAll,
+    Vocabulary,
+)
+from monitor.bot.wording import read_subscription
+from monitor.bot.zones import find_zone
+from monitor.errors import CommandError
 
 MAX_TEST_TEXT = 4000
 
 
-@dataclass(frozen=True, slots=True)
-class Help:
-    """What the commands are; also the answer to an unknown command."""
-
-    command: str = "help"
-
-
-@dataclass(frozen=True, slots=True)
-class Start:
-    invite_code: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Subscribe:
-    kind: SubscriptionKind
-    value: str
-    channels: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Unsubscribe:
-    key: str  # the number /subscriptions shows, or the subscribed value
-
-
-@dataclass(frozen=True, slots=True)
-class ListSubscriptions:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class ListChannels:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class AddChannel:
-    ref: str
-
-
-@dataclass(frozen=True, slots=True)
-class RemoveChannel:
-    ref: str
-
-
-@dataclass(frozen=True, slots=True)
-class CheckText:
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Mute:
-    duration: timedelta  # zero: unmute
-
-
-@dataclass(frozen=True, slots=True)
-class SetTimezone:
-    zone: str
-
-
-@dataclass(frozen=True, slots=True)
-class Stats:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class ListUsers:
-    pending_only: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Promote:
-    user: str  # a numeric Telegram id or @username
-
-
-@dataclass(frozen=True, slots=True)
-class Demote:
-    """Take back an admin role given with /promote (ADMIN_IDS admins are set in the config)."""
-
-    user: str
-
-
-@dataclass(frozen=True, slots=True)
-class Block:
-    user: str
-
-
-@dataclass(frozen=True, slots=True)
-class Invite:
-    valid_for: timedelta = timedelta(days=2)
-
-
-@dataclass(frozen=True, slots=True)
-class Search:
-    """Search the archive (the query syntax of docs/search.md)."""
-
-    query: str
-
-
-@dataclass(frozen=True, slots=True)
-class ShowDigest:
-    """This week's digest so far, on demand."""
-
-
-@dataclass(frozen=True, slots=True)
-class Vocabulary:
-    """What /subscribe can name: categories, rule ids, and a checker of keyword expressions."""
-
-    categories: Collection[str]
-    rule_ids: Collection[str]
-    check_expression: Callable[[str], object]  # raises PatternError on a bad expression
+_INVITE = re.compile(r"^[A-Za-z0-9_-]{6,64}$", re.ASCII)  # what /invite makes (token_urlsafe)
+MAX_NOTE = 300
 
 
 def _start(rest: str, _: Vocabulary) -> Start:
-    return Start(rest.split()[0] if rest else None)
+    """`/start CODE` redeems an invite; any other text is a note passed to the admins."""
+    if not rest:
+        return Start()
+    if _INVITE.match(rest) and any(ch.isdigit() or ch in "_-" for ch in rest):
+        return Start(rest)
+    return Start(None, arg.quote(rest, MAX_NOTE))
 
 
 def _subscribe(rest: str, vocabulary: Vocabulary) -> Subscribe:
-    if not rest:
-        raise CommandError(f"Say what to subscribe to. {usage('subscribe')}")
-    target, channels = arg.split_channels(rest, usage("subscribe"))
-    if not target:
-        raise CommandError(f"Say what to subscribe to before “in”. {usage('subscribe')}")
-    if target in vocabulary.categories:
-        return Subscribe(SubscriptionKind.CATEGORY, target, channels)
-    if target in vocabulary.rule_ids:
-        return Subscribe(SubscriptionKind.RULE, target, channels)
-    try:
-        vocabulary.check_expression(target)
-    except PatternError as e:
-        raise CommandError(
-            f"“{arg.quote(target)}” is not a category or rule, and not a valid expression: "
-            f"{arg.quote(e.problem, 200)}. "
-            f"{usage('subscribe')}"
-        ) from e
-    return Subscribe(SubscriptionKind.EXPRESSION, target, channels)
+    targets, channels = read_subscription(
+        rest,
+        categories=vocabulary.categories,
+        rule_ids=vocabulary.rule_ids,
+        check_expression=vocabulary.check_expression,
+        example=usage("subscribe"),
+    )
+    return Subscribe(targets, channels)
 
 
 def _unsubscribe(rest: str, _: Vocabulary) -> Unsubscribe:
@@ -177,17 +93,33 @@ def _mute(rest: str, _: Vocabulary) -> Mute:
     return Mute(arg.duration(rest, usage("mute")))
 
 
+_QUIET = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)\s*[-–—]\s*([01]?\d|2[0-3])[:.]([0-5]\d)$")
+
+
+def _quiet(rest: str, _: Vocabulary) -> Quiet:
+    if not rest:
+        return Quiet(None, show=True)
+    if rest.lower() in ("off", "no", "0", "none"):
+        return Quiet(None)
+    match = _QUIET.match(rest.strip())
+    if match is None or match.group(1, 2) == match.group(3, 4):
+        raise CommandError(
+            f"“{arg.quote(rest)}” is not a window like 23:00-07:00 (or off). {usage('quiet')}"
+        )
+    h1, m1, h2, m2 = (int(x) for x in match.groups())
+    return Quiet((h1 * 60 + m1, h2 * 60 + m2))
+
+
 def _timezone(rest: str, _: Vocabulary) -> SetTimezone:
     if not rest:
-        raise CommandError(f"Give an IANA time zone. {usage('timezone')}")
-    try:
-        ZoneInfo(rest)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
+        return SetTimezone(None)
+    zone = find_zone(rest)
+    if zone is None:
         raise CommandError(
-            f"Unknown time zone “{arg.quote(rest)}”: use a name such as Europe/Kyiv or Europe/Moscow. "
-            f"{usage('timezone')}"
-        ) from None
-    return SetTimezone(rest)
+            f"Unknown time zone “{arg.quote(rest)}”: use a city such as Kyiv or Moscow, an IANA "
+            f"name such as Europe/Kyiv, or an offset such as +3. {usage('timezone')}"
+        )
+    return SetTimezone(zone)
 
 
 def _users(rest: str, _: Vocabulary) -> ListUsers:
@@ -204,6 +136,15 @@ def _search(rest: str, _: Vocabulary) -> Search:
     if not rest:
         raise CommandError(f"Say what to search for. {usage('search')}")
     return Search(rest)
+
+
+def _export(rest: str, _: Vocabulary) -> Export:
+    first, _sep, query = rest.partition(" ")
+    fmt = first.lower() if first.lower() in ("csv", "jsonl") else "csv"
+    query = query.strip() if first.lower() in ("csv", "jsonl") else rest
+    if not query:
+        raise CommandError(f"Say what to export: a search query. {usage('export')}")
+    return Export(query, fmt)
 
 
 def _no_args(command: object) -> Callable[[str, Vocabulary], object]:
@@ -259,23 +200,37 @@ COMMANDS: tuple[Spec, ...] = (
         "/subscribe summons in @melitopol_news",
         "alerts for a category, a rule id, or a keyword expression, optionally only in "
         "some channels (e.g. /subscribe ru.summons.povestka, "
-        "/subscribe облава AND Мелитополь)",
+        "/subscribe облава AND Мелитополь, /subscribe повестки,облава melitopol_vestnik)",
         _subscribe,
-        h.subscribe,
+        sb.subscribe,
     ),
     Spec(
         "unsubscribe",
         "/unsubscribe 3",
         "stop one subscription (its number or its value)",
         _unsubscribe,
-        h.unsubscribe,
+        sb.unsubscribe,
     ),
     Spec(
         "subscriptions",
         "/subscriptions",
         "what you are subscribed to",
         _no_args(ListSubscriptions()),
-        h.subscriptions,
+        sb.subscriptions,
+    ),
+    Spec(
+        "list",
+        "/list",
+        "the same as /subscriptions",
+        _no_args(ListSubscriptions()),
+        sb.subscriptions,
+    ),
+    Spec(
+        "unsubscribe_all",
+        "/unsubscribe_all",
+        "stop every subscription (asks first)",
+        _no_args(UnsubscribeAll()),
+        sb.unsubscribe_all,
     ),
     Spec(
         "channels",
@@ -289,13 +244,20 @@ COMMANDS: tuple[Spec, ...] = (
         "/test В Мелитополе раздают повестки",
         "which rules match a text, and why",
         _test,
-        h.check_text,
+        sb.check_text,
     ),
     Spec("mute", "/mute 2h", "hold alerts for a while (30m, 8h, 3d; /mute off)", _mute, h.mute),
     Spec(
+        "quiet",
+        "/quiet 23:00-07:00",
+        "quiet hours: alerts are held and come when they end (/quiet off; alone: shows them)",
+        _quiet,
+        h.quiet,
+    ),
+    Spec(
         "timezone",
-        "/timezone Europe/Kyiv",
-        "the time zone dates are shown in",
+        "/timezone Kyiv",
+        "the time zone dates are shown in (Kyiv, Europe/Moscow, +3; alone: the current one)",
         _timezone,
         h.timezone,
     ),
@@ -306,6 +268,13 @@ COMMANDS: tuple[Spec, ...] = (
         "channel:, category:, since:, until:, hit:yes, deleted:yes)",
         _search,
         h.search,
+    ),
+    Spec(
+        "export",
+        "/export повестка since:2024-11-01",
+        "the posts a search finds, as a CSV file for Excel (/export jsonl … for JSON lines)",
+        _export,
+        h.export,
     ),
     Spec(
         "digest",
@@ -364,6 +333,14 @@ COMMANDS: tuple[Spec, ...] = (
         A,
     ),
     Spec(
+        "rules",
+        "/rules",
+        "per rule and channel: alerts sent, 👍, 👎, precision, the 👎 posts",
+        _no_args(Rules()),
+        h.rules,
+        A,
+    ),
+    Spec(
         "invite",
         "/invite 24h",
         "a one-time invite code (valid 48 h unless told)",
@@ -398,7 +375,10 @@ def find_command(text: str) -> Spec:
     name = command_name(text)
     spec = BY_NAME.get(name)
     if spec is None:
-        raise CommandError(f"Unknown command /{name[:40]}. Send /help to see the commands.")
+        close = difflib.get_close_matches(name, BY_NAME, n=1, cutoff=0.7)
+        _, _, rest = text.partition(" ")
+        hint = f" Did you mean: {arg.quote(f'/{close[0]} {rest}', 200)}?" if close else ""
+        raise CommandError(f"Unknown command /{name[:40]}.{hint} Send /help to see the commands.")
     return spec
 
 

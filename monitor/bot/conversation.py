@@ -5,20 +5,30 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from monitor.bot import alert_actions
 from monitor.bot import commands as c
 from monitor.bot.access import AccessEvent
+from monitor.bot.alert_actions import is_alert_button
+from monitor.bot.command_values import Start, Vocabulary
 from monitor.bot.handlers import Context, Stores, invite_hash
+from monitor.bot.offers import PREFIX as OFFER
+from monitor.bot.offers import Offers
+from monitor.bot.replies import Button, Reply, replies
 from monitor.domain import Channel, Role, Subscriber, SubscriberStatus, Subscription
 from monitor.errors import CommandError, NotFoundError
-from monitor.markup import escape, split_message
+from monitor.markup import escape
 from monitor.matching import Matcher, compile_expression
 
 logger = logging.getLogger(__name__)
 
+PENDING_ANSWER = (
+    "⏳ Your request is waiting for an admin's approval; you will get a message when it is "
+    "approved. Send /start with a note (who you are, why) to add one."
+)
 WENT_WRONG = "⚠️ Something went wrong on our side; the admins are told. Please try again later."
 
 
@@ -43,26 +53,6 @@ class Caller:
     display_name: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Button:
-    text: str
-    data: str
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """A message for the Telegram edge to send: HTML text, optional inline buttons."""
-
-    chat_id: int
-    html: str
-    buttons: tuple[tuple[Button, ...], ...] = field(default=())
-    photo: bytes | None = None  # sent as a photo with `html` as its caption
-
-
-def replies(chat_id: int, html: str) -> list[Reply]:
-    return [Reply(chat_id, part) for part in split_message(html)]
-
-
 class ArchiveReader(Protocol):
     """/search and /digest (monitor.bot.lookups.ArchiveAnswers)."""
 
@@ -70,6 +60,8 @@ class ArchiveReader(Protocol):
         self, chat_id: int, text: str, *, page: int = 0, timezone: str = "UTC"
     ) -> list[Reply]: ...
     async def page(self, chat_id: int, data: str, *, timezone: str) -> list[Reply]: ...
+    async def preview(self, subscription: Subscription, *, now: datetime, timezone: str) -> str: ...
+    async def export(self, chat_id: int, text: str, *, fmt: str, now: datetime) -> list[Reply]: ...
     async def digest(
         self,
         chat_id: int,
@@ -99,7 +91,8 @@ class Conversation:
         self._timezone = default_timezone
         self.channel_control = channel_control
         self._archive = archive
-        self.vocabulary = c.Vocabulary(
+        self.offers = Offers()
+        self.vocabulary = Vocabulary(
             categories=frozenset(matcher.categories),
             rule_ids=frozenset(r.id for r in matcher.rules),
             check_expression=compile_expression,
@@ -118,7 +111,7 @@ class Conversation:
     async def press(self, caller: Caller, data: str, *, now: datetime) -> tuple[str, list[Reply]]:
         """An inline button: (the short answer shown to the presser, replies to send)."""
         try:
-            return await self._press(caller, data)
+            return await self._press(caller, data, now)
         except Exception as e:  # the safety net, as in handle()
             logger.exception("button failed user=%d data=%.60r", caller.user_id, data)
             return WENT_WRONG, await self._went_wrong(caller, f"button {data[:40]}", e, told=False)
@@ -126,9 +119,11 @@ class Conversation:
     async def _handle(self, caller: Caller, text: str, now: datetime) -> list[Reply]:
         if c.command_name(text) == "start":
             command = c.parse_command(text, self.vocabulary)
-            assert isinstance(command, c.Start)
+            assert isinstance(command, Start)
             return await self._start(caller, command, now)
         me = await self._s.subscribers.find_subscriber(caller.user_id)
+        if me is not None and me.status is SubscriberStatus.PENDING:
+            return replies(caller.user_id, PENDING_ANSWER)
         if me is None or not me.active:
             logger.info("ignored user=%d status=%s", caller.user_id, me and me.status)
             return []
@@ -142,13 +137,32 @@ class Conversation:
         except CommandError as e:
             return replies(caller.user_id, escape(e.user_message))
 
-    async def _press(self, caller: Caller, data: str) -> tuple[str, list[Reply]]:
+    async def _press(self, caller: Caller, data: str, now: datetime) -> tuple[str, list[Reply]]:
         me = await self._s.subscribers.find_subscriber(caller.user_id)
-        if data.startswith("search:") and me is not None and me.active and self._archive:
-            try:
-                return "", await self._archive.page(me.telegram_user_id, data, timezone=me.timezone)
-            except CommandError as e:
-                return e.user_message, []
+        member = me is not None and me.active
+        try:
+            if data.startswith("search:") and member and self._archive:
+                assert me is not None
+                pages = await self._archive.page(me.telegram_user_id, data, timezone=me.timezone)
+                if len(pages) == 1:  # the page replaces the one shown; a long one comes anew
+                    pages = [Reply(p.chat_id, p.html, p.buttons, edit=True) for p in pages]
+                return "", pages
+            if data.startswith(OFFER) and member:
+                html = await self.offers.choose(caller.user_id, data)
+                return "", [Reply(caller.user_id, html, edit=True)]
+            if is_alert_button(data) and member and self._s.feedback is not None:
+                assert me is not None
+                return await alert_actions.press(
+                    me,
+                    data,
+                    feedback=self._s.feedback,
+                    subscribers=self._s.subscribers,
+                    offers=self.offers,
+                    categories={r.id: r.category for r in self._matcher.rules},
+                    now=now,
+                )
+        except CommandError as e:
+            return e.user_message, []
         if me is None or not me.active or not self._is_admin(me):
             return "Only admins can decide requests.", []
         action, _, raw_id = data.partition(":")
@@ -191,7 +205,7 @@ class Conversation:
     def _is_admin(self, subscriber: Subscriber) -> bool:
         return subscriber.role is Role.ADMIN or subscriber.telegram_user_id in self._admin_ids
 
-    async def _start(self, caller: Caller, command: c.Start, now: datetime) -> list[Reply]:
+    async def _start(self, caller: Caller, command: Start, now: datetime) -> list[Reply]:
         before = await self._s.subscribers.find_subscriber(caller.user_id)
         me = await self._s.subscribers.register(
             caller.user_id,
@@ -214,16 +228,20 @@ class Conversation:
         answer = "Your request was sent to the admins; you will get a message when it is approved."
         if command.invite_code:
             answer = "That invite code is not valid (used or expired). " + answer
+        if command.note:
+            answer += " Your note was passed on."
         out = replies(caller.user_id, answer)
-        if before is None:
-            out += await self._ask_admins(me)
+        if before is None or command.note:
+            out += await self._ask_admins(me, command.note)
         return out
 
-    async def _ask_admins(self, newcomer: Subscriber) -> list[Reply]:
+    async def _ask_admins(self, newcomer: Subscriber, note: str = "") -> list[Reply]:
         who = escape(newcomer.display_name or "(no name)")
         if newcomer.username:
             who += f" @{escape(newcomer.username)}"
         text = f"🙋 Access request from {who} (id <code>{newcomer.telegram_user_id}</code>)"
+        if note:
+            text += f"\nNote: «{escape(note)}»"
         uid = newcomer.telegram_user_id
         buttons = ((Button("✅ Approve", f"approve:{uid}"), Button("⛔ Deny", f"deny:{uid}")),)
         return [Reply(admin, text, buttons) for admin in await self._admin_chats()]
@@ -260,4 +278,5 @@ class Conversation:
             self._help,
             self.channel_control,
             self._archive,
+            self.offers,
         )

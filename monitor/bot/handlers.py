@@ -11,24 +11,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeAlias
 
-from monitor.alerts.planning import normalize_channel_ref
+from monitor.alerts.quiet import clock
 from monitor.alerts.render import local_time
 from monitor.bot.access import AccessEvent
-from monitor.bot.render import describe
+from monitor.bot.zones import zone_label
 from monitor.domain import AlertStatus, Role, Subscriber, SubscriberStatus
-from monitor.errors import CommandError, DraftwatchError, NotFoundError
+from monitor.errors import CommandError, DraftwatchError
 from monitor.markup import escape
-from monitor.matching import Matcher, explain
-from monitor.places.render import places_html
+from monitor.matching import Matcher
 
 if TYPE_CHECKING:  # the values a handler reads; no import cycle with the commands table
-    from monitor.bot import commands as c
-    from monitor.bot.conversation import ArchiveReader, ChannelControl, Reply
+    from monitor.bot import command_values as c
+    from monitor.bot.conversation import ArchiveReader, ChannelControl
+    from monitor.bot.offers import Offers
+    from monitor.bot.replies import Reply
     from monitor.store.channels import ChannelRepo
     from monitor.store.deliveries import DeliveryRepo
+    from monitor.store.feedback import FeedbackRepo
     from monitor.store.subscribers import SubscriberRepo
 
 USERS_SHOWN = 100
+PENDING_SHOWN = 20  # requests shown with buttons, one message each
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,7 @@ class Stores:
     subscribers: SubscriberRepo
     deliveries: DeliveryRepo
     channels: ChannelRepo
+    feedback: FeedbackRepo | None = None  # alert buttons and /rules (0009_analyst)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,7 @@ class Context:
     help: Callable[[Subscriber], str]  # the /help text for a subscriber
     channel_control: ChannelControl | None = None
     archive: ArchiveReader | None = None
+    offers: Offers | None = None  # questions asked with buttons (monitor.bot.offers)
 
 
 Answer: TypeAlias = "str | list[Reply]"  # HTML for the caller's chat, or replies made elsewhere
@@ -64,16 +69,6 @@ def invite_hash(code: str) -> str:
 
 async def show_help(ctx: Context, _cmd: object) -> str:
     return ctx.help(ctx.me)
-
-
-async def check_text(ctx: Context, cmd: c.CheckText) -> str:
-    hits = ctx.matcher.find_hits(cmd.text)
-    where = places_html(cmd.text)  # the places the text names, as an alert shows them
-    if not hits:
-        return "No rule matches this text." + (f"\n{where}" if where else "")
-    parts = [f"<b>{len(hits)} rule(s) match</b>", *([where] if where else [])]
-    parts += [f"<pre>{escape(explain(hit, cmd.text))}</pre>" for hit in hits]
-    return "\n".join(parts)
 
 
 def _channel_control(ctx: Context) -> ChannelControl:
@@ -108,6 +103,10 @@ async def search(ctx: Context, cmd: c.Search) -> list[Reply]:
     return await _archive(ctx).search(ctx.me.telegram_user_id, cmd.query, timezone=ctx.me.timezone)
 
 
+async def export(ctx: Context, cmd: c.Export) -> list[Reply]:
+    return await _archive(ctx).export(ctx.me.telegram_user_id, cmd.query, fmt=cmd.fmt, now=ctx.now)
+
+
 async def digest(ctx: Context, _cmd: c.ShowDigest) -> list[Reply]:
     archive = _archive(ctx)
     assert ctx.me.id is not None
@@ -115,44 +114,6 @@ async def digest(ctx: Context, _cmd: c.ShowDigest) -> list[Reply]:
     return await archive.digest(
         ctx.me.telegram_user_id, subscriptions=subs, timezone=ctx.me.timezone, now=ctx.now
     )
-
-
-async def subscribe(ctx: Context, cmd: c.Subscribe) -> str:
-    s, me, now = ctx.stores, ctx.me, ctx.now
-    assert me.id is not None
-    sub = await s.subscribers.save_subscription(me.id, cmd.kind, cmd.value, cmd.channels, now=now)
-    watched = set()
-    for channel in await s.channels.list_channels(enabled_only=True):
-        watched.add(str(channel.telegram_id))
-        if channel.username:
-            watched.add(channel.username.lower())
-    unknown = [ref for ref in cmd.channels if normalize_channel_ref(ref) not in watched]
-    text = f"✅ Subscribed: {describe(sub)}"
-    if unknown:
-        text += f"\n⚠️ Not watched yet: {escape(', '.join(unknown))} (an admin can /addchannel)"
-    return text
-
-
-async def unsubscribe(ctx: Context, cmd: c.Unsubscribe) -> str:
-    s, me = ctx.stores, ctx.me
-    assert me.id is not None
-    try:
-        gone = await s.subscribers.delete_subscription(me.id, cmd.key)
-    except NotFoundError:
-        raise CommandError(
-            f"You have no subscription “{cmd.key}”. /subscriptions lists them. "
-            f"{ctx.usage('unsubscribe')}"
-        ) from None
-    return f"Unsubscribed: {describe(gone)}"
-
-
-async def subscriptions(ctx: Context, _cmd: object) -> str:
-    s, me = ctx.stores, ctx.me
-    assert me.id is not None
-    subs = await s.subscribers.list_subscriptions(me.id)
-    if not subs:
-        return f"No subscriptions yet. {escape(ctx.usage('subscribe'))}"
-    return "<b>Your subscriptions</b>\n" + "\n".join(describe(x) for x in subs)
 
 
 async def channels(ctx: Context, _cmd: object) -> str:
@@ -178,11 +139,38 @@ async def mute(ctx: Context, cmd: c.Mute) -> str:
     return f"🔕 Muted until {when}. Alerts wait until then (/mute off ends it now)."
 
 
+async def quiet(ctx: Context, cmd: c.Quiet) -> str:
+    s, me = ctx.stores, ctx.me
+    zone = escape(zone_label(me.timezone))
+    if cmd.show:
+        if me.quiet_from is None or me.quiet_until is None:
+            return f"No quiet hours. {escape(ctx.usage('quiet'))}"
+        return (
+            f"🌙 Quiet hours {clock(me.quiet_from)}–{clock(me.quiet_until)} ({zone}); "
+            "/quiet off ends them."
+        )
+    await s.subscribers.set_quiet_hours(me.telegram_user_id, cmd.hours)
+    if cmd.hours is None:
+        return "🔔 No quiet hours: alerts come at any time."
+    start, end = cmd.hours
+    return (
+        f"🌙 Quiet hours {clock(start)}–{clock(end)} ({zone}): alerts wait and come at "
+        f"{clock(end)}. /quiet off ends them."
+    )
+
+
 async def timezone(ctx: Context, cmd: c.SetTimezone) -> str:
     s, me, now = ctx.stores, ctx.me, ctx.now
+    if cmd.zone is None:
+        zone = me.timezone
+        return (
+            f"🕓 Dates are shown in {escape(zone_label(zone))}: it is "
+            f"{escape(local_time(now, zone))}. Change it with e.g. /timezone Kyiv or /timezone +3."
+        )
     await s.subscribers.set_timezone(me.telegram_user_id, cmd.zone)
     return (
-        f"🕓 Dates are now shown in {escape(cmd.zone)}: it is {escape(local_time(now, cmd.zone))}."
+        f"🕓 Dates are now shown in {escape(zone_label(cmd.zone))}: it is "
+        f"{escape(local_time(now, cmd.zone))}."
     )
 
 
@@ -213,19 +201,32 @@ async def stats(ctx: Context, _cmd: object) -> str:
     return "\n".join(lines)
 
 
-async def users(ctx: Context, cmd: c.ListUsers) -> str:
+async def users(ctx: Context, cmd: c.ListUsers) -> Answer:
+    """Everyone, or the pending requests each with ✅ / ⛔ buttons."""
+    from monitor.bot.replies import Button, Reply
+
     s, admins = ctx.stores, ctx.admins
     status = SubscriberStatus.PENDING if cmd.pending_only else None
     users = await s.subscribers.list_subscribers(status=status)
     if not users:
         return "Nobody." if not cmd.pending_only else "No pending requests."
-    lines = [f"<b>{len(users)} users</b>"]
+    lines = [f"<b>{len(users)} {'pending requests' if cmd.pending_only else 'users'}</b>"]
+    if cmd.pending_only:
+        out = [Reply(ctx.me.telegram_user_id, lines[0])]
+        for u in users[:PENDING_SHOWN]:
+            uid = u.telegram_user_id
+            buttons = ((Button("✅ Approve", f"approve:{uid}"), Button("⛔ Deny", f"deny:{uid}")),)
+            out.append(Reply(ctx.me.telegram_user_id, _who(u), buttons))
+        return out
     for u in users[:USERS_SHOWN]:
-        name = escape(u.display_name or "(no name)")
-        handle = f" @{escape(u.username)}" if u.username else ""
         role = "admin (ADMIN_IDS)" if u.telegram_user_id in admins else u.role.value
-        lines.append(f"<code>{u.telegram_user_id}</code> {name}{handle}: {role}, {u.status.value}")
+        lines.append(f"{_who(u)}: {role}, {u.status.value}")
     return "\n".join(lines)
+
+
+def _who(u: Subscriber) -> str:
+    handle = f" @{escape(u.username)}" if u.username else ""
+    return f"<code>{u.telegram_user_id}</code> {escape(u.display_name or '(no name)')}{handle}"
 
 
 async def _target(s: Stores, ref: str) -> Subscriber:
@@ -291,3 +292,15 @@ async def invite(ctx: Context, cmd: c.Invite) -> str:
         f"The new user sends <code>/start {escape(code)}</code> to this bot before "
         f"{escape(local_time(until, me.timezone))}. Only a hash of it is stored."
     )
+
+
+async def rules(ctx: Context, _cmd: object) -> str:
+    """Admins: per rule and channel, alerts sent, 👍, 👎, precision, the 👎 posts."""
+    from monitor.bot.rule_report import rule_report
+
+    if ctx.stores.feedback is None:
+        raise CommandError("Feedback is not available in this process.")
+    lines = rule_report(await ctx.stores.feedback.rule_stats(), limit=15)
+    if not lines:
+        return "No alerts sent yet: nothing to count."
+    return "<b>Rules by 👎 (most first)</b>\n" + escape("\n".join(lines))

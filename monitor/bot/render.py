@@ -9,4 +9,6 @@ from monitor.markup import escape
 def describe(sub: Subscription) -> str:
     """`#3 category <code>summons</code> in @mel`: what /subscriptions and the digest show."""
     where = f" in {', '.join(sub.channels)}" if sub.channels else ""
-    return f"#{sub.id} {sub.kind.value} <code>{escape(sub.value)}</code>{escape(where)}"
+    return (
+        f"#{sub.number or sub.id} {sub.kind.value} <code>{escape(sub.value)}</code>{escape(where)}"
+    )

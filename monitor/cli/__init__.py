@@ -25,6 +25,7 @@ from monitor.cli import (
     sandbox,
     settings,
     telegram_export,
+    users,
 )
 from monitor.cli.context import CliState
 from monitor.config import redact_url
@@ -68,6 +69,7 @@ for module in (
     demo,
     bot,
     places,
+    users,
 ):
     module.register(app)
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
-import json
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -23,7 +21,7 @@ from monitor.config import Settings
 from monitor.errors import DraftwatchError, ImportFileError, QueryError, SchemaOutdatedError
 from monitor.markup import truncate
 from monitor.search.query import SearchPage, SearchResult, Sort, default_lemmatizer, parse_query
-from monitor.search.render import RECORD_FIELDS, media_line, result_record
+from monitor.search.render import media_line, record_writer
 
 if TYPE_CHECKING:
     from monitor.store.engine import Database
@@ -97,7 +95,7 @@ def search(
     if output is OutputFormat.TABLE:
         Console().print(_table(page))
         return
-    write = _record_writer(output.value, typer.get_text_stream("stdout"))
+    write = record_writer(output.value, typer.get_text_stream("stdout"))
     for result in page.results:
         write(result)
 
@@ -151,7 +149,7 @@ async def _export(settings: Settings, query: str, output: ExportFormat, out: Pat
                 fh = stack.enter_context(out.open("w", encoding="utf-8", newline=""))
             progress = stack.enter_context(progress_bar())
             task = progress.add_task("exporting", total=total)
-            write = _record_writer(output.value, fh)
+            write = record_writer(output.value, fh)
             async for result in repo.stream(parsed):
                 write(result)
                 written += 1
@@ -189,22 +187,6 @@ def progress_bar() -> Progress:
         TimeRemainingColumn(),
         console=Console(stderr=True),
     )
-
-
-def _record_writer(fmt: str, fh: TextIO) -> Callable[[SearchResult], None]:
-    if fmt == "jsonl":
-
-        def write_json(result: SearchResult) -> None:
-            fh.write(json.dumps(result_record(result), ensure_ascii=False) + "\n")
-
-        return write_json
-    writer = csv.DictWriter(fh, fieldnames=RECORD_FIELDS)
-    writer.writeheader()
-
-    def write_csv(result: SearchResult) -> None:
-        writer.writerow(result_record(result))
-
-    return write_csv
 
 
 def _table(page: SearchPage) -> Table | Text:

@@ -326,6 +326,30 @@ def list_rules(ctx: typer.Context, pack: PackOption = None) -> None:
     Console().print(table)
 
 
+@patterns_app.command("stats")
+def stats(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(min=1, help="Rule/channel pairs to show.")] = 100,
+) -> None:
+    """Per rule and channel: alerts sent, 👍, 👎, precision, with the 👎 posts to read.
+
+    Example: python bot.py patterns stats
+    """
+    from monitor.bot.rule_report import rule_report  # the archive only when asked
+    from monitor.cli.archive import run_or_exit
+    from monitor.cli.context import open_archive
+    from monitor.store.feedback import FeedbackRepo
+
+    settings = settings_or_exit(ctx)
+
+    async def work() -> list[str]:
+        async with open_archive(settings) as db:
+            return rule_report(await FeedbackRepo(db).rule_stats(), limit=limit)
+
+    lines = run_or_exit(work())
+    typer.echo("\n".join(lines) if lines else "No alerts sent yet: nothing to count.")
+
+
 def mixed_defines(pack: Pack, matcher: Matcher) -> list[str]:
     """[define] entries that veto some rules and only mask others (they share a word).
 

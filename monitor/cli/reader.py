@@ -12,9 +12,11 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Annotated, TypeVar
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
+from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
@@ -37,6 +39,7 @@ T = TypeVar("T")
 MARKED_IDS = {"ignore_unknown_options": True}
 channels_app = typer.Typer(help="The channels draftwatch watches.", no_args_is_help=True)
 console = Console()
+WIDEST = 220  # columns a channel table may take, whatever the terminal
 
 
 def _fail(error: DraftwatchError) -> typer.Exit:
@@ -54,8 +57,8 @@ def login(
 
     Example: python bot.py login --phone +380501234567
     """
-    from monitor.telegram.connect import connect_client, make_client_from_settings
-    from monitor.telegram.login import login_user, private_session_path
+    from monitor.telegram.connect import make_client_from_settings
+    from monitor.telegram.login import connect_for_login, login_user, private_session_path
 
     settings = settings_or_exit(ctx)
     session = private_session_path(settings.reader_session)
@@ -65,7 +68,9 @@ def login(
     async def go() -> str:
         client = make_client_from_settings(settings, str(session))
         try:
-            await connect_client(client, settings.server_address)
+            await connect_for_login(
+                client, settings.server_address, lambda line: typer.echo(line, err=True)
+            )
             return await login_user(
                 client,
                 phone or typer.prompt("Phone number (with country code)"),
@@ -235,38 +240,81 @@ def channels_remove(
 
 @channels_app.command("list")
 def channels_list(ctx: typer.Context) -> None:
-    """Each channel's last post, lag, poll interval, flood wait and last error.
+    """Each channel: live or polled, its last post (local time), when it was last read, posts
+    and posts with hits stored, poll interval, flood wait and last error.
 
     Example: python bot.py channels list
     """
     settings = settings_or_exit(ctx)
+    channels, counts = asyncio.run(_channel_facts(settings))
+    print_wide(
+        console, channel_table(channels, counts, now=datetime.now(UTC), zone=settings.timezone)
+    )
 
-    async def go() -> list[Channel]:
-        from monitor.store.channels import ChannelRepo
 
-        async with open_archive(settings) as db:
-            return list(await ChannelRepo(db).list_channels())
+def print_wide(out: Console, table: Table) -> None:
+    """Print the table as wide as it needs (up to WIDEST columns), so that no channel name is
+    cut on a narrow or piped terminal; long titles and errors fold."""
+    needed = Measurement.get(out, out.options.update(width=WIDEST), table).maximum
+    before = out.width
+    out.width = max(before, min(needed, WIDEST))  # print(width=) may only narrow
+    try:
+        out.print(table)
+    finally:
+        out.width = before
 
-    now = datetime.now(UTC)
-    table = Table("channel", "title", "last post", "lag", "interval", "flood wait", "last error")
-    for channel in asyncio.run(go()):
-        lag = _ago(now, channel.last_post_at)
+
+async def _channel_facts(
+    settings: Settings,
+) -> tuple[list[Channel], dict[int, tuple[int, int]]]:
+    from monitor.store.channels import ChannelRepo
+
+    async with open_archive(settings) as db:
+        repo = ChannelRepo(db)
+        return list(await repo.list_channels()), await repo.count_posts_and_hits()
+
+
+def channel_table(
+    channels: list[Channel], counts: dict[int, tuple[int, int]], *, now: datetime, zone: str
+) -> Table:
+    """Names are never cut (the title and the error fold instead); times to the minute."""
+    table = Table(title=f"times in {zone}")
+    table.add_column("channel", no_wrap=True)
+    table.add_column("title", overflow="fold", max_width=30)
+    for name in ("updates", "last post", "last read", "posts", "with hits", "every"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("flood wait", no_wrap=True)
+    table.add_column("last error", overflow="fold", max_width=40)
+    for channel in channels:
         wait = (
             _ago(channel.flood_wait_until, now)
             if channel.flood_wait_until and channel.flood_wait_until > now
             else ""
         )
-        state = "" if channel.enabled else " (removed)"
+        posts, hits = counts.get(channel.telegram_id, (0, 0))
         table.add_row(
-            channel.label + state,
+            channel.label + ("" if channel.enabled else " (removed)"),
             channel.title,
-            str(channel.last_seen_id or "—"),
-            lag,
-            f"{channel.poll_interval_s} s",
+            "live" if channel.joined else "polled",
+            _when(channel.last_post_at, now, zone),
+            _when(channel.last_polled_at, now, zone),
+            str(posts),
+            str(hits),
+            _ago(
+                datetime.fromtimestamp(channel.poll_interval_s, UTC), datetime.fromtimestamp(0, UTC)
+            ),
             wait,
             channel.last_error or "",
         )
-    console.print(table)
+    return table
+
+
+def _when(moment: datetime | None, now: datetime, zone: str) -> str:
+    """`2024-11-25 11:30 (5m ago)` in the operator's zone; `—` for never."""
+    if moment is None:
+        return "—"
+    local = moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+    return f"{local} ({_ago(now, moment)} ago)"
 
 
 def _advance(bar: Progress, task: TaskID, done: int) -> None:
@@ -276,7 +324,10 @@ def _advance(bar: Progress, task: TaskID, done: int) -> None:
 def _ago(later: datetime | None, earlier: datetime | None) -> str:
     if later is None or earlier is None:
         return "—"
-    seconds = int((later - earlier).total_seconds())
+    return _span(int((later - earlier).total_seconds()))
+
+
+def _span(seconds: int) -> str:
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
             return f"{seconds // size}{unit}"
@@ -324,19 +375,55 @@ def status(ctx: typer.Context) -> None:
         else f"not running (last state: {health.get('state', 'never started')})"
     )
     console.print(f"draftwatch: {state}")
-    for key in (
-        "account",
-        "started_at",
-        "last_cycle_at",
-        "last_cycle",
-        "live_updates",
-        "reconnects",
-        "error",
-    ):
-        if health.get(key):
-            console.print(f"  {key.replace('_', ' ')}: {redact_url(str(health[key]))}")
+    now = datetime.now(UTC)
+    for line in status_lines(health, now=now, zone=settings.timezone):
+        console.print(f"  {redact_url(line)}")
+    channels, counts, backlog = asyncio.run(_status_facts(settings))
+    console.print(f"  alert backlog: {backlog[0]} waiting, {backlog[1]} failed")
     print_media_status(console, settings)  # the queue, disk use and OCR on or off
-    channels_list(ctx)
+    print_wide(console, channel_table(channels, counts, now=now, zone=settings.timezone))
+
+
+async def _status_facts(
+    settings: Settings,
+) -> tuple[list[Channel], dict[int, tuple[int, int]], tuple[int, int]]:
+    from monitor.domain import AlertStatus
+    from monitor.store.deliveries import DeliveryRepo
+
+    channels, counts = await _channel_facts(settings)
+    async with open_archive(settings) as db:
+        alerts = await DeliveryRepo(db).count_alerts()
+    return channels, counts, (alerts[AlertStatus.PENDING], alerts[AlertStatus.FAILED])
+
+
+def status_lines(health: dict[str, object], *, now: datetime, zone: str) -> list[str]:
+    """The service's health file in words: times to the minute, the last cycle as counts."""
+    lines = []
+    if health.get("account"):
+        lines.append(f"account: {health['account']}")
+    for key, label in (("started_at", "started"), ("last_cycle_at", "last cycle")):
+        raw = health.get(key)
+        if isinstance(raw, str) and raw:
+            try:
+                moment = datetime.fromisoformat(raw)
+            except ValueError:
+                continue
+            lines.append(f"{label}: {_when(moment, now, zone)}")
+    cycle = health.get("last_cycle")
+    if isinstance(cycle, dict) and cycle:
+        lines.append(
+            f"last cycle read {cycle.get('polled', 0)} channels: {cycle.get('new_posts', 0)} "
+            f"new posts, {cycle.get('new_hits', 0)} hits, {cycle.get('errors', 0)} errors, "
+            f"{cycle.get('flood_waits', 0)} flood waits"
+        )
+    if health.get("live_updates") or health.get("reconnects"):
+        lines.append(
+            f"live updates: {health.get('live_updates', 0)}, reconnects: "
+            f"{health.get('reconnects', 0)}"
+        )
+    if health.get("error"):
+        lines.append(f"error: {health['error']}")
+    return lines
 
 
 def register(app: typer.Typer) -> None:

@@ -350,9 +350,28 @@ def read_environment(env_file: Path | None = Path(".env")) -> dict[str, str]:
     """
     merged: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
-        merged.update(read_env_file(env_file))
+        merged.update(relative_to(read_env_file(env_file), env_file.resolve().parent))
     merged.update({k: v for k, v in os.environ.items() if k in _VARIABLES or k == _XDG_CACHE_HOME})
     return merged
+
+
+_PATH_VARIABLES = ("READER_SESSION", "BOT_SESSION", "TELEGRAM_SERVER_KEY", "CACHE_DIR")
+
+
+def relative_to(values: Mapping[str, str], folder: Path) -> dict[str, str]:
+    """A .env file's relative paths (sessions, the server key, the cache, a SQLite archive) read
+    from the file's own folder, so `--env-file other/.env` works from any folder; absolute
+    paths and the environment's values are left as they are."""
+    out = dict(values)
+    for name in _PATH_VARIABLES:
+        raw = out.get(name, "").strip()
+        if raw and not Path(raw).expanduser().is_absolute():
+            out[name] = str(folder / raw)
+    url = out.get("DATABASE_URL", "").strip()
+    path = url.removeprefix(SQLITE_PREFIX + "/")  # three slashes then a relative path
+    if url.startswith(SQLITE_PREFIX + "/") and path and not path.startswith(("/", ":memory:")):
+        out["DATABASE_URL"] = f"{SQLITE_PREFIX}/{folder / path}"
+    return out
 
 
 def process_environment() -> dict[str, str]:

@@ -11,18 +11,44 @@ from monitor.store.schema import FTS_TABLE
 PLUGINS_DIR = Path(__file__).resolve().parent / "browse_plugins"
 
 SEARCH_SQL = f"""
-select posts.id, posts.date,
+select posts.id as post, posts.date,
        coalesce('@' || channels.username, channels.telegram_id) as channel,
        posts.message_id, posts.text,
        (select group_concat(distinct hits.category) from hits where hits.post_id = posts.id)
          as categories,
+       (select count(*) from post_versions v where v.post_id = posts.id) as versions,
        posts.deleted_at is not null as deleted
-from {FTS_TABLE}
-join posts on posts.id = {FTS_TABLE}.rowid
+from posts
 join channels on channels.id = posts.channel_id
-where {FTS_TABLE} match draftwatch_match(:q)
-order by bm25({FTS_TABLE})
+where (draftwatch_match(:q) = '' or posts.id in
+        (select rowid from {FTS_TABLE} where {FTS_TABLE} match draftwatch_match(:q)))
+  and (draftwatch_filter(:q, 'channel') is null
+       or lower(channels.username) = draftwatch_filter(:q, 'channel')
+       or cast(channels.telegram_id as text) = draftwatch_filter(:q, 'channel'))
+  and (draftwatch_filter(:q, 'category') is null or exists
+        (select 1 from hits where hits.post_id = posts.id
+         and hits.category = draftwatch_filter(:q, 'category')))
+  and (draftwatch_filter(:q, 'since') is null or posts.date >= draftwatch_filter(:q, 'since'))
+  and (draftwatch_filter(:q, 'until') is null or posts.date < draftwatch_filter(:q, 'until'))
+  and (draftwatch_filter(:q, 'deleted') = 'any'
+       or (posts.deleted_at is not null) = (draftwatch_filter(:q, 'deleted') = 'yes'))
+order by posts.date desc
 limit 200
+"""
+
+# One post: each stored version beside the others (oldest first), with its channel and hits.
+POST_SQL = """
+select v.version, v.edit_date, v.seen_at, v.text,
+       coalesce('@' || channels.username, channels.telegram_id) as channel, posts.message_id,
+       posts.date, posts.media_kind as media,
+       (select group_concat(hits.category || ': ' || hits.rule_id, '; ')
+          from hits where hits.post_id = posts.id) as hits,
+       posts.deleted_at
+from posts
+join channels on channels.id = posts.channel_id
+join post_versions v on v.post_id = posts.id
+where posts.id = :id
+order by v.version
 """
 
 
@@ -54,9 +80,16 @@ def datasette_metadata(database: str) -> dict[str, Any]:
                 "queries": {
                     "search": {
                         "title": "Search posts (finds inflected forms)",
-                        "description": 'Words, "phrases", -excluded and OR, as in bot.py search.',
+                        "description": 'Words, "phrases", -excluded and OR, and channel:, '
+                        "category:, since:, until: (YYYY-MM-DD), as in the bot's /search; "
+                        "newest first. The post column opens the post with its versions.",
                         "sql": SEARCH_SQL,
-                    }
+                    },
+                    "post": {
+                        "title": "A post and its versions",
+                        "description": "Every stored version of the post, oldest first.",
+                        "sql": POST_SQL,
+                    },
                 },
             }
         },

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import csv
+import json
+from collections.abc import Callable, Sequence
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from monitor.domain import MediaState, StoredMedia
@@ -85,17 +88,38 @@ def result_card(result: SearchResult, *, number: int, timezone: str = "UTC") -> 
     return f'{head}\n{body}\n<a href="{escape(result.link)}">open post</a>'
 
 
-def search_page_messages(page: SearchPage, *, timezone: str = "UTC") -> list[str]:
-    """The bot's reply to /search: a header and the cards, split under Telegram's limit."""
+def search_page_messages(
+    page: SearchPage, *, timezone: str = "UTC", total: int | None = None
+) -> list[str]:
+    """The bot's reply to /search: a header (with the total count when known) and the cards,
+    split under Telegram's limit."""
     if not page.results:
         return [f"Nothing found for <code>{escape(page.query.text)}</code>."]
     first = page.offset + 1
     last = page.offset + len(page.results)
     more = " (more on the next page)" if page.has_more else ""
-    header = f"Results {first}–{last} for <code>{escape(page.query.text)}</code>{more}"
+    of = f" of {total}" if total is not None else ""
+    header = f"Results {first}–{last}{of} for <code>{escape(page.query.text)}</code>{more}"
     cards = _cards(page.results, first, timezone)
     return split_message("\n\n".join([header, *cards]))
 
 
 def _cards(results: Sequence[SearchResult], first: int, timezone: str) -> list[str]:
     return [result_card(r, number=first + i, timezone=timezone) for i, r in enumerate(results)]
+
+
+def record_writer(fmt: str, fh: TextIO) -> Callable[[SearchResult], None]:
+    """A writer of results to `fh`: CSV with a header row, or `jsonl` (one JSON object a line)."""
+    if fmt == "jsonl":
+
+        def write_json(result: SearchResult) -> None:
+            fh.write(json.dumps(result_record(result), ensure_ascii=False) + "\n")
+
+        return write_json
+    writer = csv.DictWriter(fh, fieldnames=RECORD_FIELDS)
+    writer.writeheader()
+
+    def write_csv(result: SearchResult) -> None:
+        writer.writerow(result_record(result))
+
+    return write_csv

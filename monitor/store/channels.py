@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from monitor.domain import Channel
 from monitor.errors import NotFoundError
 from monitor.store.engine import Database
 from monitor.store.rows import channel_from_row
-from monitor.store.schema import ChannelRow
+from monitor.store.schema import ChannelRow, HitRow, PostRow
 
 
 class ChannelRepo:
@@ -71,6 +71,23 @@ class ChannelRepo:
             if enabled_only:
                 stmt = stmt.where(ChannelRow.enabled.is_(True))
             return [channel_from_row(r) for r in await session.scalars(stmt)]
+
+    async def count_posts_and_hits(self) -> dict[int, tuple[int, int]]:
+        """Channel Telegram id -> (posts stored, posts with a hit), for `channels list`."""
+        async with self._db.read() as session:
+            posts = await session.execute(
+                select(ChannelRow.telegram_id, func.count(PostRow.id))
+                .join(PostRow, PostRow.channel_id == ChannelRow.id)
+                .group_by(ChannelRow.telegram_id)
+            )
+            hit = await session.execute(
+                select(ChannelRow.telegram_id, func.count(func.distinct(HitRow.post_id)))
+                .join(PostRow, PostRow.channel_id == ChannelRow.id)
+                .join(HitRow, HitRow.post_id == PostRow.id)
+                .group_by(ChannelRow.telegram_id)
+            )
+            with_hits = {int(t): int(n) for t, n in hit.all()}
+            return {int(t): (int(n), with_hits.get(int(t), 0)) for t, n in posts.all()}
 
     async def disable_channel(self, telegram_id: int) -> None:
         """Stop watching a channel; its posts stay in the archive."""

@@ -20,6 +20,7 @@ from monitor.alerts.planning import (
     interleave,
     plan_groups,
 )
+from monitor.alerts.quiet import in_quiet_hours
 from monitor.bot.access import AccessEvent, moves
 from monitor.domain import Alert, AlertStatus, Hit, MediaState, SubscriberStatus
 from monitor.store.engine import Database
@@ -217,7 +218,15 @@ async def _due_alerts(
 ) -> dict[int, list[tuple[int, int | None, datetime]]]:
     """Subscriber id -> (alert id, random_id, created_at) of due alerts, oldest subscriber first."""
     rows = await session.execute(
-        select(AlertRow.subscriber_id, AlertRow.id, AlertRow.random_id, AlertRow.created_at)
+        select(
+            AlertRow.subscriber_id,
+            AlertRow.id,
+            AlertRow.random_id,
+            AlertRow.created_at,
+            SubscriberRow.timezone,
+            SubscriberRow.quiet_from,
+            SubscriberRow.quiet_until,
+        )
         .join(SubscriberRow, SubscriberRow.id == AlertRow.subscriber_id)
         .where(
             AlertRow.status == _PENDING,
@@ -228,7 +237,9 @@ async def _due_alerts(
         .order_by(AlertRow.id)
     )
     due: dict[int, list[tuple[int, int | None, datetime]]] = {}
-    for subscriber_id, alert_id, random_id, created_at in rows.all():
+    for subscriber_id, alert_id, random_id, created_at, zone, quiet_from, quiet_until in rows:
+        if in_quiet_hours(now, zone, quiet_from, quiet_until):  # held until the window ends
+            continue
         due.setdefault(subscriber_id, []).append((alert_id, random_id, created_at))
     return due
 

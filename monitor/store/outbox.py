@@ -28,6 +28,7 @@ from monitor.store.rows import (
 from monitor.store.schema import (
     AlertRow,
     AlertSightingRow,
+    ChannelMuteRow,
     ChannelRow,
     PostRow,
     PostVersionRow,
@@ -65,6 +66,14 @@ def make_outbox_hook(
             return
         facts = await _facts(session, saved)
         wanted = plan_recipients(subscriptions, facts, expression_hits, alert_history=alert_history)
+        if wanted:  # "mute this channel" (0009_analyst): no alerts from it for them
+            muted = await session.scalars(
+                select(ChannelMuteRow.subscriber_id).where(
+                    ChannelMuteRow.channel_id == saved.channel_id
+                )
+            )
+            for subscriber_id in muted:
+                wanted.pop(subscriber_id, None)
         if not wanted:
             return
         now = await _seen_at(session, saved)

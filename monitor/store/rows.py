@@ -142,18 +142,29 @@ def subscriber_from_row(row: SubscriberRow) -> Subscriber:
         display_name=row.display_name,
         muted_until=row.muted_until,
         created_at=row.created_at,
+        quiet_from=row.quiet_from,
+        quiet_until=row.quiet_until,
     )
 
 
 def subscription_from_columns(
-    id_: int, subscriber_id: int, kind: str, value: str, channels: Sequence[str] | None
+    id_: int,
+    subscriber_id: int,
+    kind: str,
+    value: str,
+    channels: Sequence[str] | None,
+    number: int | None = None,
 ) -> Subscription:
     """A subscription from its columns (the outbox selects them plainly, for every post)."""
-    return Subscription(subscriber_id, SubscriptionKind(kind), value, tuple(channels or ()), id=id_)
+    return Subscription(
+        subscriber_id, SubscriptionKind(kind), value, tuple(channels or ()), id=id_, number=number
+    )
 
 
 def subscription_from_row(row: SubscriptionRow) -> Subscription:
-    return subscription_from_columns(row.id, row.subscriber_id, row.kind, row.value, row.channels)
+    return subscription_from_columns(
+        row.id, row.subscriber_id, row.kind, row.value, row.channels, row.number
+    )
 
 
 def alert_from_row(row: AlertRow) -> Alert:

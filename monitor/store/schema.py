@@ -160,11 +160,15 @@ class SubscriberRow(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     muted_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # 0009 (analyst): quiet hours, minutes after local midnight (both or neither)
+    quiet_from: Mapped[int | None] = mapped_column(Integer)
+    quiet_until: Mapped[int | None] = mapped_column(Integer)
 
 
 class SubscriptionRow(Base):
     __tablename__ = "subscriptions"
-    __table_args__ = (UniqueConstraint("subscriber_id", "kind", "value"),)
+    # 0009 (analyst): numbered per subscriber; one value may be kept twice with other channels
+    __table_args__ = (UniqueConstraint("subscriber_id", "number"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
@@ -172,6 +176,7 @@ class SubscriptionRow(Base):
     value: Mapped[str] = mapped_column(Text)
     channels: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    number: Mapped[int] = mapped_column(Integer)  # 0009 (analyst): #1 is each analyst's first
 
 
 class AlertRow(Base):
@@ -320,3 +325,40 @@ class ChannelRegionRow(Base):
 
 
 # ---- end of places ---------------------------------------------------------------------------
+
+
+# --- 0009_analyst (branch analyst-bot): alert feedback and per-analyst channel mutes -----------
+
+
+class AlertFeedbackRow(Base):
+    """👍 / 👎 on an alert, one row per rule of the alert, with its post's channel (0009)."""
+
+    __tablename__ = "alert_feedback"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "rule_id"),
+        Index("ix_alert_feedback_rule_id", "rule_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    subscriber_id: Mapped[int] = mapped_column(Integer)
+    post_id: Mapped[int] = mapped_column(Integer)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    rule_id: Mapped[str] = mapped_column(String(128))
+    relevant: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ChannelMuteRow(Base):
+    """An analyst's "mute this channel": no alerts from it for them (0009)."""
+
+    __tablename__ = "channel_mutes"
+    __table_args__ = (UniqueConstraint("subscriber_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- end 0009_analyst --------------------------------------------------------------------------

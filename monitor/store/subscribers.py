@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from monitor.bot.access import AccessEvent, transition
 from monitor.domain import Role, Subscriber, SubscriberStatus, Subscription, SubscriptionKind
@@ -144,6 +145,13 @@ class SubscriberRepo:
     async def set_timezone(self, telegram_user_id: int, timezone: str) -> Subscriber:
         return await self._set(telegram_user_id, timezone=timezone)
 
+    async def set_quiet_hours(
+        self, telegram_user_id: int, quiet: tuple[int, int] | None
+    ) -> Subscriber:
+        """Quiet hours as (from, until) minutes after local midnight; None: none."""
+        start, end = quiet if quiet is not None else (None, None)
+        return await self._set(telegram_user_id, quiet_from=start, quiet_until=end)
+
     async def set_muted_until(self, telegram_user_id: int, until: datetime | None) -> Subscriber:
         return await self._set(telegram_user_id, muted_until=until)
 
@@ -170,20 +178,78 @@ class SubscriberRepo:
         *,
         now: datetime,
     ) -> Subscription:
-        """Subscribe; subscribing to the same thing again replaces its channel list."""
+        """For set-up (fixtures, imports): subscribe, or set the channels of the first
+        subscription to the same thing. The bot never replaces silently: it asks
+        (add_subscription, set_channels)."""
         async with self._db.write.begin() as session:
             row = await session.scalar(
-                select(SubscriptionRow).where(
+                select(SubscriptionRow)
+                .where(
                     SubscriptionRow.subscriber_id == subscriber_id,
                     SubscriptionRow.kind == kind.value,
                     SubscriptionRow.value == value,
                 )
+                .order_by(SubscriptionRow.number)
+                .limit(1)
             )
             if row is None:
-                row = SubscriptionRow(
-                    subscriber_id=subscriber_id, kind=kind.value, value=value, created_at=now
+                return await self._add(session, subscriber_id, kind, value, channels, now)
+            row.channels = list(channels)
+            await session.flush()
+            return subscription_from_row(row)
+
+    async def add_subscription(
+        self,
+        subscriber_id: int,
+        kind: SubscriptionKind,
+        value: str,
+        channels: Sequence[str],
+        *,
+        now: datetime,
+    ) -> Subscription:
+        """A new subscription, numbered after the subscriber's highest (#1 for the first)."""
+        async with self._db.write.begin() as session:
+            return await self._add(session, subscriber_id, kind, value, channels, now)
+
+    async def _add(
+        self,
+        session: AsyncSession,
+        subscriber_id: int,
+        kind: SubscriptionKind,
+        value: str,
+        channels: Sequence[str],
+        now: datetime,
+    ) -> Subscription:
+        highest = await session.scalar(
+            select(func.max(SubscriptionRow.number)).where(
+                SubscriptionRow.subscriber_id == subscriber_id
+            )
+        )
+        row = SubscriptionRow(
+            subscriber_id=subscriber_id,
+            kind=kind.value,
+            value=value,
+            channels=list(channels),
+            created_at=now,
+            number=int(highest or 0) + 1,
+        )
+        session.add(row)
+        await session.flush()
+        return subscription_from_row(row)
+
+    async def set_channels(
+        self, subscriber_id: int, number: int, channels: Sequence[str]
+    ) -> Subscription:
+        """Change the channels of subscription #number; NotFoundError when it is gone."""
+        async with self._db.write.begin() as session:
+            row = await session.scalar(
+                select(SubscriptionRow).where(
+                    SubscriptionRow.subscriber_id == subscriber_id,
+                    SubscriptionRow.number == number,
                 )
-                session.add(row)
+            )
+            if row is None:
+                raise NotFoundError("subscription", number)
             row.channels = list(channels)
             await session.flush()
             return subscription_from_row(row)
@@ -193,7 +259,7 @@ class SubscriberRepo:
             rows = await session.scalars(
                 select(SubscriptionRow)
                 .where(SubscriptionRow.subscriber_id == subscriber_id)
-                .order_by(SubscriptionRow.id)
+                .order_by(SubscriptionRow.number)
             )
             return [subscription_from_row(r) for r in rows]
 
@@ -202,15 +268,23 @@ class SubscriberRepo:
         async with self._db.write.begin() as session:
             stmt = select(SubscriptionRow).where(SubscriptionRow.subscriber_id == subscriber_id)
             if key.isdigit():
-                stmt = stmt.where(SubscriptionRow.id == int(key))
+                stmt = stmt.where(SubscriptionRow.number == int(key))
             else:
                 stmt = stmt.where(SubscriptionRow.value == key)
-            row = await session.scalar(stmt.limit(1))
+            row = await session.scalar(stmt.order_by(SubscriptionRow.number).limit(1))
             if row is None:
                 raise NotFoundError("subscription", key)
             found = subscription_from_row(row)
             await session.delete(row)
             return found
+
+    async def delete_all_subscriptions(self, subscriber_id: int) -> int:
+        """Remove every subscription of a subscriber; how many there were."""
+        async with self._db.write.begin() as session:
+            result = await session.execute(
+                delete(SubscriptionRow).where(SubscriptionRow.subscriber_id == subscriber_id)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def count_subscriptions(self) -> int:
         async with self._db.read() as session:

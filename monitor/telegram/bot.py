@@ -12,10 +12,12 @@ from typing import Any
 from telethon import TelegramClient, events, functions, types
 
 from monitor.bot.commands import listed
-from monitor.bot.conversation import Caller, Conversation, Reply
+from monitor.bot.conversation import Caller, Conversation
+from monitor.bot.replies import Reply
 from monitor.clock import Clock
 from monitor.config import Settings
 from monitor.errors import ConfigError, ConfigProblem, DraftwatchError, RateLimitedError
+from monitor.markup import escape
 from monitor.ratelimit import SendLimiter
 from monitor.telegram.connect import make_client_from_settings
 from monitor.telegram.login import private_session_path
@@ -23,7 +25,8 @@ from monitor.telegram.sender import TelethonSender, bot_client_options
 
 logger = logging.getLogger(__name__)
 
-REPLY_ATTEMPTS = 3  # a command reply or a health notice survives two flood waits
+REPLY_ATTEMPTS = 3
+REQUEST_COPIES = 20  # copies of one access request remembered (admins × repeats)  # a command reply or a health notice survives two flood waits
 
 
 class BotFrontDesk:
@@ -42,6 +45,8 @@ class BotFrontDesk:
         self.sender = sender
         self.limiter = limiter
         self._clock = clock
+        # access requests sent with buttons: user id -> (chat, message id, html) of each copy
+        self._requests: dict[str, list[tuple[int, int, str]]] = {}
 
     def install(self) -> None:
         self.client.add_event_handler(
@@ -102,7 +107,12 @@ class BotFrontDesk:
                 message = await event.get_message()
                 await self.limiter.acquire(event.chat_id)
                 await event.edit(f"{message.message}\n\n→ {answer}", parse_mode=None, buttons=None)
-            await self.send(replies)
+                await self._close_requests(data, answer, but=(event.chat_id, event.message_id))
+            for reply in (r for r in replies if r.edit):  # the pressed message, replaced
+                await self.limiter.acquire(reply.chat_id)
+                buttons = [[(b.text, b.data) for b in row] for row in reply.buttons]
+                await self.sender.edit(reply.chat_id, int(event.message_id), reply.html, buttons)
+            await self.send([r for r in replies if not r.edit])
         except Exception:  # one bad press never stops the bot (house rule 8)
             logger.exception("handling a button failed user=%s", getattr(event, "sender_id", None))
 
@@ -130,8 +140,29 @@ class BotFrontDesk:
         if reply.photo is not None:
             await self.sender.send_photo(reply.chat_id, reply.photo, reply.html)
             return
+        if reply.document is not None:
+            name, data = reply.document
+            await self.sender.send_document(reply.chat_id, name, data, reply.html)
+            return
         buttons = [[(b.text, b.data) for b in row] for row in reply.buttons]
-        await self.sender.send_with_buttons(reply.chat_id, reply.html, buttons)
+        message_id = await self.sender.send_with_buttons(reply.chat_id, reply.html, buttons)
+        for request in {b.data.partition(":")[2] for row in reply.buttons for b in row
+                        if b.data.startswith("approve:")}:  # fmt: skip
+            sent = self._requests.setdefault(request, [])
+            sent.append((reply.chat_id, message_id, reply.html))
+            del sent[:-REQUEST_COPIES]
+
+    async def _close_requests(self, data: str, answer: str, *, but: tuple[int, int]) -> None:
+        """Every other copy of a decided access request (other admins, an earlier /start or
+        /users pending) loses its buttons and says what was decided; best effort."""
+        for chat_id, message_id, html in self._requests.pop(data.partition(":")[2], []):
+            if (chat_id, message_id) == but:
+                continue
+            try:
+                await self.limiter.acquire(chat_id)
+                await self.sender.edit(chat_id, message_id, f"{html}\n\n→ {escape(answer)}")
+            except DraftwatchError as e:
+                logger.info("request copy not closed chat=%d: %s", chat_id, e)
 
     async def serve(self) -> None:
         """Answer until the client disconnects (stop() or a lost connection)."""

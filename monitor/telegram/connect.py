@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pyasn1.error import PyAsn1Error  # type: ignore[import-untyped]  # rsa's DER parser; no stubs
-from telethon import TelegramClient
+from telethon import TelegramClient, errors
 from telethon.crypto import rsa
 from telethon.sessions import Session
 
@@ -18,6 +18,7 @@ from monitor.errors import (
     ConfigError,
     ConfigProblem,
     SessionDeadError,
+    SessionUnknownError,
     TelegramUnreachableError,
 )
 from monitor.telegram.live import LiveFeed, OnDeletion, OnPost
@@ -78,6 +79,8 @@ async def connect_client(client: TelegramClient, server: tuple[str, int] | None)
     """`client.connect()`, or TelegramUnreachableError naming the server and the fix."""
     try:
         await client.connect()
+    except errors.AuthKeyNotFound as e:  # the server answered -404: it forgot this key
+        raise SessionUnknownError(str(getattr(client.session, "filename", "") or "")) from e
     except (
         OSError
     ) as e:  # Telethon's "Connection to Telegram failed 5 time(s)" is a ConnectionError

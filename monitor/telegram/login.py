@@ -8,9 +8,10 @@ from pathlib import Path
 
 from telethon import TelegramClient, errors
 
-from monitor.errors import LoginError, RateLimitedError
+from monitor.errors import LoginError, RateLimitedError, SessionUnknownError
 from monitor.private_files import private_dir
 from monitor.reader.lockfile import session_file
+from monitor.telegram.connect import connect_client
 
 ATTEMPTS = 3
 
@@ -36,13 +37,35 @@ async def login_user(
     Connects the client unless the caller did (`connect_client` translates connection errors).
     """
     if not client.is_connected():
-        await client.connect()
+        await connect_for_login(client, None, tell)
     if not await client.is_user_authorized():
         await _send_code(client, phone)
         if await _enter_code(client, phone, ask_code, tell):
             await _enter_password(client, ask_password, tell)
     me = await client.get_me()
     return str(me.username or me.first_name or me.id)
+
+
+async def connect_for_login(
+    client: TelegramClient, server: tuple[str, int] | None, tell: Callable[[str], None]
+) -> None:
+    """Connect; a session the server no longer knows gets a fresh auth key (login is the
+    command that fixes a dead session), with a line saying so."""
+    try:
+        await connect_client(client, server)
+    except SessionUnknownError:
+        tell(
+            "The Telegram server no longer knows this session (logged out elsewhere or reset): "
+            "logging in afresh."
+        )
+        await client.disconnect()
+        # Telethon keeps the key in its sender and copies it to the session on connect; with
+        # both cleared, connect() makes a new key (Telethon does not do this itself: it cannot
+        # tell a forgotten key from a temporary server fault).
+        client._sender.auth_key.key = None
+        client.session.auth_key = None
+        client.session.save()
+        await connect_client(client, server)
 
 
 async def _send_code(client: TelegramClient, phone: str) -> None:

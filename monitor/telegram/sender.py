@@ -79,8 +79,8 @@ class TelethonSender:
         except ValueError as e:  # not in the session's entity cache: they never wrote to us
             raise DeliveryFailedError(chat_id, "unknown user: no access hash cached") from e
 
-    async def send(self, chat_id: int, html: str, *, random_id: int) -> int:
-        return await self._send(chat_id, html, random_id=random_id)
+    async def send(self, chat_id: int, html: str, *, random_id: int, buttons: Buttons = ()) -> int:
+        return await self._send(chat_id, html, random_id=random_id, buttons=buttons)
 
     async def send_with_buttons(self, chat_id: int, html: str, buttons: Buttons = ()) -> int:
         """A command's reply (not an alert): a fresh random_id, optional inline buttons."""
@@ -106,7 +106,7 @@ class TelethonSender:
         return _sent_id(result, random_id)
 
     async def send_photo_alert(
-        self, chat_id: int, photo: bytes, html: str, *, random_id: int
+        self, chat_id: int, photo: bytes, html: str, *, random_id: int, buttons: Buttons = ()
     ) -> int:
         """An alert that carries the photo its words were read in: the alert is the caption
         (rendered under 1024 characters), sent with the alert's fixed random_id."""
@@ -123,6 +123,7 @@ class TelethonSender:
                         types.InputMediaUploadedPhoto(uploaded),
                         text,
                         random_id=random_id,
+                        reply_markup=self._markup(buttons),
                         entities=entities or None,
                     )
                 )
@@ -138,6 +139,17 @@ class TelethonSender:
             peer = await self._peer(chat_id)
             message = await self._client.send_file(
                 peer, upload, caption=caption_html, parse_mode="html"
+            )
+        return int(message.id)
+
+    async def send_document(self, chat_id: int, name: str, data: bytes, caption_html: str) -> int:
+        """A file (an /export) with an HTML caption; returns the message id."""
+        upload = io.BytesIO(data)
+        upload.name = name
+        async with _translated(chat_id, "messages.sendMedia"):
+            peer = await self._peer(chat_id)
+            message = await self._client.send_file(
+                peer, upload, caption=caption_html, parse_mode="html", force_document=True
             )
         return int(message.id)
 

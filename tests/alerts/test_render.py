@@ -42,10 +42,11 @@ def test_the_date_is_in_the_subscribers_time_zone(timezone: str, shown: str) -> 
     assert shown in render_alert(item(), timezone)
 
 
-def test_an_alert_links_the_post_names_the_rule_and_bolds_the_match() -> None:
+def test_an_alert_links_the_post_names_the_category_in_words_and_bolds_the_match() -> None:
     html = render_alert(item(), "UTC")
     assert '<a href="https://t.me/melitopol_news/42">Мелитополь &lt;live&gt; &amp; news</a>' in html
-    assert "<b>summons</b>: ru.summons.povestka" in html
+    assert html.startswith("🔔 <b>Draft notice</b> · <b>Summonses</b>\n")
+    assert "ru.summons" not in html  # the category in words, not rule ids
     assert "вручают <b>повестки</b> прямо" in html
     text, _ = telethon_html.parse(html)
     assert "Мелитополь <live> & news" in text

@@ -12,15 +12,18 @@ from monitor.bot.commands import (
     CheckText,
     Help,
     Invite,
+    ListSubscriptions,
     ListUsers,
     Mute,
     SetTimezone,
     Start,
     Subscribe,
     Unsubscribe,
+    UnsubscribeAll,
     Vocabulary,
     parse_command,
 )
+from monitor.bot.wording import Target
 from monitor.domain import SubscriptionKind as K
 from monitor.errors import CommandError
 from monitor.matching import compile_expression
@@ -37,19 +40,48 @@ VOCABULARY = Vocabulary(
     [
         ("/start", Start()),
         ("/start abc123", Start("abc123")),
+        ("/start Taras, researcher at ZMINA", Start(None, "Taras, researcher at ZMINA")),
         ("/help", Help()),
-        ("/subscribe summons", Subscribe(K.CATEGORY, "summons")),
-        ("/subscribe@draftwatch_bot summons", Subscribe(K.CATEGORY, "summons")),
-        ("/subscribe ru.summons.povestka", Subscribe(K.RULE, "ru.summons.povestka")),
+        ("/subscribe summons", Subscribe((Target(K.CATEGORY, "summons"),))),
+        ("/subscribe@draftwatch_bot summons", Subscribe((Target(K.CATEGORY, "summons"),))),
+        ("/subscribe ru.summons.povestka", Subscribe((Target(K.RULE, "ru.summons.povestka"),))),
         (
             "/subscribe summons in @melitopol_news t.me/kherson_online",
-            Subscribe(K.CATEGORY, "summons", ("@melitopol_news", "@kherson_online")),
+            Subscribe((Target(K.CATEGORY, "summons"),), ("@melitopol_news", "@kherson_online")),
         ),
-        ("/subscribe облава AND Мелитополь", Subscribe(K.EXPRESSION, "облава AND Мелитополь")),
+        (
+            "/subscribe облава AND Мелитополь",
+            Subscribe((Target(K.EXPRESSION, "облава AND Мелитополь"),)),
+        ),
         (
             "/subscribe повістка in @zaporizhzhia_info",
-            Subscribe(K.EXPRESSION, "повістка", ("@zaporizhzhia_info",)),
+            Subscribe((Target(K.EXPRESSION, "повістка"),), ("@zaporizhzhia_info",)),
         ),
+        # keyword_alert_bot's form: comma lists of words, then of channels
+        (
+            "/subscribe повестки,облава melitopol_vestnik,crimea_alarm",
+            Subscribe(
+                (Target(K.EXPRESSION, "повестки"), Target(K.EXPRESSION, "облава")),
+                ("@melitopol_vestnik", "@crimea_alarm"),
+            ),
+        ),
+        (
+            "/subscribe повестки melitopol_vestnik",
+            Subscribe((Target(K.EXPRESSION, "повестки"),), ("@melitopol_vestnik",)),
+        ),
+        (
+            "/subscribe summons, roundup in @melitopol_news, @crimea_alarm",
+            Subscribe(
+                (Target(K.CATEGORY, "summons"), Target(K.CATEGORY, "roundup")),
+                ("@melitopol_news", "@crimea_alarm"),
+            ),
+        ),
+        (
+            "/subscribe повестки,облава",
+            Subscribe((Target(K.EXPRESSION, "повестки"), Target(K.EXPRESSION, "облава"))),
+        ),
+        ("/list", ListSubscriptions()),
+        ("/unsubscribe_all", UnsubscribeAll()),
         ("/unsubscribe 3", Unsubscribe("3")),
         ("/unsubscribe summons", Unsubscribe("summons")),
         ("/addchannel https://t.me/melitopol_news", AddChannel("@melitopol_news")),
@@ -58,6 +90,14 @@ VOCABULARY = Vocabulary(
         ("/mute 30 minutes", Mute(timedelta(minutes=30))),
         ("/mute off", Mute(timedelta(0))),
         ("/timezone Europe/Kyiv", SetTimezone("Europe/Kyiv")),
+        ("/timezone Kyiv", SetTimezone("Europe/Kyiv")),
+        ("/timezone kiev", SetTimezone("Europe/Kyiv")),
+        ("/timezone Moscow", SetTimezone("Europe/Moscow")),
+        ("/timezone Berlin", SetTimezone("Europe/Berlin")),
+        ("/timezone +3", SetTimezone("Etc/GMT-3")),
+        ("/timezone UTC+3", SetTimezone("Etc/GMT-3")),
+        ("/timezone GMT-5", SetTimezone("Etc/GMT+5")),
+        ("/timezone", SetTimezone(None)),
         ("/users pending", ListUsers(pending_only=True)),
         ("/block @oksana_k", Block("@oksana_k")),
         ("/invite", Invite()),
@@ -73,13 +113,21 @@ def test_good_commands(text: str, expected: object) -> None:
     [
         ("hello", "Commands start with /"),
         ("/frobnicate", "Unknown command /frobnicate"),
+        ("/subscibe summons", "Did you mean: /subscribe summons?"),
+        ("/unsubscribeall", "Did you mean: /unsubscribe_all?"),
+        (
+            "/subscribe повестки; облава (melitopol_vestnik)",
+            "Did you mean: /subscribe повестки, облава in @melitopol_vestnik",
+        ),
+        ("/subscribe повестки,,облава", "Did you mean: /subscribe повестки, облава"),
         ("/subscribe", "Example: /subscribe summons in @melitopol_news"),
         ("/subscribe summons in ???", "“???” is not a channel name"),
         ("/subscribe облава AND (", "not a valid expression"),
         ("/addchannel", "Example: /addchannel @melitopol_news"),
         ("/mute forever", "“forever” is not a duration"),
         ("/mute 40d", "between 1 minute and 30 days"),
-        ("/timezone Kyiv", "Unknown time zone “Kyiv”"),
+        ("/timezone Narnia", "Unknown time zone “Narnia”: use a city such as Kyiv"),
+        ("/timezone +15", "Unknown time zone “+15”"),
         ("/block", "Example: /block 123456789"),
         ("/test", "Example: /test"),
         ("/users all", "Example: /users pending"),

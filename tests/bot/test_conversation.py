@@ -6,8 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from monitor.bot.conversation import Caller, Conversation, Reply
+from monitor.bot.conversation import Caller, Conversation
 from monitor.bot.handlers import Stores
+from monitor.bot.replies import Reply
 from monitor.domain import Channel, SubscriberStatus, SubscriptionKind
 from monitor.errors import NotFoundError
 from monitor.matching import Matcher, compile_matcher, load_default_packs
@@ -82,8 +83,9 @@ async def test_a_strangers_start_asks_the_admins_with_buttons(bot: Conversation)
 async def test_an_unapproved_users_commands_do_nothing(bot: Conversation) -> None:
     assert await say(bot, STRANGER, "/subscribe summons") == []
     await say(bot, STRANGER, "/start")
-    assert await say(bot, STRANGER, "/subscribe summons") == []
-    assert await say(bot, STRANGER, "/help") == []
+    [waiting] = await say(bot, STRANGER, "/help")  # a pending user hears why nothing happens
+    assert waiting.html.startswith("⏳ Your request is waiting for an admin's approval")
+    assert waiting.chat_id == STRANGER.user_id
 
 
 async def test_approval_by_button_welcomes_the_user(bot: Conversation) -> None:
@@ -141,13 +143,13 @@ async def test_admin_commands_are_refused_to_analysts(bot: Conversation) -> None
 async def test_test_explains_which_rules_match(bot: Conversation) -> None:
     await approved(bot, OKSANA)
     [reply] = await say(bot, OKSANA, "/test В Мелитополе мужчинам вручают повестки")
-    assert "ru.summons.povestka" in reply.html
-    assert "«повестки»" in reply.html
-    assert "📍 Мелітополь / Мелитополь · Запорізька область (occupied)" in reply.html
+    assert "category <code>summons</code> «повестки»" in reply.html
+    assert "for no subscription of yours" in reply.html
     [none] = await say(bot, OKSANA, "/test Погода в Херсоне")
-    assert none.html == "No rule matches this text.\n📍 Херсон · Херсонська область (occupied)"
+    assert none.html.startswith("No rule matches this text, and you have no subscriptions.")
+    assert "📍 Херсон · Херсонська область (occupied)" in none.html
     [nowhere] = await say(bot, OKSANA, "/test Погода на неделю")
-    assert nowhere.html == "No rule matches this text."
+    assert "📍" not in nowhere.html
 
 
 async def test_mute_and_timezone(bot: Conversation) -> None:
@@ -157,6 +159,12 @@ async def test_mute_and_timezone(bot: Conversation) -> None:
     assert (await bot_subscriber(bot, OKSANA)).muted_until is not None
     [tz] = await say(bot, OKSANA, "/timezone Europe/Moscow")
     assert "2024-11-25 12:00 MSK" in tz.html
+    [shown] = await say(bot, OKSANA, "/timezone")
+    assert shown.html.startswith("🕓 Dates are shown in Europe/Moscow: it is 2024-11-25 12:00 MSK.")
+    [offset] = await say(bot, OKSANA, "/timezone +3")
+    assert offset.html == "🕓 Dates are now shown in UTC+3: it is 2024-11-25 12:00 +03."
+    [kyiv] = await say(bot, OKSANA, "/timezone Kyiv")
+    assert kyiv.html == "🕓 Dates are now shown in Europe/Kyiv: it is 2024-11-25 11:00 EET."
 
 
 async def bot_subscriber(bot: Conversation, caller: Caller):  # type: ignore[no-untyped-def]
@@ -313,3 +321,40 @@ async def test_a_button_that_fails_unexpectedly_still_answers(
     reply, notice = await say(bot, OKSANA, "/search повестки")
     assert reply.html.startswith("⚠️ Something went wrong")
     assert "/search from user <code>501</code> failed: RuntimeError" in notice.html
+
+
+async def test_quiet_hours_are_set_shown_and_ended(bot: Conversation) -> None:
+    await approved(bot, OKSANA)
+    [none] = await say(bot, OKSANA, "/quiet")
+    assert none.html == "No quiet hours. Example: /quiet 23:00-07:00"
+    [set_] = await say(bot, OKSANA, "/quiet 23:00-07:00")
+    assert set_.html == (
+        "🌙 Quiet hours 23:00–07:00 (Europe/Kyiv): alerts wait and come at 07:00. "
+        "/quiet off ends them."
+    )
+    [shown] = await say(bot, OKSANA, "/quiet")
+    assert shown.html.startswith("🌙 Quiet hours 23:00–07:00 (Europe/Kyiv)")
+    [bad] = await say(bot, OKSANA, "/quiet late")
+    assert bad.html.startswith("“late” is not a window like 23:00-07:00")
+    [off] = await say(bot, OKSANA, "/quiet off")
+    assert off.html == "🔔 No quiet hours: alerts come at any time."
+
+
+async def test_a_start_note_goes_to_the_admins_and_pending_requests_have_buttons(
+    bot: Conversation,
+) -> None:
+    await say(bot, ADMIN, "/start")
+    out = await say(bot, STRANGER, "/start Taras, researcher at ZMINA")
+    assert out[0].html == (
+        "Your request was sent to the admins; you will get a message when it is approved. "
+        "Your note was passed on."
+    )
+    assert "invite" not in out[0].html
+    assert out[1].chat_id == ADMIN.user_id
+    assert out[1].html.endswith("\nNote: «Taras, researcher at ZMINA»")
+    [header, request] = await say(bot, ADMIN, "/users pending")
+    assert header.html == "<b>1 pending requests</b>"
+    assert request.html == "<code>666</code> Stranger"
+    assert [b.data for b in request.buttons[0]] == ["approve:666", "deny:666"]
+    answer, _ = await bot.press(ADMIN, request.buttons[0][0].data, now=NOW)
+    assert answer == "Approved Stranger."

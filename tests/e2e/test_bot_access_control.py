@@ -14,6 +14,7 @@ from monitor.domain import SubscriberStatus
 from monitor.sandbox.api import Sandbox
 from monitor.store.subscribers import SubscriberRepo
 from tests.e2e.bot_stack import BOT_USERNAME, Analyst, BotStack, eventually
+from tests.e2e.test_bot_archive import edited
 
 SUMMONS = "В Мелитополе мужчинам вручают повестки прямо на улице у центрального рынка"
 HOLD_LIMIT_S = 15.0  # a bound on waiting for the sandbox, not a timed assertion
@@ -113,10 +114,8 @@ async def test_a_search_page_button_works_only_in_its_own_chat(
     )
     assert answer.message == "That search page belongs to another chat: send /search yourself."
     assert len(other.inbox) == before  # no results of someone else's query
-    before = len(owner.inbox)
-    await page.click(text="Older ▶")  # the owner still pages through it
-    await eventually(lambda: len(owner.inbox) > before, what="page 2")
-    assert "Сообщение 0" in "\n".join(owner.texts()[before:])
+    await page.click(text="Older ▶")  # the owner still pages through it (the page is edited)
+    assert "Сообщение 0" in await edited(owner, page.id, page.raw_text)
 
 
 HOSTILE_IDS = [

@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 
+import pytest
+
+from monitor.bot import lookups
 from monitor.sandbox.api import Sandbox
-from tests.e2e.bot_stack import BotStack, eventually
+from tests.e2e.bot_stack import BOT_USERNAME, Analyst, BotStack, eventually
 
 FORMS = ["повестки", "повестку", "повесткой", "повестках", "повістки", "повісток", "повестка"]
+
+
+async def edited(analyst: Analyst, message_id: int, old: str) -> str:
+    """The text of a message once the bot has edited it (fails after 15 s)."""
+    for _ in range(150):
+        message = await analyst.client.get_messages(BOT_USERNAME, ids=message_id)
+        if message is not None and message.raw_text != old:
+            return str(message.raw_text)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"message {message_id} was never edited")
 
 
 async def test_search_pages_through_inflected_forms_with_buttons(
@@ -29,11 +44,12 @@ async def test_search_pages_through_inflected_forms_with_buttons(
     assert "Сообщение 0" not in first
     [paged] = [m for _, _, m in analyst.inbox[before:] if m.buttons]
 
+    assert "Results 1–5 of 7 for" in first  # the total count
     before = len(analyst.inbox)
     await paged.click(text="Older ▶")
-    await eventually(lambda: len(analyst.inbox) > before, what="page 2")
-    await asyncio.sleep(0.3)
-    second = "\n".join(analyst.texts()[before:])
+    second = await edited(analyst, paged.id, paged.raw_text)
+    assert len(analyst.inbox) == before  # the page replaced the one shown: no new message
+    assert "Results 6–7 of 7" in second
     assert "Сообщение 1" in second
     assert "Сообщение 0" in second
     assert "Сообщение 6" not in second
@@ -78,3 +94,32 @@ async def test_digest_on_demand_covers_the_askers_subscriptions_only(
     assert not got[0][2].photo
     assert "You have no subscriptions" in got[0][1]
     assert "/subscribe" in got[0][1]
+
+
+async def test_export_sends_a_csv_with_bom_and_refuses_past_the_limit(
+    sandbox: Sandbox, stack: BotStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    [analyst] = await stack.analysts(1)
+    channel = await stack.watch("kherson_news", "Херсон новости")
+    for n, form in enumerate(FORMS[:3]):
+        await stack.read(channel, sandbox.post(channel, f"Сообщение {n}: вручают {form}"))
+
+    before = len(analyst.inbox)
+    await analyst.say("/export повестка")
+    await eventually(lambda: any(m.file for _, _, m in analyst.inbox[before:]), what="the file")
+    [(_, caption, message)] = analyst.inbox[before:]
+    assert caption == "📄 3 posts for повестка"
+    assert message.file.name.startswith("draftwatch-export-")
+    assert message.file.name.endswith(".csv")
+    data = await analyst.client.download_media(message, bytes)
+    assert data.startswith("\ufeffdate,channel,".encode())  # the BOM: Excel reads UTF-8
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [r["text"] for r in rows] == [f"Сообщение {n}: вручают {FORMS[n]}" for n in (2, 1, 0)]
+
+    monkeypatch.setattr(lookups, "EXPORT_POSTS", 2)
+    before = len(analyst.inbox)
+    await analyst.say("/export повестка")
+    await eventually(lambda: len(analyst.inbox) > before, what="the refusal")
+    assert analyst.texts()[-1].startswith(
+        "The search finds 3 posts; a file in the chat holds at most 2. Narrow it"
+    )

@@ -102,7 +102,7 @@ async def test_the_due_week_arrives_as_text_and_chart_once_scoped_to_each_analys
     assert "облави" not in texts["Olena"]
     assert "Погода" not in texts["Olena"]
 
-    assert "Covers only your subscription:\n• #2 expression погода" in texts["Petro"]
+    assert "Covers only your subscription:\n• #1 expression погода" in texts["Petro"]  # his #1
     assert "Posts matching your subscriptions: 1 (+1 from 0 last week)" in texts["Petro"]
     assert "keywords: погода: 1" in texts["Petro"]
     assert "Погода на неделю" in texts["Petro"]  # the top post: one no rule matches

@@ -64,7 +64,11 @@ async def test_hit_posts_are_faceted_by_channel_category_and_day(db_url: str) ->
 async def test_the_canned_search_finds_inflected_forms(db_url: str) -> None:
     path = await _seeded_file(db_url)
     data = await _get(path, "/archive/search.json?_shape=objects&q=повістки")
+    assert sorted(row["message_id"] for row in data["rows"]) == [1, 2, 3, 5]  # deleted:no
+    data = await _get(path, "/archive/search.json?_shape=objects&q=повістки deleted:any")
     assert sorted(row["message_id"] for row in data["rows"]) == [1, 2, 3, 5, 7]
+    data = await _get(path, "/archive/search.json?_shape=objects&q=category:raid")
+    assert [row["message_id"] for row in data["rows"]] == [4]  # filters alone
 
 
 def test_browse_runs_datasette_immutable_with_the_plugin(

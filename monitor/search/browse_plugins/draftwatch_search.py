@@ -7,20 +7,56 @@ query finds inflected Russian and Ukrainian forms as `python bot.py search` does
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 
 from datasette import hookimpl
+from markupsafe import Markup, escape
 
+from monitor.errors import QueryError
 from monitor.search.query import compile_fts, default_lemmatizer, parse_query
 
 
 def draftwatch_match(text: str | None) -> str:
-    """The FTS5 MATCH string for the words of a query (filters are left to the SQL)."""
-    plan = compile_fts(parse_query(text or ""), query_terms=default_lemmatizer().query_terms)
-    return plan.match or '""'
+    """The FTS5 MATCH string for the words of a query; empty when it has only filters."""
+    try:
+        plan = compile_fts(parse_query(text or ""), query_terms=default_lemmatizer().query_terms)
+    except QueryError:
+        return '""'  # matches nothing; the bot and the CLI say what is wrong
+    return plan.match or ""
+
+
+def draftwatch_filter(text: str | None, key: str) -> str | None:
+    """A filter of the query language for the SQL: `channel` (lowercase, no @), `category`,
+    `since` / `until` (ISO dates, `until` the day after), `deleted` (no, yes, any); None when
+    not given."""
+    try:
+        filters = parse_query(text or "").filters
+    except QueryError:
+        return "no" if key == "deleted" else None
+    if key == "channel" and filters.channels:
+        return filters.channels[0].removeprefix("@").lower()
+    if key == "category" and filters.categories:
+        return filters.categories[0]
+    if key == "since" and filters.since:
+        return filters.since.isoformat()
+    if key == "deleted":
+        return filters.deleted.value
+    if key == "until" and filters.until:
+        return (filters.until + timedelta(days=1)).isoformat()
+    return None
 
 
 def _prepare_connection(conn: sqlite3.Connection) -> None:
     conn.create_function("draftwatch_match", 1, draftwatch_match, deterministic=True)
+    conn.create_function("draftwatch_filter", 2, draftwatch_filter, deterministic=True)
+
+
+def _render_cell(value: object, column: str, database: str) -> Markup | None:
+    """In the search results the post column links to the post's page (its versions)."""
+    if column == "post" and isinstance(value, int):
+        return Markup(f'<a class="dw-post" href="/{escape(database)}/post?id={value}">{value}</a>')
+    return None
 
 
 prepare_connection = hookimpl(_prepare_connection)
+render_cell = hookimpl(_render_cell)
