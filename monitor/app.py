@@ -47,6 +47,7 @@ from monitor.store.channels import ChannelRepo
 from monitor.store.deliveries import DeliveryRepo
 from monitor.store.digests import DigestRepo
 from monitor.store.engine import Database
+from monitor.store.evidence import evidence_step
 from monitor.store.outbox import make_outbox_hook
 from monitor.store.posts import HitFinder, PostRepo, SaveHook
 from monitor.store.rhythm import RhythmRepo
@@ -309,12 +310,14 @@ async def reader_bot(
 def save_hooks(
     db: Database, *, alerts: bool = True, alert_history: bool = False
 ) -> tuple[SaveHook, ...]:
-    """What runs inside every post-saving transaction: the search index and the alert outbox
-    (with `alert_history`, old posts queue alerts too: `import --alert`)."""
+    """What runs inside every post-saving transaction: the search index, the evidence capture
+    (every new version and deletion, with its custody entry) and the alert outbox (with
+    `alert_history`, old posts queue alerts too: `import --alert`)."""
     index = SearchRepo(db, default_lemmatizer()).index_hook()
     if not alerts:
-        return (index,)
-    return (index, make_outbox_hook(make_expression_hits(), alert_history=alert_history))
+        return (index, evidence_step())
+    outbox = make_outbox_hook(make_expression_hits(), alert_history=alert_history)
+    return (index, evidence_step(), outbox)
 
 
 class ReaderChannels:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -65,6 +66,25 @@ class Channel:
         return f"https://t.me/c/{self.telegram_id}/{message_id}"
 
 
+class CaptureSource(StrEnum):
+    """How the reader saw a post: the evidence capture record says which."""
+
+    LIVE = "live"
+    POLL = "poll"
+    RECHECK = "recheck"
+    IMPORT = "import"
+
+
+@dataclass(frozen=True, slots=True)
+class RawMessage:
+    """What Telegram sent, as JSON-ready data (Telethon's `to_dict()`, bytes as base64,
+    datetimes as ISO 8601), how it was read and by which account: the evidence capture."""
+
+    data: Mapping[str, object]
+    source: CaptureSource
+    account: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class Post:
     """One channel post as read from Telegram (an album is one post)."""
@@ -81,6 +101,8 @@ class Post:
     edit_date: datetime | None = None
     deleted_at: datetime | None = None
     id: int | None = None
+    # The message as Telegram sent it (evidence capture); None where no raw form exists.
+    raw: RawMessage | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.message_id <= 0:

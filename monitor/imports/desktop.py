@@ -24,7 +24,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, cast
 
-from monitor.domain import Channel, Post
+from monitor.domain import CaptureSource, Channel, Post, RawMessage
 from monitor.errors import ImportFileError
 from monitor.imports.json_stream import check_nesting, read_top_level, stream_items
 from monitor.reader.channel_ref import MAX_ID
@@ -191,6 +191,8 @@ def parse_message(message: object, *, index: int, channel_id: int, source: str) 
         forwarded_from=str(forwarded) if forwarded is not None else None,
         media_kind=media_kind(message),
         edit_date=_when(message, "edited", fail),
+        # The export's own record of the message is the capture (who exported it is unknown).
+        raw=RawMessage(message, CaptureSource.IMPORT, f"Telegram Desktop export {source}"),
     )
 
 

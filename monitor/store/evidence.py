@@ -1,0 +1,318 @@
+"""Evidence repository: capture records and custody entries written inside the post-saving
+transaction, seals and RFC 3161 tokens beside them; all append-only (does I/O)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from monitor.evidence.canonical import canonical, record_hash
+from monitor.evidence.merkle import MerkleTree, leaf_hash
+from monitor.evidence.records import (
+    Capture,
+    CustodyEntry,
+    CustodyKind,
+    Seal,
+    Timestamp,
+    capture_record,
+    custody_entry,
+    seal_body,
+)
+from monitor.store.engine import Database
+from monitor.store.posts import DeletedPost, SavedPost, SaveStep
+from monitor.store.schema import (
+    CustodyEntryRow,
+    EvidenceCaptureRow,
+    SealRow,
+    TimestampRow,
+)
+
+_CHAIN_LOCK = 0x64726166  # PostgreSQL advisory lock: one writer extends the chain at a time
+
+
+async def _head(session: AsyncSession) -> CustodyEntryRow | None:
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+    return await session.scalar(
+        select(CustodyEntryRow).order_by(CustodyEntryRow.seq.desc()).limit(1)
+    )
+
+
+async def append_custody(
+    session: AsyncSession,
+    kind: CustodyKind,
+    subject: Mapping[str, object],
+    *,
+    at: datetime,
+    new_segment: bool = False,
+) -> CustodyEntry:
+    """Add an entry after the chain's head, in the caller's transaction."""
+    head = await _head(session)
+    segment = (head.segment if head else 0) + (1 if new_segment or head is None else 0)
+    entry = custody_entry(
+        seq=(head.seq if head else 0) + 1,
+        segment=segment,
+        kind=kind,
+        at=at,
+        prev_hash=head.hash if head else None,
+        subject=subject,
+    )
+    session.add(
+        CustodyEntryRow(
+            seq=entry.seq,
+            segment=entry.segment,
+            kind=entry.kind,
+            at=at,
+            body=entry.canonical.decode(),
+            hash=entry.hash,
+            prev_hash=entry.prev_hash,
+        )
+    )
+    await session.flush()
+    return entry
+
+
+async def _media_hashes(session: AsyncSession, post_id: int) -> list[str]:
+    """SHA-256 of the post's media files. Hook for the media pipeline: once its `media` table
+    lands, select its sha256 column for `post_id` here (ordered by file), and they are in
+    every capture record (and so in its hash and the custody chain) from then on."""
+    return []
+
+
+async def _capture(
+    session: AsyncSession,
+    *,
+    post_id: int,
+    kind: str,
+    version: int | None,
+    record: dict[str, object],
+    at: datetime,
+) -> None:
+    digest = record_hash(record)
+    custody = CustodyKind.CAPTURE if kind == "version" else CustodyKind.DELETION_SEEN
+    subject = {
+        "capture_sha256": digest,
+        "channel_id": record["channel_id"],
+        "message_id": record["message_id"],
+        "version": version,
+    }
+    entry = await append_custody(session, custody, subject, at=at)
+    session.add(
+        EvidenceCaptureRow(
+            post_id=post_id,
+            kind=kind,
+            version=version,
+            source=str(record["source"]),
+            account=str(record["account"]),
+            captured_at=at,
+            record=canonical(record).decode(),
+            sha256=digest,
+            media_sha256=list(record["media_sha256"]),  # type: ignore[call-overload]
+            custody_seq=entry.seq,
+        )
+    )
+
+
+async def _capture_version(session: AsyncSession, saved: SavedPost) -> None:
+    if saved.seen_at is None:  # every SavedPost the repository builds carries it
+        raise ValueError(f"post {saved.post_id} saved without a time: cannot capture it")
+    at = saved.seen_at
+    record = capture_record(
+        kind="version",
+        channel_id=saved.post.channel_telegram_id,
+        message_id=saved.post.message_id,
+        version=saved.version,
+        raw=saved.raw,
+        captured_at=at,
+        media_sha256=await _media_hashes(session, saved.post_id),
+    )
+    await _capture(
+        session, post_id=saved.post_id, kind="version", version=saved.version, record=record, at=at
+    )
+
+
+async def _capture_deletion(session: AsyncSession, gone: DeletedPost) -> None:
+    record = capture_record(
+        kind="deletion",
+        channel_id=gone.channel_telegram_id,
+        message_id=gone.message_id,
+        version=None,
+        raw=gone.raw,
+        captured_at=gone.seen_at,
+    )
+    await _capture(
+        session, post_id=gone.post_id, kind="deletion", version=None, record=record, at=gone.seen_at
+    )
+
+
+def evidence_step() -> SaveStep:
+    """The save step that captures every new version and every deletion seen (app.save_hooks)."""
+    return SaveStep("evidence", _capture_version, deleted=_capture_deletion)
+
+
+def _capture_from_row(row: EvidenceCaptureRow) -> Capture:
+    return Capture(
+        row.id,
+        row.post_id,
+        row.kind,
+        row.version,
+        row.source,
+        row.account,
+        row.captured_at,
+        row.record,
+        row.sha256,
+        tuple(row.media_sha256 or ()),
+        row.custody_seq,
+    )
+
+
+def _entry_from_row(row: CustodyEntryRow) -> CustodyEntry:
+    body = json.loads(row.body)
+    return CustodyEntry(row.seq, row.segment, row.kind, row.at, body, row.hash, row.prev_hash)
+
+
+def _seal_from_row(row: SealRow) -> Seal:
+    body = json.loads(row.body)
+    return Seal(
+        row.id, row.segment, row.first_seq, row.last_seq, row.root, row.sealed_at, body, row.hash
+    )
+
+
+class EvidenceRepo:
+    """Captures, the custody chain, seals and timestamps of the archive."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def append(
+        self, kind: CustodyKind, subject: Mapping[str, object], *, now: datetime
+    ) -> CustodyEntry:
+        """One entry (an export, a verification) in its own short transaction."""
+        async with self._db.write.begin() as session:
+            return await append_custody(session, kind, subject, at=now)
+
+    async def start_segment(self, subject: Mapping[str, object], *, now: datetime) -> CustodyEntry:
+        """A new chain segment that says why (a restored archive)."""
+        async with self._db.write.begin() as session:
+            return await append_custody(
+                session, CustodyKind.SEGMENT_START, subject, at=now, new_segment=True
+            )
+
+    async def seal(self, *, now: datetime, reason: str) -> Seal | None:
+        """Seal the entries after the last seal under their Merkle root; None when none are new."""
+        async with self._db.write.begin() as session:
+            last = await session.scalar(select(SealRow).order_by(SealRow.id.desc()).limit(1))
+            first_seq = last.last_seq + 1 if last else 1
+            rows = list(
+                await session.scalars(
+                    select(CustodyEntryRow)
+                    .where(CustodyEntryRow.seq >= first_seq)
+                    .order_by(CustodyEntryRow.seq)
+                )
+            )
+            if not rows:
+                return None
+            tree = MerkleTree([leaf_hash(r.body.encode()) for r in rows])
+            body = seal_body(
+                segment=rows[-1].segment,
+                first_seq=first_seq,
+                last_seq=rows[-1].seq,
+                root=tree.root.hex(),
+                sealed_at=now,
+                prev_seal=last.hash if last else None,
+                reason=reason,
+            )
+            row = SealRow(
+                segment=rows[-1].segment,
+                first_seq=first_seq,
+                last_seq=rows[-1].seq,
+                root=tree.root.hex(),
+                sealed_at=now,
+                body=canonical(body).decode(),
+                hash=record_hash(body),
+            )
+            session.add(row)
+            await session.flush()
+            return _seal_from_row(row)
+
+    async def find_last_seal(self) -> Seal | None:
+        async with self._db.read() as session:
+            row = await session.scalar(select(SealRow).order_by(SealRow.id.desc()).limit(1))
+            return _seal_from_row(row) if row else None
+
+    async def find_seal_by_hash(self, seal_hash: str) -> Seal | None:
+        async with self._db.read() as session:
+            row = await session.scalar(select(SealRow).where(SealRow.hash == seal_hash))
+            return _seal_from_row(row) if row else None
+
+    async def list_seals(self, seal_ids: Sequence[int] | None = None) -> list[Seal]:
+        async with self._db.read() as session:
+            stmt = select(SealRow).order_by(SealRow.id)
+            if seal_ids is not None:
+                stmt = stmt.where(SealRow.id.in_(seal_ids))
+            return [_seal_from_row(r) for r in await session.scalars(stmt)]
+
+    async def list_unstamped(self, tsa_url: str) -> list[Seal]:
+        """Seals that have no token from `tsa_url` yet (the retry job's work)."""
+        async with self._db.read() as session:
+            stamped = select(TimestampRow.seal_id).where(TimestampRow.tsa_url == tsa_url)
+            rows = await session.scalars(
+                select(SealRow).where(SealRow.id.not_in(stamped)).order_by(SealRow.id)
+            )
+            return [_seal_from_row(r) for r in rows]
+
+    async def save_timestamp(self, stamp: Timestamp, *, now: datetime) -> None:
+        async with self._db.write.begin() as session:
+            session.add(
+                TimestampRow(
+                    seal_id=stamp.seal_id,
+                    tsa_url=stamp.tsa_url,
+                    token=stamp.token,
+                    certificates=stamp.certificates,
+                    gen_time=stamp.gen_time,
+                    created_at=now,
+                )
+            )
+
+    async def list_timestamps(self, seal_ids: Sequence[int]) -> list[Timestamp]:
+        async with self._db.read() as session:
+            rows = await session.scalars(
+                select(TimestampRow)
+                .where(TimestampRow.seal_id.in_(seal_ids))
+                .order_by(TimestampRow.seal_id, TimestampRow.id)
+            )
+            return [
+                Timestamp(r.seal_id, r.tsa_url, r.token, r.certificates, r.gen_time) for r in rows
+            ]
+
+    async def list_captures(self, post_ids: Sequence[int]) -> list[Capture]:
+        async with self._db.read() as session:
+            rows = await session.scalars(
+                select(EvidenceCaptureRow)
+                .where(EvidenceCaptureRow.post_id.in_(post_ids))
+                .order_by(EvidenceCaptureRow.post_id, EvidenceCaptureRow.id)
+            )
+            return [_capture_from_row(r) for r in rows]
+
+    async def list_entries(self, first_seq: int, last_seq: int) -> list[CustodyEntry]:
+        async with self._db.read() as session:
+            rows = await session.scalars(
+                select(CustodyEntryRow)
+                .where(CustodyEntryRow.seq.between(first_seq, last_seq))
+                .order_by(CustodyEntryRow.seq)
+            )
+            return [_entry_from_row(r) for r in rows]
+
+    async def count_unsealed(self) -> int:
+        async with self._db.read() as session:
+            last = await session.scalar(select(func.max(SealRow.last_seq)))
+            return int(
+                await session.scalar(
+                    select(func.count(CustodyEntryRow.seq)).where(CustodyEntryRow.seq > (last or 0))
+                )
+                or 0
+            )
