@@ -26,6 +26,7 @@ from monitor.digest.job import send_weekly_digests
 from monitor.digest.weekly import DigestSender
 from monitor.domain import Channel
 from monitor.errors import SessionDeadError
+from monitor.evidence.notary import Notary, last_seal_file
 from monitor.matching import Matcher, cached_matcher, load_default_packs
 from monitor.ratelimit import SendLimiter
 from monitor.reader.channel_ref import parse_channel_ref
@@ -46,8 +47,8 @@ from monitor.store import migrate
 from monitor.store.channels import ChannelRepo
 from monitor.store.deliveries import DeliveryRepo
 from monitor.store.digests import DigestRepo
-from monitor.store.engine import Database
-from monitor.store.evidence import evidence_step
+from monitor.store.engine import Database, sqlite_path
+from monitor.store.evidence import EvidenceRepo, evidence_step
 from monitor.store.outbox import make_outbox_hook
 from monitor.store.posts import HitFinder, PostRepo, SaveHook
 from monitor.store.rhythm import RhythmRepo
@@ -70,6 +71,8 @@ WATCHDOG_QUIET_S = 15 * 60  # no successful request for this long: probe, then r
 SILENCE_EVERY_S = 3600
 DIGEST_EVERY_S = 3600  # due digests (Monday 09:00 local, and weeks missed while down)
 DIGEST_FIRST_AFTER_S = 30
+TIMESTAMP_RETRY_S = 300  # seals still without a token from a TSA are asked for again this often
+SHUTDOWN_STAMP_S = 10  # at shutdown the TSAs get this long; what is left is stamped next start
 
 
 def recheck_every_s(settings: Settings) -> int:
@@ -340,12 +343,22 @@ def default_hit_finder(cache_dir: Path | None) -> HitFinder:
     return matcher.find_hits
 
 
+def make_notary(settings: Settings, db: Database) -> Notary:
+    """Seals and timestamps of the archive; the last seal's hash kept beside the archive."""
+    return Notary(
+        EvidenceRepo(db),
+        settings.evidence_tsa_urls,
+        last_seal_file(sqlite_path(settings.database_url), settings.reader_session.parent),
+    )
+
+
 @dataclass(frozen=True)
 class Service:
     """`python bot.py run`: the reader and, with BOT_TOKEN, the bot, both ready."""
 
     reader: ReaderService
     bot: BotRuntime | None
+    notary: Notary | None = None
 
 
 @asynccontextmanager
@@ -356,13 +369,17 @@ async def open_service(
     async with reader_service(
         settings, clock, db, find_hits=matcher.find_hits, hooks=save_hooks(db)
     ) as reader:
+        notary = make_notary(settings, db)
+        restored = await notary.check_continuity(now=clock.now())
         if not settings.bot_token:
             logger.warning("BOT_TOKEN is not set: reading and matching only, no alerts are sent")
-            yield Service(reader, None)
+            yield Service(reader, None, notary)
             return
         with ProcessLock(lock_path(private_session_path(settings.bot_session))):
             async with reader_bot(reader, settings, matcher) as bot:
-                yield Service(reader, bot)
+                if restored is not None:
+                    await bot.health.evidence_restored(restored)
+                yield Service(reader, bot, notary)
 
 
 async def run_service(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
@@ -374,9 +391,20 @@ async def run_service(settings: Settings, clock: Clock, stop: asyncio.Event) -> 
             async with open_service(settings, clock, db, matcher) as service:
                 health = service.reader.health
                 await _schedule_and_wait(service, settings, stop)
+                if service.notary is not None:  # a clean shutdown seals what is new
+                    await seal_at_shutdown(service.notary, clock)
         finally:
             if health is not None:
                 write_health(status_path(settings), health)
+
+
+async def seal_at_shutdown(notary: Notary, clock: Clock) -> None:
+    await notary.seal(now=clock.now(), reason="shutdown", stamp=False)
+    try:
+        async with asyncio.timeout(SHUTDOWN_STAMP_S):
+            await notary.stamp_pending(now=clock.now())
+    except TimeoutError:
+        logger.warning("timestamps left for the next start: the TSA did not answer in time")
 
 
 def service_jobs(
@@ -396,6 +424,8 @@ def service_jobs(
         return run
 
     async def health() -> None:
+        if service.notary is not None:
+            service.reader.health.evidence = service.notary.health.line()
         write_health(status_path(settings), service.reader.health)
 
     reader, bot = service.reader, service.bot
@@ -411,6 +441,21 @@ def service_jobs(
         ScheduledJob("watchdog", fatal(reader.watchdog), every_s=WATCHDOG_EVERY_S),
         ScheduledJob("health", health, every_s=POLL_TICK_S, first_after_s=0),
     ]
+    notary = service.notary
+    if notary is not None:
+        clock = reader.clock
+
+        async def seal() -> None:
+            await notary.seal(now=clock.now(), reason="interval")
+
+        async def stamp() -> None:
+            await notary.stamp_pending(now=clock.now())
+
+        jobs += [
+            ScheduledJob("seal", seal, every_s=settings.evidence_seal_interval_s),
+            # Never in the way of reading: a TSA that is down is asked again later.
+            ScheduledJob("timestamps", stamp, every_s=TIMESTAMP_RETRY_S, first_after_s=15),
+        ]
     if bot is not None:
         jobs += [
             ScheduledJob(

@@ -86,7 +86,7 @@ def upgrade() -> None:
             name=op.f("fk_evidence_timestamps_seal_id_evidence_seals"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evidence_timestamps")),
-        sa.UniqueConstraint("seal_id", "tsa_url", name=op.f("uq_evidence_timestamps_seal_id")),
+        sa.UniqueConstraint("seal_id", "tsa_url", name=op.f("uq_evidence_timestamps_seal_id_tsa_url")),
     )
     _append_only()
 

@@ -307,6 +307,7 @@ def status(ctx: typer.Context) -> None:
         "last_cycle",
         "live_updates",
         "reconnects",
+        "evidence",
         "error",
     ):
         if health.get(key):

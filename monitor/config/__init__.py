@@ -60,6 +60,8 @@ class Settings:
     telegram_dc_id: int = 2
     cache_dir: Path | None = None  # compiled pattern packs; None: compile in memory every time
     log_sql: bool = False  # aiosqlite and SQLAlchemy statements in the log (with their parameters)
+    evidence_seal_interval_s: int = 86400  # custody entries sealed under a Merkle root this often
+    evidence_tsa_urls: tuple[str, ...] = ()  # RFC 3161 TSAs that timestamp each seal; () = none
 
     def __repr__(self) -> str:
         shown = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -268,6 +270,17 @@ def _server_key(raw: str) -> Path:
     return path
 
 
+def _tsa_urls(raw: str) -> tuple[str, ...]:
+    urls = tuple(u.strip() for u in raw.split(",") if u.strip())
+    for url in urls:
+        if not re.match(r"^https?://[^\s/]+", url):
+            raise ValueError(
+                f"{shown(url)} is not an http(s) URL: list RFC 3161 TSAs, comma-separated "
+                "(e.g. https://freetsa.org/tsr)"
+            )
+    return urls
+
+
 def _flag(raw: str) -> bool:
     if raw.lower() in ("1", "true", "yes", "on"):
         return True
@@ -301,6 +314,8 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "TELEGRAM_SERVER_KEY": ("telegram_server_key", _server_key),
     "TELEGRAM_DC_ID": ("telegram_dc_id", _int(1, 1000)),
     "CACHE_DIR": ("cache_dir", Path),
+    "EVIDENCE_SEAL_INTERVAL": ("evidence_seal_interval_s", _int(60, 30 * 86400)),
+    "EVIDENCE_TSA_URLS": ("evidence_tsa_urls", _tsa_urls),
 }
 # Read beside our variables: where the per-user cache folder is by default.
 _XDG_CACHE_HOME = "XDG_CACHE_HOME"
