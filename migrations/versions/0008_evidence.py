@@ -96,7 +96,8 @@ def _append_only() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "CREATE FUNCTION evidence_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            "BEGIN RAISE EXCEPTION 'evidence is append-only: % on % refused', TG_OP, TG_TABLE_NAME; "
+            "BEGIN RAISE EXCEPTION 'evidence is append-only: % on % refused', TG_OP, TG_TABLE_NAME "
+            "USING ERRCODE = 'restrict_violation'; "
             "END $$"
         )
         for table in APPEND_ONLY:
