@@ -26,7 +26,8 @@ from monitor.digest.job import send_weekly_digests
 from monitor.digest.weekly import DigestSender
 from monitor.domain import Channel
 from monitor.errors import SessionDeadError
-from monitor.evidence.notary import Notary, last_seal_file
+from monitor.evidence.archive import make_notary
+from monitor.evidence.notary import Notary
 from monitor.matching import Matcher, cached_matcher, load_default_packs
 from monitor.ratelimit import SendLimiter
 from monitor.reader.channel_ref import parse_channel_ref
@@ -47,8 +48,8 @@ from monitor.store import migrate
 from monitor.store.channels import ChannelRepo
 from monitor.store.deliveries import DeliveryRepo
 from monitor.store.digests import DigestRepo
-from monitor.store.engine import Database, sqlite_path
-from monitor.store.evidence import EvidenceRepo, evidence_step
+from monitor.store.engine import Database
+from monitor.store.evidence import evidence_step
 from monitor.store.outbox import make_outbox_hook
 from monitor.store.posts import HitFinder, PostRepo, SaveHook
 from monitor.store.rhythm import RhythmRepo
@@ -341,15 +342,6 @@ def default_hit_finder(cache_dir: Path | None) -> HitFinder:
     """The default Russian and Ukrainian packs, compiled once (through the cache in `cache_dir`)."""
     matcher = cached_matcher(load_default_packs(), cache_dir)
     return matcher.find_hits
-
-
-def make_notary(settings: Settings, db: Database) -> Notary:
-    """Seals and timestamps of the archive; the last seal's hash kept beside the archive."""
-    return Notary(
-        EvidenceRepo(db),
-        settings.evidence_tsa_urls,
-        last_seal_file(sqlite_path(settings.database_url), settings.reader_session.parent),
-    )
 
 
 @dataclass(frozen=True)

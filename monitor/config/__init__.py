@@ -62,6 +62,7 @@ class Settings:
     log_sql: bool = False  # aiosqlite and SQLAlchemy statements in the log (with their parameters)
     evidence_seal_interval_s: int = 86400  # custody entries sealed under a Merkle root this often
     evidence_tsa_urls: tuple[str, ...] = ()  # RFC 3161 TSAs that timestamp each seal; () = none
+    evidence_tsa_ca: Path | None = None  # PEM file of the TSAs' root certificates (for bags)
 
     def __repr__(self) -> str:
         shown = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -316,6 +317,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "CACHE_DIR": ("cache_dir", Path),
     "EVIDENCE_SEAL_INTERVAL": ("evidence_seal_interval_s", _int(60, 30 * 86400)),
     "EVIDENCE_TSA_URLS": ("evidence_tsa_urls", _tsa_urls),
+    "EVIDENCE_TSA_CA": ("evidence_tsa_ca", Path),
 }
 # Read beside our variables: where the per-user cache folder is by default.
 _XDG_CACHE_HOME = "XDG_CACHE_HOME"
