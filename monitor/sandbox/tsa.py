@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -284,6 +285,34 @@ async def _reply(writer: asyncio.StreamWriter, status: int, kind: str, body: byt
     await writer.drain()
 
 
-async def start_tsa(*, now: datetime, keys: TsaKeys | None = None) -> TsaServer:
-    """A running sandbox TSA with a fresh CA (or `keys`)."""
-    return await TsaServer(TimeStamper(keys or make_keys(now=now))).start()
+async def start_tsa(*, now: datetime, keys: TsaKeys | None = None, port: int = 0) -> TsaServer:
+    """A running sandbox TSA with a fresh CA (or `keys`), on `port` (0: any free one)."""
+    server = TsaServer(TimeStamper(keys or make_keys(now=now)))
+    server.port = port
+    return await server.start()
+
+
+def load_or_create_keys(folder: Path, *, now: datetime) -> TsaKeys:
+    """The standalone sandbox's TSA keys, kept in its state folder (the key 0600) so tokens
+    from before a restart chain to the same CA."""
+    ca_file, cert_file, key_file = folder / "tsa-ca.pem", folder / "tsa.pem", folder / "tsa.key"
+    if ca_file.is_file() and cert_file.is_file() and key_file.is_file():
+        key = serialization.load_pem_private_key(key_file.read_bytes(), password=None)
+        if isinstance(key, rsa.RSAPrivateKey):
+            return TsaKeys(
+                x509.load_pem_x509_certificate(ca_file.read_bytes()),
+                x509.load_pem_x509_certificate(cert_file.read_bytes()),
+                key,
+            )
+    keys = make_keys(now=now)
+    keys.write(folder)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(
+            keys.tsa_key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+    return keys
