@@ -26,7 +26,8 @@ from monitor.digest.job import send_weekly_digests
 from monitor.digest.weekly import DigestSender
 from monitor.domain import Channel
 from monitor.errors import SessionDeadError
-from monitor.evidence.archive import make_notary
+from monitor.evidence.archive import evidence_desk, make_notary
+from monitor.evidence.followups import send_followups
 from monitor.evidence.notary import Notary
 from monitor.matching import Matcher, cached_matcher, load_default_packs
 from monitor.ratelimit import SendLimiter
@@ -50,6 +51,7 @@ from monitor.store.deliveries import DeliveryRepo
 from monitor.store.digests import DigestRepo
 from monitor.store.engine import Database
 from monitor.store.evidence import evidence_step
+from monitor.store.followups import FollowUpRepo
 from monitor.store.outbox import make_outbox_hook
 from monitor.store.posts import HitFinder, PostRepo, SaveHook
 from monitor.store.rhythm import RhythmRepo
@@ -265,6 +267,7 @@ async def bot_runtime(
             default_timezone=settings.timezone,
             channel_control=channel_control,
             archive=ArchiveAnswers(SearchRepo(db, default_lemmatizer()), DigestRepo(db)),
+            evidence=evidence_desk(settings, db),
         )
         desk = BotFrontDesk(client, conversation, sender, limiter, clock)
         health = HealthNotifier(
@@ -458,8 +461,19 @@ def service_jobs(
             ),
             # Admins hear of channels silent far beyond their usual rhythm.
             ScheduledJob("silence", bot.check_silence, every_s=SILENCE_EVERY_S),
+            # Analysts hear, as a reply to their alert, that its post was edited or deleted.
+            ScheduledJob("followups", _followup_job(reader, bot), every_s=POLL_TICK_S),
         ]
     return jobs
+
+
+def _followup_job(service: ReaderService, bot: BotRuntime) -> Callable[[], Awaitable[int]]:
+    repo = FollowUpRepo(service.db)
+
+    async def run() -> int:
+        return await send_followups(repo, bot.sender, bot.limiter, now=service.clock.now())
+
+    return run
 
 
 def _digest_job(service: ReaderService, bot: BotRuntime) -> Callable[[], Awaitable[int]]:

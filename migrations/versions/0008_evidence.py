@@ -88,6 +88,35 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evidence_timestamps")),
         sa.UniqueConstraint("seal_id", "tsa_url", name=op.f("uq_evidence_timestamps_seal_id_tsa_url")),
     )
+    op.create_table(
+        "evidence_followups",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("alert_id", sa.Integer(), nullable=False),
+        sa.Column("capture_id", sa.Integer(), nullable=False),
+        sa.Column("chat_id", sa.BigInteger(), nullable=False),
+        sa.Column("reply_to", sa.BigInteger(), nullable=False),
+        sa.Column("html", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("random_id", sa.BigInteger(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("sent_message_id", sa.BigInteger(), nullable=True),
+        sa.Column("created_at", UTC(), nullable=False),
+        sa.Column("sent_at", UTC(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["alert_id"], ["alerts.id"], name=op.f("fk_evidence_followups_alert_id_alerts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["capture_id"],
+            ["evidence_captures.id"],
+            name=op.f("fk_evidence_followups_capture_id_evidence_captures"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_evidence_followups")),
+        sa.UniqueConstraint(
+            "alert_id", "capture_id", name=op.f("uq_evidence_followups_alert_id_capture_id")
+        ),
+    )
+    op.create_index("ix_evidence_followups_status", "evidence_followups", ["status"])
     _append_only()
 
 
@@ -121,6 +150,7 @@ def _append_only() -> None:
 
 def downgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
+    op.drop_table("evidence_followups")
     for table in reversed(APPEND_ONLY):
         op.drop_table(table)  # its triggers go with it
     if postgres:

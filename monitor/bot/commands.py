@@ -119,6 +119,13 @@ class Search:
 
 
 @dataclass(frozen=True, slots=True)
+class EvidenceBundle:
+    """One post's evidence bag as a zip (monitor.evidence)."""
+
+    ref: str  # a t.me link or #archive id
+
+
+@dataclass(frozen=True, slots=True)
 class ShowDigest:
     """This week's digest so far, on demand."""
 
@@ -204,6 +211,12 @@ def _search(rest: str, _: Vocabulary) -> Search:
     if not rest:
         raise CommandError(f"Say what to search for. {usage('search')}")
     return Search(rest)
+
+
+def _evidence(rest: str, _: Vocabulary) -> EvidenceBundle:
+    if not rest:
+        raise CommandError(f"Name the post: its link or #id. {usage('evidence')}")
+    return EvidenceBundle(rest)
 
 
 def _no_args(command: object) -> Callable[[str, Vocabulary], object]:
@@ -313,6 +326,14 @@ COMMANDS: tuple[Spec, ...] = (
         "this week's digest so far, with its chart",
         _no_args(ShowDigest()),
         h.digest,
+    ),
+    Spec(
+        "evidence",
+        "/evidence https://t.me/melitopol_news/123",
+        "one post's evidence bundle (link or #id) as a zip: its captures, versions, custody "
+        "proofs and timestamps, checkable by anyone",
+        _evidence,
+        h.evidence,
     ),
     Spec(
         "stats",

@@ -57,10 +57,17 @@ class Reply:
     html: str
     buttons: tuple[tuple[Button, ...], ...] = field(default=())
     photo: bytes | None = None  # sent as a photo with `html` as its caption
+    document: tuple[str, bytes] | None = None  # (file name, content), `html` as its caption
 
 
 def replies(chat_id: int, html: str) -> list[Reply]:
     return [Reply(chat_id, part) for part in split_message(html)]
+
+
+class EvidenceBundler(Protocol):
+    """/evidence (monitor.evidence.command.EvidenceDesk)."""
+
+    async def bundle(self, chat_id: int, text: str, *, now: datetime) -> list[Reply]: ...
 
 
 class ArchiveReader(Protocol):
@@ -92,6 +99,7 @@ class Conversation:
         default_timezone: str = "UTC",
         channel_control: ChannelControl | None = None,
         archive: ArchiveReader | None = None,
+        evidence: EvidenceBundler | None = None,
     ) -> None:
         self._s = stores
         self._matcher = matcher
@@ -99,6 +107,7 @@ class Conversation:
         self._timezone = default_timezone
         self.channel_control = channel_control
         self._archive = archive
+        self._evidence = evidence
         self.vocabulary = c.Vocabulary(
             categories=frozenset(matcher.categories),
             rule_ids=frozenset(r.id for r in matcher.rules),
@@ -260,4 +269,5 @@ class Conversation:
             self._help,
             self.channel_control,
             self._archive,
+            self._evidence,
         )

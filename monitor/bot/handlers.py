@@ -22,7 +22,7 @@ from monitor.matching import Matcher, explain
 
 if TYPE_CHECKING:  # the values a handler reads; no import cycle with the commands table
     from monitor.bot import commands as c
-    from monitor.bot.conversation import ArchiveReader, ChannelControl, Reply
+    from monitor.bot.conversation import ArchiveReader, ChannelControl, EvidenceBundler, Reply
     from monitor.store.channels import ChannelRepo
     from monitor.store.deliveries import DeliveryRepo
     from monitor.store.subscribers import SubscriberRepo
@@ -51,6 +51,7 @@ class Context:
     help: Callable[[Subscriber], str]  # the /help text for a subscriber
     channel_control: ChannelControl | None = None
     archive: ArchiveReader | None = None
+    evidence: EvidenceBundler | None = None
 
 
 Answer: TypeAlias = "str | list[Reply]"  # HTML for the caller's chat, or replies made elsewhere
@@ -113,6 +114,12 @@ async def digest(ctx: Context, _cmd: c.ShowDigest) -> list[Reply]:
     return await archive.digest(
         ctx.me.telegram_user_id, subscriptions=subs, timezone=ctx.me.timezone, now=ctx.now
     )
+
+
+async def evidence(ctx: Context, cmd: c.EvidenceBundle) -> list[Reply]:
+    if ctx.evidence is None:
+        raise CommandError("Evidence bundles come from the service: start `python bot.py run`.")
+    return await ctx.evidence.bundle(ctx.me.telegram_user_id, cmd.ref, now=ctx.now)
 
 
 async def subscribe(ctx: Context, cmd: c.Subscribe) -> str:

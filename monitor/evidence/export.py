@@ -97,6 +97,20 @@ async def export_bag(
     query = evidence_query(query_text)
     await notary.seal(now=now, reason="export")
     found = [(r.post, r.channel) async for r in sources.search.stream(query)]
+    return await export_posts(sources, found, query_text, out, now=now, tsa_ca_pems=tsa_ca_pems)
+
+
+async def export_posts(
+    sources: EvidenceSources,
+    found: Sequence[tuple[Post, Channel]],
+    label: str,
+    out: Path,
+    *,
+    now: datetime,
+    tsa_ca_pems: Sequence[bytes] = (),
+) -> BagSummary:
+    """The bag of these posts (sealed beforehand by the caller), and its custody entry."""
+    query_text = label
     posts = await gather_posts(sources, found)
     seqs = {c.custody_seq for item in posts for c in item.captures}
     seals, loose = await gather_seals(sources.evidence, seqs)

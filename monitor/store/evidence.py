@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monitor.evidence.canonical import canonical, record_hash
+from monitor.evidence.followup_text import deleted_text, edited_text
 from monitor.evidence.merkle import MerkleTree, leaf_hash
 from monitor.evidence.records import (
     Capture,
@@ -23,10 +24,12 @@ from monitor.evidence.records import (
     seal_body,
 )
 from monitor.store.engine import Database
+from monitor.store.followups import post_link, queue_followups
 from monitor.store.posts import DeletedPost, SavedPost, SaveStep
 from monitor.store.schema import (
     CustodyEntryRow,
     EvidenceCaptureRow,
+    PostVersionRow,
     SealRow,
     TimestampRow,
 )
@@ -91,7 +94,7 @@ async def _capture(
     version: int | None,
     record: dict[str, object],
     at: datetime,
-) -> None:
+) -> EvidenceCaptureRow:
     digest = record_hash(record)
     custody = CustodyKind.CAPTURE if kind == "version" else CustodyKind.DELETION_SEEN
     subject = {
@@ -101,20 +104,21 @@ async def _capture(
         "version": version,
     }
     entry = await append_custody(session, custody, subject, at=at)
-    session.add(
-        EvidenceCaptureRow(
-            post_id=post_id,
-            kind=kind,
-            version=version,
-            source=str(record["source"]),
-            account=str(record["account"]),
-            captured_at=at,
-            record=canonical(record).decode(),
-            sha256=digest,
-            media_sha256=list(record["media_sha256"]),  # type: ignore[call-overload]
-            custody_seq=entry.seq,
-        )
+    row = EvidenceCaptureRow(
+        post_id=post_id,
+        kind=kind,
+        version=version,
+        source=str(record["source"]),
+        account=str(record["account"]),
+        captured_at=at,
+        record=canonical(record).decode(),
+        sha256=digest,
+        media_sha256=list(record["media_sha256"]),  # type: ignore[call-overload]
+        custody_seq=entry.seq,
     )
+    session.add(row)
+    await session.flush()
+    return row
 
 
 async def _capture_version(session: AsyncSession, saved: SavedPost) -> None:
@@ -130,9 +134,26 @@ async def _capture_version(session: AsyncSession, saved: SavedPost) -> None:
         captured_at=at,
         media_sha256=await _media_hashes(session, saved.post_id),
     )
-    await _capture(
+    row = await _capture(
         session, post_id=saved.post_id, kind="version", version=saved.version, record=record, at=at
     )
+    if saved.is_new or saved.version < 2:
+        return
+    before = await session.scalar(
+        select(PostVersionRow.text).where(
+            PostVersionRow.post_id == saved.post_id, PostVersionRow.version == saved.version - 1
+        )
+    )
+    link, _ = await post_link(session, saved.post_id)
+    html = edited_text(
+        link=link,
+        version=saved.version,
+        before=before or "",
+        after=saved.post.text,
+        capture_sha256=row.sha256,
+        post_id=saved.post_id,
+    )
+    await queue_followups(session, row, html, at)
 
 
 async def _capture_deletion(session: AsyncSession, gone: DeletedPost) -> None:
@@ -144,9 +165,18 @@ async def _capture_deletion(session: AsyncSession, gone: DeletedPost) -> None:
         raw=gone.raw,
         captured_at=gone.seen_at,
     )
-    await _capture(
+    row = await _capture(
         session, post_id=gone.post_id, kind="deletion", version=None, record=record, at=gone.seen_at
     )
+    link, posted = await post_link(session, gone.post_id)
+    html = deleted_text(
+        link=link,
+        posted=posted,
+        seen_gone=gone.seen_at,
+        capture_sha256=row.sha256,
+        post_id=gone.post_id,
+    )
+    await queue_followups(session, row, html, gone.seen_at)
 
 
 def evidence_step() -> SaveStep:

@@ -306,6 +306,34 @@ class TimestampRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class FollowUpRow(Base):
+    """An analyst told once, as a reply to their alert, that the post was edited or deleted.
+
+    An outbox row (not evidence): pending -> sent; its random_id, fixed at creation, makes a
+    resend after a crash a RANDOM_ID_DUPLICATE instead of a second message.
+    """
+
+    __tablename__ = "evidence_followups"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "capture_id"),
+        Index("ix_evidence_followups_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"))
+    capture_id: Mapped[int] = mapped_column(ForeignKey("evidence_captures.id"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    reply_to: Mapped[int] = mapped_column(BigInteger)
+    html: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed
+    random_id: Mapped[int] = mapped_column(BigInteger)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 # ---------------------------------------------------------------------------------------------
 # end of evidence
 # ---------------------------------------------------------------------------------------------

@@ -130,6 +130,10 @@ class BotFrontDesk:
         if reply.photo is not None:
             await self.sender.send_photo(reply.chat_id, reply.photo, reply.html)
             return
+        if reply.document is not None:
+            name, data = reply.document
+            await self.sender.send_document(reply.chat_id, data, name, reply.html)
+            return
         buttons = [[(b.text, b.data) for b in row] for row in reply.buttons]
         await self.sender.send_with_buttons(reply.chat_id, reply.html, buttons)
 

@@ -86,7 +86,32 @@ class TelethonSender:
         """A command's reply (not an alert): a fresh random_id, optional inline buttons."""
         return await self._send(chat_id, html, random_id=secrets.randbits(63), buttons=buttons)
 
-    async def _send(self, chat_id: int, html: str, *, random_id: int, buttons: Buttons = ()) -> int:
+    async def reply(self, chat_id: int, html: str, *, reply_to: int, random_id: int) -> int:
+        """A message answering `reply_to` (an alert's follow-up), with a fixed random_id."""
+        return await self._send(chat_id, html, random_id=random_id, reply_to=reply_to)
+
+    async def send_document(
+        self, chat_id: int, data: bytes, file_name: str, caption_html: str
+    ) -> int:
+        """A file (an evidence bundle) with an HTML caption; returns the message id."""
+        upload = io.BytesIO(data)
+        upload.name = file_name
+        async with _translated(chat_id, "messages.sendMedia"):
+            peer = await self._peer(chat_id)
+            message = await self._client.send_file(
+                peer, upload, caption=caption_html, parse_mode="html", force_document=True
+            )
+        return int(message.id)
+
+    async def _send(
+        self,
+        chat_id: int,
+        html: str,
+        *,
+        random_id: int,
+        buttons: Buttons = (),
+        reply_to: int | None = None,
+    ) -> int:
         text, entities = telethon_html.parse(html)
         async with _translated(chat_id, "messages.sendMessage"):
             peer = await self._peer(chat_id)
@@ -99,6 +124,7 @@ class TelethonSender:
                         entities=entities or None,
                         no_webpage=True,
                         reply_markup=self._markup(buttons),
+                        reply_to=types.InputReplyToMessage(reply_to) if reply_to else None,
                     )
                 )
             except errors.RandomIdDuplicateError as e:
