@@ -60,16 +60,8 @@ def posts(n: int, corpus: list[str]) -> list[Post]:
             "post_author": None, "grouped_id": None, "reactions": None, "ttl_period": None,
             "entities": [{"_": "MessageEntityBold", "offset": 0, "length": 5}],
         }  # fmt: skip
-        out.append(
-            Post(
-                CHANNEL.telegram_id,
-                i,
-                date,
-                text,
-                views=1000 + i,
-                raw=RawMessage(raw, CaptureSource.POLL, "1 (bench)"),
-            )  # fmt: skip
-        )
+        message = RawMessage(raw, CaptureSource.POLL, "1 (bench)")
+        out.append(Post(CHANNEL.telegram_id, i, date, text, views=1000 + i, raw=message))
     return out
 
 
