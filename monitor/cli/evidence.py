@@ -74,11 +74,16 @@ async def _export(settings: Settings, query: str, out: Path) -> BagSummary:
 
 
 def verify(
+    ctx: typer.Context,
     bag: Annotated[Path, typer.Argument(help="The bag's folder.")],
     ca: Annotated[
         list[Path] | None,
         typer.Option("--ca", help="A TSA root certificate (PEM) to trust instead of the bag's."),
     ] = None,
+    record: Annotated[
+        bool,
+        typer.Option("--record", help="Also log the verification in this archive's custody log."),
+    ] = False,
 ) -> None:
     """Check a bag offline: manifests, capture hashes, the custody chain, inclusion proofs,
     timestamp tokens. Exits 1 naming each file and check that failed.
@@ -98,6 +103,8 @@ def verify(
         typer.echo(f"{bag}: no such folder: name the bag's folder", err=True)
         raise typer.Exit(2)
     report = verify_bag(bag, roots)
+    if record:
+        run_or_exit(_record(settings_or_exit(ctx), bag, report.ok, len(report.problems)))
     for warning in report.warnings:
         typer.echo(f"warning: {warning}", err=True)
     for problem in report.problems:
@@ -109,6 +116,22 @@ def verify(
         f"{bag}: OK: manifests, {report.captures} captures, {report.entries} custody entries, "
         f"{report.seals} seals, {report.tokens} timestamp tokens"
     )
+
+
+async def _record(settings: Settings, bag: Path, ok: bool, problems: int) -> None:
+    """A `verification` custody entry: which bag (its manifest's hash) and what was found."""
+    from monitor.evidence.canonical import sha256_hex
+    from monitor.evidence.records import CustodyKind
+    from monitor.store.evidence import EvidenceRepo
+
+    manifest = bag / "manifest-sha256.txt"
+    digest = sha256_hex(manifest.read_bytes()) if manifest.is_file() else None
+    async with open_archive(settings) as db:
+        await EvidenceRepo(db).append(
+            CustodyKind.VERIFICATION,
+            {"bag": bag.name, "manifest_sha256": digest, "ok": ok, "problems": problems},
+            now=datetime.now(UTC),
+        )
 
 
 def seal(ctx: typer.Context) -> None:

@@ -265,3 +265,24 @@ async def test_the_verify_command_says_ok_or_names_the_failure_and_exits_1(
     missing = CliRunner().invoke(app, ["evidence", "verify", str(tmp_path / "nothing")])
     assert missing.exit_code == 2
     assert "no such folder" in missing.output
+
+
+async def test_verify_record_logs_a_verification_entry(
+    exported: Exported, database: Database, db_url: str, clean_env: Path
+) -> None:
+    import asyncio
+
+    from typer.testing import CliRunner
+
+    from monitor.cli import app
+
+    result = await asyncio.to_thread(
+        CliRunner().invoke,
+        app,
+        ["evidence", "verify", str(exported.bag), "--record"],
+        env={"DATABASE_URL": db_url},
+    )
+    assert result.exit_code == 0, result.output
+    entries = await EvidenceRepo(database).list_entries(1, 100)
+    assert [e.kind for e in entries[-2:]] == ["export", "verification"]
+    assert entries[-1].body["subject"]["ok"] is True  # type: ignore[index]
