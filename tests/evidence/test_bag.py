@@ -58,7 +58,7 @@ async def export(database: Database, tsa: TsaServer, tmp: Path, name: str = "bag
     summary = await export_bag(
         sources,
         notary,
-        "повестки",
+        "channel:@melitopol_today",  # filters only: word search is SQLite's (FTS5)
         out,
         now=NOW + timedelta(hours=2),
         tsa_ca_pems=[tsa.stamper.keys.ca_pem],
