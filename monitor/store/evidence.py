@@ -235,6 +235,7 @@ class EvidenceRepo:
     async def seal(self, *, now: datetime, reason: str) -> Seal | None:
         """Seal the entries after the last seal under their Merkle root; None when none are new."""
         async with self._db.write.begin() as session:
+            await _head(session)  # on PostgreSQL: the chain's lock, so two seals never overlap
             last = await session.scalar(select(SealRow).order_by(SealRow.id.desc()).limit(1))
             first_seq = last.last_seq + 1 if last else 1
             rows = list(
