@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from monitor.domain import RawMessage
-from monitor.evidence.canonical import canonical, record_hash, sha256_hex
+from monitor.evidence.canonical import canonical, sha256_hex
 
 CAPTURE_TYPE = "draftwatch.capture/1"
 ENTRY_TYPE = "draftwatch.custody/1"
@@ -69,10 +69,11 @@ class CustodyEntry:
     body: Mapping[str, object]
     hash: str
     prev_hash: str | None
+    text: bytes = b""  # the canonical form of `body`, when already made
 
     @property
     def canonical(self) -> bytes:
-        return canonical(self.body)
+        return self.text or canonical(self.body)
 
 
 def custody_entry(
@@ -93,7 +94,8 @@ def custody_entry(
         "prev": prev_hash,
         "subject": dict(subject),
     }
-    return CustodyEntry(seq, segment, str(kind), at, body, record_hash(body), prev_hash)
+    text = canonical(body)
+    return CustodyEntry(seq, segment, str(kind), at, body, sha256_hex(text), prev_hash, text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monitor.evidence.canonical import canonical, record_hash
+from monitor.evidence.canonical import canonical, record_hash, sha256_hex
 from monitor.evidence.followup_text import deleted_text, edited_text
 from monitor.evidence.merkle import MerkleTree, leaf_hash
 from monitor.evidence.records import (
@@ -37,12 +38,30 @@ from monitor.store.schema import (
 _CHAIN_LOCK = 0x64726166  # PostgreSQL advisory lock: one writer extends the chain at a time
 
 
-async def _head(session: AsyncSession) -> CustodyEntryRow | None:
+_HEAD = "evidence_head"  # session.info key: the chain's head as this transaction left it
+
+
+@dataclass(frozen=True, slots=True)
+class _Head:
+    seq: int
+    segment: int
+    hash: str
+
+
+async def _head(session: AsyncSession) -> _Head | None:
+    """The last entry of the chain: read once per transaction (under PostgreSQL's advisory
+    lock, held to its end), then kept in the session, so a batch of captures costs no reads."""
+    if _HEAD in session.info:
+        head: _Head | None = session.info[_HEAD]
+        return head
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
-    return await session.scalar(
+    row = await session.scalar(
         select(CustodyEntryRow).order_by(CustodyEntryRow.seq.desc()).limit(1)
     )
+    found = _Head(row.seq, row.segment, row.hash) if row else None
+    session.info[_HEAD] = found
+    return found
 
 
 async def append_custody(
@@ -64,19 +83,41 @@ async def append_custody(
         prev_hash=head.hash if head else None,
         subject=subject,
     )
-    session.add(
-        CustodyEntryRow(
-            seq=entry.seq,
-            segment=entry.segment,
-            kind=entry.kind,
-            at=at,
-            body=entry.canonical.decode(),
-            hash=entry.hash,
-            prev_hash=entry.prev_hash,
-        )
+    _pending(session)[0].append(
+        {
+            "seq": entry.seq,
+            "segment": entry.segment,
+            "kind": entry.kind,
+            "at": at,
+            "body": entry.text.decode(),
+            "hash": entry.hash,
+            "prev_hash": entry.prev_hash,
+        }
     )
-    await session.flush()
-    return entry
+    session.info[_HEAD] = _Head(entry.seq, entry.segment, entry.hash)
+    return entry  # inserted by write_pending, with the rest of the batch
+
+
+_PENDING = "evidence_pending"  # session.info key: rows not inserted yet (custody, captures)
+
+
+def _pending(session: AsyncSession) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    pending: tuple[list[dict[str, object]], list[dict[str, object]]] = session.info.setdefault(
+        _PENDING, ([], [])
+    )
+    return pending
+
+
+async def write_pending(session: AsyncSession) -> None:
+    """Insert the batch's custody entries and captures: two multi-row INSERTs per save
+    instead of two per post (the save step's `finish`, run before the transaction ends)."""
+    custody, captures = _pending(session)
+    if custody:
+        await session.execute(insert(CustodyEntryRow), custody)
+        custody.clear()
+    if captures:
+        await session.execute(insert(EvidenceCaptureRow), captures)
+        captures.clear()
 
 
 async def _media_hashes(session: AsyncSession, post_id: int) -> list[str]:
@@ -84,6 +125,22 @@ async def _media_hashes(session: AsyncSession, post_id: int) -> list[str]:
     lands, select its sha256 column for `post_id` here (ordered by file), and they are in
     every capture record (and so in its hash and the custody chain) from then on."""
     return []
+
+
+@dataclass(frozen=True, slots=True)
+class _Captured:
+    post_id: int
+    sha256: str
+    custody_seq: int
+
+    async def row_id(self, session: AsyncSession) -> int:
+        """The capture's id (written first): follow-ups point at it."""
+        await write_pending(session)
+        found = await session.scalar(
+            select(EvidenceCaptureRow.id).where(EvidenceCaptureRow.custody_seq == self.custody_seq)
+        )
+        assert found is not None
+        return int(found)
 
 
 async def _capture(
@@ -94,8 +151,9 @@ async def _capture(
     version: int | None,
     record: dict[str, object],
     at: datetime,
-) -> EvidenceCaptureRow:
-    digest = record_hash(record)
+) -> _Captured:
+    text = canonical(record)  # once: its SHA-256 is the capture's hash
+    digest = sha256_hex(text)
     custody = CustodyKind.CAPTURE if kind == "version" else CustodyKind.DELETION_SEEN
     subject = {
         "capture_sha256": digest,
@@ -104,21 +162,21 @@ async def _capture(
         "version": version,
     }
     entry = await append_custody(session, custody, subject, at=at)
-    row = EvidenceCaptureRow(
-        post_id=post_id,
-        kind=kind,
-        version=version,
-        source=str(record["source"]),
-        account=str(record["account"]),
-        captured_at=at,
-        record=canonical(record).decode(),
-        sha256=digest,
-        media_sha256=list(record["media_sha256"]),  # type: ignore[call-overload]
-        custody_seq=entry.seq,
+    _pending(session)[1].append(
+        {
+            "post_id": post_id,
+            "kind": kind,
+            "version": version,
+            "source": str(record["source"]),
+            "account": str(record["account"]),
+            "captured_at": at,
+            "record": text.decode(),
+            "sha256": digest,
+            "media_sha256": record["media_sha256"],
+            "custody_seq": entry.seq,
+        }
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return _Captured(post_id, digest, entry.seq)
 
 
 async def _capture_version(session: AsyncSession, saved: SavedPost) -> None:
@@ -153,7 +211,7 @@ async def _capture_version(session: AsyncSession, saved: SavedPost) -> None:
         capture_sha256=row.sha256,
         post_id=saved.post_id,
     )
-    await queue_followups(session, row, html, at)
+    await queue_followups(session, await row.row_id(session), saved.post_id, html, at)
 
 
 async def _capture_deletion(session: AsyncSession, gone: DeletedPost) -> None:
@@ -176,12 +234,12 @@ async def _capture_deletion(session: AsyncSession, gone: DeletedPost) -> None:
         capture_sha256=row.sha256,
         post_id=gone.post_id,
     )
-    await queue_followups(session, row, html, gone.seen_at)
+    await queue_followups(session, await row.row_id(session), gone.post_id, html, gone.seen_at)
 
 
 def evidence_step() -> SaveStep:
     """The save step that captures every new version and every deletion seen (app.save_hooks)."""
-    return SaveStep("evidence", _capture_version, deleted=_capture_deletion)
+    return SaveStep("evidence", _capture_version, deleted=_capture_deletion, finish=write_pending)
 
 
 def _capture_from_row(row: EvidenceCaptureRow) -> Capture:
@@ -223,14 +281,18 @@ class EvidenceRepo:
     ) -> CustodyEntry:
         """One entry (an export, a verification) in its own short transaction."""
         async with self._db.write.begin() as session:
-            return await append_custody(session, kind, subject, at=now)
+            entry = await append_custody(session, kind, subject, at=now)
+            await write_pending(session)
+            return entry
 
     async def start_segment(self, subject: Mapping[str, object], *, now: datetime) -> CustodyEntry:
         """A new chain segment that says why (a restored archive)."""
         async with self._db.write.begin() as session:
-            return await append_custody(
+            entry = await append_custody(
                 session, CustodyKind.SEGMENT_START, subject, at=now, new_segment=True
             )
+            await write_pending(session)
+            return entry
 
     async def seal(self, *, now: datetime, reason: str) -> Seal | None:
         """Seal the entries after the last seal under their Merkle root; None when none are new."""

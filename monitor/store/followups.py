@@ -15,7 +15,6 @@ from monitor.store.engine import Database
 from monitor.store.schema import (
     AlertRow,
     ChannelRow,
-    EvidenceCaptureRow,
     FollowUpRow,
     PostRow,
     SubscriberRow,
@@ -25,7 +24,7 @@ MAX_ATTEMPTS = 5
 
 
 async def queue_followups(
-    session: AsyncSession, capture: EvidenceCaptureRow, html: str, at: datetime
+    session: AsyncSession, capture_id: int, post_id: int, html: str, at: datetime
 ) -> None:
     """One follow-up per alert already sent for the post, as a reply to it (never twice:
     the unique key (alert, capture) holds across restarts)."""
@@ -34,7 +33,7 @@ async def queue_followups(
             select(AlertRow.id, AlertRow.sent_message_id, SubscriberRow.telegram_user_id)
             .join(SubscriberRow, SubscriberRow.id == AlertRow.subscriber_id)
             .where(
-                AlertRow.post_id == capture.post_id,
+                AlertRow.post_id == post_id,
                 AlertRow.status == AlertStatus.SENT.value,
                 AlertRow.sent_message_id.is_not(None),
             )
@@ -44,7 +43,7 @@ async def queue_followups(
         session.add(
             FollowUpRow(
                 alert_id=alert_id,
-                capture_id=capture.id,
+                capture_id=capture_id,
                 chat_id=chat_id,
                 reply_to=message_id,
                 html=html,

@@ -90,6 +90,9 @@ class SaveStep:
     write: SaveHook
     derive: Callable[[str], object] | None = None
     deleted: DeletionHook | None = None  # runs in the transaction that flags a post deleted
+    # runs once after the save's hooks, in its transaction: a step that gathers rows in
+    # `write` inserts them here in one statement (the evidence captures do)
+    finish: Callable[[AsyncSession], Awaitable[None]] | None = None
 
     async def __call__(self, session: AsyncSession, saved: SavedPost) -> None:
         await self.write(session, saved)
@@ -208,6 +211,7 @@ class PostRepo:
             for saved in batch.saved:
                 for hook in hooks:
                     await hook(session, saved)
+            await _finish(session, hooks)
             if read_through is not None and read_through > channel.last_seen_id:
                 channel.last_seen_id = read_through
             dates = [p.date for p in posts]
@@ -271,6 +275,7 @@ class PostRepo:
                 gone = DeletedPost(post_id, channel_telegram_id, message_id, raw, now)
                 for step in steps:
                     await step(session, gone)
+            await _finish(session, hooks)
             return ids
 
     async def find_post(self, channel_telegram_id: int, message_id: int) -> Post | None:
@@ -338,6 +343,12 @@ class PostRepo:
                     ChannelRow.telegram_id == channel_telegram_id
                 )
             return int(await session.scalar(stmt) or 0)
+
+
+async def _finish(session: AsyncSession, hooks: Sequence[SaveHook]) -> None:
+    for hook in hooks:
+        if isinstance(hook, SaveStep) and hook.finish is not None:
+            await hook.finish(session)
 
 
 async def _channel_row(session: AsyncSession, telegram_id: int) -> ChannelRow:
