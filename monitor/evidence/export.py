@@ -9,15 +9,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from monitor.domain import Channel, Post
+from monitor.domain import Channel, Post, PostVersion
 from monitor.evidence.bundle import BagSummary, PostEvidence, SealEvidence, write_bag
 from monitor.evidence.canonical import sha256_hex
 from monitor.evidence.notary import Notary
-from monitor.evidence.records import CustodyEntry, CustodyKind, Seal
+from monitor.evidence.records import Capture, CustodyEntry, CustodyKind, Seal
 from monitor.search.query import Deleted, Query, parse_query
 from monitor.store.evidence import EvidenceRepo
 from monitor.store.posts import PostRepo
 from monitor.store.search import SearchRepo
+
+CHUNK = 500  # post ids per query (SQLite's bound parameters)
 
 
 def evidence_query(text: str) -> Query:
@@ -44,17 +46,23 @@ async def gather_posts(
     sources: EvidenceSources, found: Sequence[tuple[Post, Channel]]
 ) -> list[PostEvidence]:
     ids = [p.id for p, _ in found if p.id is not None]
-    captures = await sources.evidence.list_captures(ids)
+    captures: dict[int, list[Capture]] = {}
+    versions: dict[int, list[PostVersion]] = {}
+    for start in range(0, len(ids), CHUNK):  # a few queries for the lot, not one per post
+        chunk = ids[start : start + CHUNK]
+        for capture in await sources.evidence.list_captures(chunk):
+            captures.setdefault(capture.post_id, []).append(capture)
+        for post_id, of_post in (await sources.evidence.list_versions(chunk)).items():
+            versions[post_id] = of_post
     items = []
     for post, channel in found:
         assert post.id is not None
-        versions = tuple(await sources.posts.list_versions(post.id))
         items.append(
             PostEvidence(
                 channel,
                 post,
-                versions,
-                tuple(c for c in captures if c.post_id == post.id),
+                tuple(versions.get(post.id, ())),
+                tuple(captures.get(post.id, ())),
             )
         )
     return items

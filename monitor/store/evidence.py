@@ -1,18 +1,16 @@
-"""Evidence repository: capture records and custody entries written inside the post-saving
-transaction, seals and RFC 3161 tokens beside them; all append-only (does I/O)."""
+"""Evidence repository: reading captures and the custody chain, sealing it, keeping RFC 3161
+tokens; all append-only (does I/O). The save step that writes captures is store.captures."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, select
 
-from monitor.evidence.canonical import canonical, record_hash, sha256_hex
-from monitor.evidence.followup_text import deleted_text, edited_text
+from monitor.domain import PostVersion
+from monitor.evidence.canonical import canonical, record_hash
 from monitor.evidence.merkle import MerkleTree, leaf_hash
 from monitor.evidence.records import (
     Capture,
@@ -20,13 +18,11 @@ from monitor.evidence.records import (
     CustodyKind,
     Seal,
     Timestamp,
-    capture_record,
-    custody_entry,
     seal_body,
 )
+from monitor.store.captures import append_custody, chain_head, evidence_step, write_pending
 from monitor.store.engine import Database
-from monitor.store.followups import post_link, queue_followups
-from monitor.store.posts import DeletedPost, SavedPost, SaveStep
+from monitor.store.rows import version_from_row
 from monitor.store.schema import (
     CustodyEntryRow,
     EvidenceCaptureRow,
@@ -35,211 +31,7 @@ from monitor.store.schema import (
     TimestampRow,
 )
 
-_CHAIN_LOCK = 0x64726166  # PostgreSQL advisory lock: one writer extends the chain at a time
-
-
-_HEAD = "evidence_head"  # session.info key: the chain's head as this transaction left it
-
-
-@dataclass(frozen=True, slots=True)
-class _Head:
-    seq: int
-    segment: int
-    hash: str
-
-
-async def _head(session: AsyncSession) -> _Head | None:
-    """The last entry of the chain: read once per transaction (under PostgreSQL's advisory
-    lock, held to its end), then kept in the session, so a batch of captures costs no reads."""
-    if _HEAD in session.info:
-        head: _Head | None = session.info[_HEAD]
-        return head
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
-    row = await session.scalar(
-        select(CustodyEntryRow).order_by(CustodyEntryRow.seq.desc()).limit(1)
-    )
-    found = _Head(row.seq, row.segment, row.hash) if row else None
-    session.info[_HEAD] = found
-    return found
-
-
-async def append_custody(
-    session: AsyncSession,
-    kind: CustodyKind,
-    subject: Mapping[str, object],
-    *,
-    at: datetime,
-    new_segment: bool = False,
-) -> CustodyEntry:
-    """Add an entry after the chain's head, in the caller's transaction."""
-    head = await _head(session)
-    segment = (head.segment if head else 0) + (1 if new_segment or head is None else 0)
-    entry = custody_entry(
-        seq=(head.seq if head else 0) + 1,
-        segment=segment,
-        kind=kind,
-        at=at,
-        prev_hash=head.hash if head else None,
-        subject=subject,
-    )
-    _pending(session)[0].append(
-        {
-            "seq": entry.seq,
-            "segment": entry.segment,
-            "kind": entry.kind,
-            "at": at,
-            "body": entry.text.decode(),
-            "hash": entry.hash,
-            "prev_hash": entry.prev_hash,
-        }
-    )
-    session.info[_HEAD] = _Head(entry.seq, entry.segment, entry.hash)
-    return entry  # inserted by write_pending, with the rest of the batch
-
-
-_PENDING = "evidence_pending"  # session.info key: rows not inserted yet (custody, captures)
-
-
-def _pending(session: AsyncSession) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    pending: tuple[list[dict[str, object]], list[dict[str, object]]] = session.info.setdefault(
-        _PENDING, ([], [])
-    )
-    return pending
-
-
-async def write_pending(session: AsyncSession) -> None:
-    """Insert the batch's custody entries and captures: two multi-row INSERTs per save
-    instead of two per post (the save step's `finish`, run before the transaction ends)."""
-    custody, captures = _pending(session)
-    if custody:
-        await session.execute(insert(CustodyEntryRow), custody)
-        custody.clear()
-    if captures:
-        await session.execute(insert(EvidenceCaptureRow), captures)
-        captures.clear()
-
-
-async def _media_hashes(session: AsyncSession, post_id: int) -> list[str]:
-    """SHA-256 of the post's media files. Hook for the media pipeline: once its `media` table
-    lands, select its sha256 column for `post_id` here (ordered by file), and they are in
-    every capture record (and so in its hash and the custody chain) from then on."""
-    return []
-
-
-@dataclass(frozen=True, slots=True)
-class _Captured:
-    post_id: int
-    sha256: str
-    custody_seq: int
-
-    async def row_id(self, session: AsyncSession) -> int:
-        """The capture's id (written first): follow-ups point at it."""
-        await write_pending(session)
-        found = await session.scalar(
-            select(EvidenceCaptureRow.id).where(EvidenceCaptureRow.custody_seq == self.custody_seq)
-        )
-        assert found is not None
-        return int(found)
-
-
-async def _capture(
-    session: AsyncSession,
-    *,
-    post_id: int,
-    kind: str,
-    version: int | None,
-    record: dict[str, object],
-    at: datetime,
-) -> _Captured:
-    text = canonical(record)  # once: its SHA-256 is the capture's hash
-    digest = sha256_hex(text)
-    custody = CustodyKind.CAPTURE if kind == "version" else CustodyKind.DELETION_SEEN
-    subject = {
-        "capture_sha256": digest,
-        "channel_id": record["channel_id"],
-        "message_id": record["message_id"],
-        "version": version,
-    }
-    entry = await append_custody(session, custody, subject, at=at)
-    _pending(session)[1].append(
-        {
-            "post_id": post_id,
-            "kind": kind,
-            "version": version,
-            "source": str(record["source"]),
-            "account": str(record["account"]),
-            "captured_at": at,
-            "record": text.decode(),
-            "sha256": digest,
-            "media_sha256": record["media_sha256"],
-            "custody_seq": entry.seq,
-        }
-    )
-    return _Captured(post_id, digest, entry.seq)
-
-
-async def _capture_version(session: AsyncSession, saved: SavedPost) -> None:
-    if saved.seen_at is None:  # every SavedPost the repository builds carries it
-        raise ValueError(f"post {saved.post_id} saved without a time: cannot capture it")
-    at = saved.seen_at
-    record = capture_record(
-        kind="version",
-        channel_id=saved.post.channel_telegram_id,
-        message_id=saved.post.message_id,
-        version=saved.version,
-        raw=saved.raw,
-        captured_at=at,
-        media_sha256=await _media_hashes(session, saved.post_id),
-    )
-    row = await _capture(
-        session, post_id=saved.post_id, kind="version", version=saved.version, record=record, at=at
-    )
-    if saved.is_new or saved.version < 2:
-        return
-    before = await session.scalar(
-        select(PostVersionRow.text).where(
-            PostVersionRow.post_id == saved.post_id, PostVersionRow.version == saved.version - 1
-        )
-    )
-    link, _ = await post_link(session, saved.post_id)
-    html = edited_text(
-        link=link,
-        version=saved.version,
-        before=before or "",
-        after=saved.post.text,
-        capture_sha256=row.sha256,
-        post_id=saved.post_id,
-    )
-    await queue_followups(session, await row.row_id(session), saved.post_id, html, at)
-
-
-async def _capture_deletion(session: AsyncSession, gone: DeletedPost) -> None:
-    record = capture_record(
-        kind="deletion",
-        channel_id=gone.channel_telegram_id,
-        message_id=gone.message_id,
-        version=None,
-        raw=gone.raw,
-        captured_at=gone.seen_at,
-    )
-    row = await _capture(
-        session, post_id=gone.post_id, kind="deletion", version=None, record=record, at=gone.seen_at
-    )
-    link, posted = await post_link(session, gone.post_id)
-    html = deleted_text(
-        link=link,
-        posted=posted,
-        seen_gone=gone.seen_at,
-        capture_sha256=row.sha256,
-        post_id=gone.post_id,
-    )
-    await queue_followups(session, await row.row_id(session), gone.post_id, html, gone.seen_at)
-
-
-def evidence_step() -> SaveStep:
-    """The save step that captures every new version and every deletion seen (app.save_hooks)."""
-    return SaveStep("evidence", _capture_version, deleted=_capture_deletion, finish=write_pending)
+__all__ = ["EvidenceRepo", "append_custody", "evidence_step", "write_pending"]
 
 
 def _capture_from_row(row: EvidenceCaptureRow) -> Capture:
@@ -297,7 +89,7 @@ class EvidenceRepo:
     async def seal(self, *, now: datetime, reason: str) -> Seal | None:
         """Seal the entries after the last seal under their Merkle root; None when none are new."""
         async with self._db.write.begin() as session:
-            await _head(session)  # on PostgreSQL: the chain's lock, so two seals never overlap
+            await chain_head(session)  # on PostgreSQL: the chain's lock, so two seals never overlap
             last = await session.scalar(select(SealRow).order_by(SealRow.id.desc()).limit(1))
             first_seq = last.last_seq + 1 if last else 1
             rows = list(
@@ -390,6 +182,19 @@ class EvidenceRepo:
                 .order_by(EvidenceCaptureRow.post_id, EvidenceCaptureRow.id)
             )
             return [_capture_from_row(r) for r in rows]
+
+    async def list_versions(self, post_ids: Sequence[int]) -> dict[int, list[PostVersion]]:
+        """Every version of each post, in order (an export's batch read)."""
+        async with self._db.read() as session:
+            rows = await session.scalars(
+                select(PostVersionRow)
+                .where(PostVersionRow.post_id.in_(post_ids))
+                .order_by(PostVersionRow.post_id, PostVersionRow.version)
+            )
+            out: dict[int, list[PostVersion]] = {}
+            for row in rows:
+                out.setdefault(row.post_id, []).append(version_from_row(row))
+            return out
 
     async def list_entries(self, first_seq: int, last_seq: int) -> list[CustodyEntry]:
         async with self._db.read() as session:
