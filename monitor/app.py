@@ -26,6 +26,9 @@ from monitor.digest.job import send_weekly_digests
 from monitor.digest.weekly import DigestSender
 from monitor.domain import Channel
 from monitor.errors import SessionDeadError
+from monitor.evidence.archive import evidence_desk, make_notary
+from monitor.evidence.followups import send_followups
+from monitor.evidence.notary import Notary
 from monitor.matching import Matcher, cached_matcher, load_default_packs
 from monitor.media.setup import media_worker, read_photo
 from monitor.media.worker import MediaWorker
@@ -50,7 +53,9 @@ from monitor.store.channels import ChannelRepo
 from monitor.store.deliveries import DeliveryRepo
 from monitor.store.digests import DigestRepo
 from monitor.store.engine import Database
+from monitor.store.evidence import evidence_step
 from monitor.store.feedback import FeedbackRepo
+from monitor.store.followups import FollowUpRepo
 from monitor.store.outbox import make_outbox_hook
 from monitor.store.places import PlaceRepo
 from monitor.store.posts import HitFinder, PostRepo, SaveHook
@@ -77,6 +82,8 @@ DIGEST_EVERY_S = 3600  # due digests (Monday 09:00 local, and weeks missed while
 DIGEST_FIRST_AFTER_S = 30
 MEDIA_TICK_S = 3  # how often the media job looks for due downloads
 MEDIA_RUN_S = 2.0  # after this long a run takes no more rows: the next tick goes on
+TIMESTAMP_RETRY_S = 300  # seals still without a token from a TSA are asked for again this often
+SHUTDOWN_STAMP_S = 10  # at shutdown the TSAs get this long; what is left is stamped next start
 
 
 def recheck_every_s(settings: Settings) -> int:
@@ -290,6 +297,7 @@ async def bot_runtime(
             default_timezone=settings.timezone,
             channel_control=channel_control,
             archive=ArchiveAnswers(SearchRepo(db, default_lemmatizer()), DigestRepo(db)),
+            evidence=evidence_desk(settings, db),
         )
         desk = BotFrontDesk(client, conversation, sender, limiter, clock)
         health = HealthNotifier(
@@ -340,13 +348,15 @@ async def reader_bot(
 def save_hooks(
     db: Database, *, alerts: bool = True, alert_history: bool = False
 ) -> tuple[SaveHook, ...]:
-    """What runs inside every post-saving transaction: the search index, the post's places and
-    the alert outbox (with `alert_history`, old posts queue alerts too: `import --alert`)."""
+    """What runs inside every post-saving transaction: the search index, the post's places,
+    the evidence capture (every new version and deletion, with its custody entry) and the
+    alert outbox (with `alert_history`, old posts queue alerts too: `import --alert`)."""
     index = SearchRepo(db, default_lemmatizer()).index_hook()
     places = PlaceRepo(db).tag_step(post_places)
     if not alerts:
-        return (index, places)
-    return (index, places, make_outbox_hook(make_expression_hits(), alert_history=alert_history))
+        return (index, places, evidence_step())
+    outbox = make_outbox_hook(make_expression_hits(), alert_history=alert_history)
+    return (index, places, evidence_step(), outbox)
 
 
 def media_alert_hook() -> SaveHook:
@@ -381,6 +391,7 @@ class Service:
 
     reader: ReaderService
     bot: BotRuntime | None
+    notary: Notary | None = None
 
 
 @asynccontextmanager
@@ -396,13 +407,17 @@ async def open_service(
         hooks=save_hooks(db),
         media_alerts=media_alert_hook(),  # queued like the text's alerts, sent when the bot runs
     ) as reader:
+        notary = make_notary(settings, db)
+        restored = await notary.check_continuity(now=clock.now())
         if not settings.bot_token:
             logger.warning("BOT_TOKEN is not set: reading and matching only, no alerts are sent")
-            yield Service(reader, None)
+            yield Service(reader, None, notary)
             return
         with ProcessLock(lock_path(private_session_path(settings.bot_session))):
             async with reader_bot(reader, settings, matcher) as bot:
-                yield Service(reader, bot)
+                if restored is not None:
+                    await bot.health.evidence_restored(restored)
+                yield Service(reader, bot, notary)
 
 
 async def run_service(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
@@ -414,9 +429,20 @@ async def run_service(settings: Settings, clock: Clock, stop: asyncio.Event) -> 
             async with open_service(settings, clock, db, matcher) as service:
                 health = service.reader.health
                 await _schedule_and_wait(service, settings, stop)
+                if service.notary is not None:  # a clean shutdown seals what is new
+                    await seal_at_shutdown(service.notary, clock)
         finally:
             if health is not None:
                 write_health(status_path(settings), health)
+
+
+async def seal_at_shutdown(notary: Notary, clock: Clock) -> None:
+    await notary.seal(now=clock.now(), reason="shutdown", stamp=False)
+    try:
+        async with asyncio.timeout(SHUTDOWN_STAMP_S):
+            await notary.stamp_pending(now=clock.now())
+    except TimeoutError:
+        logger.warning("timestamps left for the next start: the TSA did not answer in time")
 
 
 def service_jobs(
@@ -436,6 +462,8 @@ def service_jobs(
         return run
 
     async def health() -> None:
+        if service.notary is not None:
+            service.reader.health.evidence = service.notary.health.line()
         write_health(status_path(settings), service.reader.health)
 
     reader, bot = service.reader, service.bot
@@ -453,6 +481,21 @@ def service_jobs(
         ScheduledJob("media", fatal(reader.fetch_media), every_s=MEDIA_TICK_S, first_after_s=0),
         ScheduledJob("health", health, every_s=POLL_TICK_S, first_after_s=0),
     ]
+    notary = service.notary
+    if notary is not None:
+        clock = reader.clock
+
+        async def seal() -> None:
+            await notary.seal(now=clock.now(), reason="interval")
+
+        async def stamp() -> None:
+            await notary.stamp_pending(now=clock.now())
+
+        jobs += [
+            ScheduledJob("seal", seal, every_s=settings.evidence_seal_interval_s),
+            # Never in the way of reading: a TSA that is down is asked again later.
+            ScheduledJob("timestamps", stamp, every_s=TIMESTAMP_RETRY_S, first_after_s=15),
+        ]
     if bot is not None:
         jobs += [
             ScheduledJob(
@@ -463,8 +506,19 @@ def service_jobs(
             ),
             # Admins hear of channels silent far beyond their usual rhythm.
             ScheduledJob("silence", bot.check_silence, every_s=SILENCE_EVERY_S),
+            # Analysts hear, as a reply to their alert, that its post was edited or deleted.
+            ScheduledJob("followups", _followup_job(reader, bot), every_s=POLL_TICK_S),
         ]
     return jobs
+
+
+def _followup_job(service: ReaderService, bot: BotRuntime) -> Callable[[], Awaitable[int]]:
+    repo = FollowUpRepo(service.db)
+
+    async def run() -> int:
+        return await send_followups(repo, bot.sender, bot.limiter, now=service.clock.now())
+
+    return run
 
 
 def _digest_job(service: ReaderService, bot: BotRuntime) -> Callable[[], Awaitable[int]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -63,6 +64,25 @@ class Channel:
         if self.username:
             return f"https://t.me/{self.username}/{message_id}"
         return f"https://t.me/c/{self.telegram_id}/{message_id}"
+
+
+class CaptureSource(StrEnum):
+    """How the reader saw a post: the evidence capture record says which."""
+
+    LIVE = "live"
+    POLL = "poll"
+    RECHECK = "recheck"
+    IMPORT = "import"
+
+
+@dataclass(frozen=True, slots=True)
+class RawMessage:
+    """What Telegram sent, as JSON-ready data (Telethon's `to_dict()`, bytes as base64,
+    datetimes as ISO 8601), how it was read and by which account: the evidence capture."""
+
+    data: Mapping[str, object]
+    source: CaptureSource
+    account: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +164,8 @@ class Post:
     deleted_at: datetime | None = None
     id: int | None = None
     media: tuple[MediaItem, ...] = ()  # what to download; not stored on the post itself
+    # The message as Telegram sent it (evidence capture); None where no raw form exists.
+    raw: RawMessage | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.message_id <= 0:

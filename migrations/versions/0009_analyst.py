@@ -1,7 +1,7 @@
 """analyst: per-analyst subscription numbers, alert feedback, channel mutes, quiet hours
 
 Revision ID: 0009_analyst
-Revises: 0007_places
+Revises: 0008_evidence
 Create Date: 2026-12-07 23:15:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import monitor.store.schema
 
 revision: str = "0009_analyst"
-down_revision: str | None = "0007_places"
+down_revision: str | None = "0008_evidence"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

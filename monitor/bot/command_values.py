@@ -128,6 +128,13 @@ class Search:
 
 
 @dataclass(frozen=True, slots=True)
+class EvidenceBundle:
+    """One post's evidence bag as a zip (monitor.evidence)."""
+
+    ref: str  # a t.me link or #archive id
+
+
+@dataclass(frozen=True, slots=True)
 class Export:
     """The posts a search finds, as a file in the chat."""
 

@@ -21,6 +21,7 @@ from monitor.bot.command_values import (
     Block,
     CheckText,
     Demote,
+    EvidenceBundle,
     Export,
     Help,
     Invite,
@@ -145,6 +146,12 @@ def _export(rest: str, _: Vocabulary) -> Export:
     if not query:
         raise CommandError(f"Say what to export: a search query. {usage('export')}")
     return Export(query, fmt)
+
+
+def _evidence(rest: str, _: Vocabulary) -> EvidenceBundle:
+    if not rest:
+        raise CommandError(f"Name the post: its link or #id. {usage('evidence')}")
+    return EvidenceBundle(rest)
 
 
 def _no_args(command: object) -> Callable[[str, Vocabulary], object]:
@@ -282,6 +289,14 @@ COMMANDS: tuple[Spec, ...] = (
         "this week's digest so far, with its chart",
         _no_args(ShowDigest()),
         h.digest,
+    ),
+    Spec(
+        "evidence",
+        "/evidence https://t.me/melitopol_news/123",
+        "one post's evidence bundle (link or #id) as a zip: its captures, versions, custody "
+        "proofs and timestamps, checkable by anyone",
+        _evidence,
+        h.evidence,
     ),
     Spec(
         "stats",

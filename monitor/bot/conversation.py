@@ -53,6 +53,12 @@ class Caller:
     display_name: str = ""
 
 
+class EvidenceBundler(Protocol):
+    """/evidence (monitor.evidence.command.EvidenceDesk)."""
+
+    async def bundle(self, chat_id: int, text: str, *, now: datetime) -> list[Reply]: ...
+
+
 class ArchiveReader(Protocol):
     """/search and /digest (monitor.bot.lookups.ArchiveAnswers)."""
 
@@ -84,6 +90,7 @@ class Conversation:
         default_timezone: str = "UTC",
         channel_control: ChannelControl | None = None,
         archive: ArchiveReader | None = None,
+        evidence: EvidenceBundler | None = None,
     ) -> None:
         self._s = stores
         self._matcher = matcher
@@ -92,6 +99,7 @@ class Conversation:
         self.channel_control = channel_control
         self._archive = archive
         self.offers = Offers()
+        self._evidence = evidence
         self.vocabulary = Vocabulary(
             categories=frozenset(matcher.categories),
             rule_ids=frozenset(r.id for r in matcher.rules),
@@ -279,4 +287,5 @@ class Conversation:
             self.channel_control,
             self._archive,
             self.offers,
+            self._evidence,
         )

@@ -22,7 +22,7 @@ from monitor.matching import Matcher
 
 if TYPE_CHECKING:  # the values a handler reads; no import cycle with the commands table
     from monitor.bot import command_values as c
-    from monitor.bot.conversation import ArchiveReader, ChannelControl
+    from monitor.bot.conversation import ArchiveReader, ChannelControl, EvidenceBundler
     from monitor.bot.offers import Offers
     from monitor.bot.replies import Reply
     from monitor.store.channels import ChannelRepo
@@ -57,6 +57,7 @@ class Context:
     channel_control: ChannelControl | None = None
     archive: ArchiveReader | None = None
     offers: Offers | None = None  # questions asked with buttons (monitor.bot.offers)
+    evidence: EvidenceBundler | None = None
 
 
 Answer: TypeAlias = "str | list[Reply]"  # HTML for the caller's chat, or replies made elsewhere
@@ -114,6 +115,12 @@ async def digest(ctx: Context, _cmd: c.ShowDigest) -> list[Reply]:
     return await archive.digest(
         ctx.me.telegram_user_id, subscriptions=subs, timezone=ctx.me.timezone, now=ctx.now
     )
+
+
+async def evidence(ctx: Context, cmd: c.EvidenceBundle) -> list[Reply]:
+    if ctx.evidence is None:
+        raise CommandError("Evidence bundles come from the service: start `python bot.py run`.")
+    return await ctx.evidence.bundle(ctx.me.telegram_user_id, cmd.ref, now=ctx.now)
 
 
 async def channels(ctx: Context, _cmd: object) -> str:

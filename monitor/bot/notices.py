@@ -122,6 +122,10 @@ class HealthNotifier:
             "after fixing the cause.",
         )
 
+    async def evidence_restored(self, what: str) -> bool:
+        """The archive does not continue the custody chain from its last seal (a restore)."""
+        return await self._tell("evidence:restored", f"🧾 {escape(what)}")
+
     async def _tell(self, subject: str, html: str) -> bool:
         now = self._clock.now()
         last = self._last.get(subject)

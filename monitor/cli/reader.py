@@ -421,6 +421,8 @@ def status_lines(health: dict[str, object], *, now: datetime, zone: str) -> list
             f"live updates: {health.get('live_updates', 0)}, reconnects: "
             f"{health.get('reconnects', 0)}"
         )
+    if health.get("evidence"):
+        lines.append(f"evidence: {health['evidence']}")
     if health.get("error"):
         lines.append(f"error: {health['error']}")
     return lines

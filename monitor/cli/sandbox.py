@@ -84,7 +84,7 @@ def sandbox(
 ) -> None:
     """Run a local MTProto server that any Telethon client can use, until Ctrl-C.
 
-    Writes STATE_DIR/connection.json: host, port, dc_id, the server key PEM, the test user's phone and code, bot tokens and the fed channels.
+    Writes STATE_DIR/connection.json: host, port, dc_id, the server key PEM, the test user's phone and code, bot tokens, the fed channels, and the sandbox RFC 3161 TSA (its URL and CA file: EVIDENCE_TSA_URLS, EVIDENCE_TSA_CA).
 
     Point draftwatch at it with TELEGRAM_SERVER=host:port and TELEGRAM_SERVER_KEY=<server_key from the file>.
 

@@ -65,6 +65,11 @@ def check_config(ctx: typer.Context) -> None:
     target = "real Telegram" if settings.server_address is None else settings.telegram_server
     database = redact_url(settings.database_url)
     typer.echo(f"configuration OK: database {database}, Telegram server {target}")
+    if not settings.evidence_tsa_urls:
+        typer.echo(
+            "note: EVIDENCE_TSA_URLS is not set: evidence seals get no trusted timestamp "
+            "(set one or more RFC 3161 TSAs, e.g. https://freetsa.org/tsr)"
+        )
 
 
 def init_config(

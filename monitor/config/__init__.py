@@ -75,6 +75,10 @@ class Settings:
             return Path(match[1:]).parent / "media"
         return Path("data/media")
 
+    evidence_seal_interval_s: int = 86400  # custody entries sealed under a Merkle root this often
+    evidence_tsa_urls: tuple[str, ...] = ()  # RFC 3161 TSAs that timestamp each seal; () = none
+    evidence_tsa_ca: Path | None = None  # PEM file of the TSAs' root certificates (for bags)
+
     def __repr__(self) -> str:
         shown = {f.name: getattr(self, f.name) for f in fields(self)}
         for name in ("api_hash", "bot_token"):
@@ -296,6 +300,17 @@ def _media_kinds(raw: str) -> frozenset[str]:
     return frozenset(kinds | {"photo"})
 
 
+def _tsa_urls(raw: str) -> tuple[str, ...]:
+    urls = tuple(u.strip() for u in raw.split(",") if u.strip())
+    for url in urls:
+        if not re.match(r"^https?://[^\s/]+", url):
+            raise ValueError(
+                f"{shown(url)} is not an http(s) URL: list RFC 3161 TSAs, comma-separated "
+                "(e.g. https://freetsa.org/tsr)"
+            )
+    return urls
+
+
 def _flag(raw: str) -> bool:
     if raw.lower() in ("1", "true", "yes", "on"):
         return True
@@ -333,6 +348,9 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "MEDIA_MAX_BYTES": ("media_max_bytes", _int(0, 4 * 1024**3)),
     "MEDIA_KINDS": ("media_kinds", _media_kinds),
     "OCR": ("ocr", _flag),
+    "EVIDENCE_SEAL_INTERVAL": ("evidence_seal_interval_s", _int(60, 30 * 86400)),
+    "EVIDENCE_TSA_URLS": ("evidence_tsa_urls", _tsa_urls),
+    "EVIDENCE_TSA_CA": ("evidence_tsa_ca", Path),
 }
 # Read beside our variables: where the per-user cache folder is by default.
 _XDG_CACHE_HOME = "XDG_CACHE_HOME"

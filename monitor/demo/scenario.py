@@ -121,6 +121,8 @@ def demo_env(tg: Sandbox, world: DemoWorld, state: Path, base: Mapping[str, str]
         LOG_LEVEL="WARNING",
         COLUMNS="120",
     )
+    if tg.tsa is not None:  # the sandbox's RFC 3161 TSA timestamps the evidence seals
+        env.update(EVIDENCE_TSA_URLS=tg.tsa.url, EVIDENCE_TSA_CA=str(tg.tsa_ca_path))
     return env
 
 
@@ -136,6 +138,9 @@ _OURS = frozenset(
         "DATABASE_URL",
         "READER_SESSION",
         "BOT_SESSION",
+        "EVIDENCE_TSA_URLS",
+        "EVIDENCE_TSA_CA",
+        "EVIDENCE_SEAL_INTERVAL",
     }
 )
 
@@ -404,8 +409,9 @@ async def run_demo(state: Path, say: Say, environment: Mapping[str, str]) -> Dem
     async with Sandbox(key_dir=state) as tg:
         world = build_world(tg)
         host, port = tg.address
+        tsa = await tg.start_tsa()
         step(
-            f"local Telegram (sandbox) on {host}:{port}: {len(world.channels)} channels, bot @{world.bot.username}"
+            f"local Telegram (sandbox) on {host}:{port}: {len(world.channels)} channels, bot @{world.bot.username}; RFC 3161 TSA at {tsa.url}"
         )
         env = demo_env(tg, world, state, environment)
         await set_up_draftwatch(tg, world, env, state, step)
@@ -428,8 +434,19 @@ async def run_demo(state: Path, say: Say, environment: Mapping[str, str]) -> Dem
             await analyst.close()
         finally:
             report.service_exit = await stop_service(service)
-        step(f"draftwatch stopped (exit {report.service_exit})")
+        step(
+            f"draftwatch stopped (exit {report.service_exit}): its custody log sealed and timestamped"
+        )
+        await show_evidence(env, state, step)
     return report
+
+
+async def show_evidence(env: dict[str, str], state: Path, step: Callable[[str], None]) -> None:
+    """Export the matched posts as an evidence bag and verify it, as a lawyer would."""
+    exported = await draftwatch(env, state, "evidence", "export", "hit:yes", "--out", "evidence")
+    step(f"python bot.py evidence export 'hit:yes' --out evidence: {exported.strip()}")
+    verified = await draftwatch(env, state, "evidence", "verify", "evidence")
+    step(f"python bot.py evidence verify evidence: {verified.strip()}")
 
 
 DEMO_CATEGORIES = ["summons", "enlistment", "roundup", "conscription", "contract", "mobilization"]

@@ -24,7 +24,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, cast
 
-from monitor.domain import Channel, MediaItem, Post
+from monitor.domain import CaptureSource, Channel, MediaItem, Post, RawMessage
 from monitor.errors import ImportFileError
 from monitor.imports.json_stream import check_nesting, read_top_level, stream_items
 from monitor.reader.channel_ref import MAX_ID
@@ -192,6 +192,8 @@ def parse_message(message: object, *, index: int, channel_id: int, source: str) 
         media_kind=media_kind(message),
         edit_date=_when(message, "edited", fail),
         media=export_media(message, raw_id, Path(source).parent),
+        # The export's own record of the message is the capture (who exported it is unknown).
+        raw=RawMessage(message, CaptureSource.IMPORT, f"Telegram Desktop export {source}"),
     )
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from monitor.clock import Clock
-from monitor.domain import Channel, Post, SaveResult
+from monitor.domain import Channel, Post, RawMessage, SaveResult
 from monitor.errors import (
     DraftwatchError,
     NotFoundError,
@@ -350,7 +350,7 @@ class Collector:
             chunk = ids[start : start + RECHECK_CHUNK]
             await self._take_token()
             async with asyncio.timeout(self._config.read_timeout_s):
-                posts, gone = await self.reader.recheck(channel, chunk)
+                posts, gone, gone_raw = await self.reader.recheck(channel, chunk)
             # An album's first part may carry no caption: its text cannot tell us of an edit.
             posts = [p for p in posts if p.text or p.grouped_id is None]
             now = self._clock.now()
@@ -359,7 +359,7 @@ class Collector:
                 channel.telegram_id, posts, now=now, label=channel.label
             )
             deleted = await self._ingest.delete(
-                channel.telegram_id, gone, now=now, label=channel.label
+                channel.telegram_id, gone, now=now, label=channel.label, raw=gone_raw
             )
             changes += len(result.edited_posts) + len(deleted)
         return changes
@@ -374,9 +374,16 @@ class Collector:
         except NotFoundError:
             logger.debug("live post from an unwatched channel=%d", post.channel_telegram_id)
 
-    async def on_live_deletion(self, channel_telegram_id: int, message_ids: Sequence[int]) -> None:
+    async def on_live_deletion(
+        self,
+        channel_telegram_id: int,
+        message_ids: Sequence[int],
+        raw: RawMessage | None = None,
+    ) -> None:
         try:
-            await self._ingest.delete(channel_telegram_id, message_ids, now=self._clock.now())
+            await self._ingest.delete(
+                channel_telegram_id, message_ids, now=self._clock.now(), raw=raw
+            )
         except NotFoundError:
             logger.debug("live deletion from an unwatched channel=%d", channel_telegram_id)
 

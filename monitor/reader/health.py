@@ -28,6 +28,7 @@ class Health:
     live_updates: int = 0
     reconnects: int = 0
     error: str | None = None
+    evidence: str = ""  # seals, timestamps pending, the last TSA error (monitor.evidence)
 
 
 def write_health(path: Path, health: Health) -> None:

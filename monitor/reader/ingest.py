@@ -16,7 +16,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from monitor.domain import Hit, Post, SaveResult
+from monitor.domain import Hit, Post, RawMessage, SaveResult
 from monitor.store.posts import (
     HitFinder,
     PostRepo,
@@ -116,8 +116,12 @@ class Ingest:
         *,
         now: datetime,
         label: str | None = None,
+        raw: RawMessage | None = None,
     ) -> list[int]:
-        flagged = await self._posts.mark_deleted(channel_telegram_id, message_ids, now=now)
+        """Flag posts gone; `raw` (what Telegram answered) goes into their evidence captures."""
+        flagged = await self._posts.mark_deleted(
+            channel_telegram_id, message_ids, now=now, hooks=self._hooks, raw=raw
+        )
         if flagged:
             logger.info("deleted channel=%s posts=%d", label or channel_telegram_id, len(flagged))
         return flagged

@@ -22,6 +22,7 @@ from monitor.sandbox.posts import AlbumItem, PostContent
 from monitor.sandbox.rpc.sending import press_button
 from monitor.sandbox.rules import Rules
 from monitor.sandbox.server import SandboxServer
+from monitor.sandbox.tsa import TsaKeys, TsaServer, start_tsa
 from monitor.sandbox.views import SentMessage, sent_message
 from monitor.sandbox.world import Account, Channel, World, copy_message
 from monitor.telegram.connect import make_client
@@ -52,6 +53,7 @@ class Sandbox(FaultControls):
         self._key_path: Path | None = None
         self._temp_dir: tempfile.TemporaryDirectory[str] | None = None
         self._clients: list[TelegramClient] = []
+        self.tsa: TsaServer | None = None  # the RFC 3161 TSA, once start_tsa() has run
 
     async def __aenter__(self) -> Sandbox:
         await self.start()
@@ -68,7 +70,25 @@ class Sandbox(FaultControls):
     async def start(self) -> None:
         await self.server.start()
 
+    async def start_tsa(self, keys: TsaKeys | None = None, *, port: int = 0) -> TsaServer:
+        """The sandbox's RFC 3161 time-stamping authority on loopback (started on first call:
+        its keys cost a moment, and most tests never stamp)."""
+        if self.tsa is None:
+            self.tsa = await start_tsa(now=datetime.now(UTC), keys=keys, port=port)
+        return self.tsa
+
+    @property
+    def tsa_ca_path(self) -> Path:
+        """The TSA's root certificate (PEM), beside the server key: EVIDENCE_TSA_CA."""
+        if self.tsa is None:
+            raise RuntimeError("start_tsa() first")
+        path = self.public_key_path.parent / "tsa-ca.pem"
+        path.write_bytes(self.tsa.stamper.keys.ca_pem)
+        return path
+
     async def stop(self) -> None:
+        if self.tsa is not None:
+            await self.tsa.close()
         for client in self._clients:
             if client.is_connected():
                 await client.disconnect()

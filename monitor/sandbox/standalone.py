@@ -20,12 +20,14 @@ from telethon.crypto import AuthKey
 from monitor.sandbox import control, feeds
 from monitor.sandbox.api import API_HASH, API_ID, Sandbox
 from monitor.sandbox.crypto import load_or_create_key, public_key_path
+from monitor.sandbox.tsa import load_or_create_keys
 from monitor.sandbox.world import Account
 
 logger = logging.getLogger(__name__)
 
 TEST_PHONE = "+79990000000"
 PORT_FILE = "port"
+TSA_PORT_FILE = "tsa_port"
 BOT_STARTS_FILE = "bot_starts.json"
 
 
@@ -110,6 +112,7 @@ def connection_info(
         "users": [_user_info(u) for u in users],
         "bots": [{"username": b.username, "token": b.bot_token, "id": b.id} for b in bots],
         "channels": [{"username": c.username, "title": c.title, "id": c.id} for c, _ in fed],
+        "tsa": {"url": tg.tsa.url, "ca": str(tg.tsa_ca_path.resolve())} if tg.tsa else None,
     }
 
 
@@ -165,6 +168,9 @@ async def run(config: StandaloneConfig, *, ready: asyncio.Event | None = None) -
     tg.set_file_reference_ttl(config.file_reference_ttl)
     try:
         (config.state_dir / PORT_FILE).write_text(f"{tg.address[1]}\n", encoding="utf-8")
+        tsa_keys = load_or_create_keys(config.state_dir, now=datetime.now(UTC))
+        tsa = await tg.start_tsa(tsa_keys, port=_saved_port(config.state_dir / TSA_PORT_FILE))
+        (config.state_dir / TSA_PORT_FILE).write_text(f"{tsa.port}\n", encoding="utf-8")
         users, bots, fed = build_world(tg, config)
         load_auth_keys(tg, keys_path)
         load_bot_starts(tg, config.state_dir / BOT_STARTS_FILE)
@@ -194,6 +200,12 @@ async def run(config: StandaloneConfig, *, ready: asyncio.Event | None = None) -
             save_bot_starts(tg, config.state_dir / BOT_STARTS_FILE)
     finally:
         await tg.stop()
+
+
+def _saved_port(path: Path) -> int:
+    if path.exists() and path.read_text(encoding="utf-8").strip().isdigit():
+        return int(path.read_text(encoding="utf-8").strip())
+    return 0
 
 
 def _port(config: StandaloneConfig) -> int:

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monitor.domain import Hit, Post, PostVersion, SaveResult
+from monitor.domain import Hit, Post, PostVersion, RawMessage, SaveResult
 from monitor.errors import NotFoundError
 from monitor.store.engine import Database
 from monitor.store.media_items import queue_media
@@ -60,12 +60,26 @@ class SavedPost:
     is_new: bool
     new_hits: tuple[Hit, ...]
     derived: Mapping[str, object] = field(default_factory=dict)
+    raw: RawMessage | None = None  # the message as Telegram sent it (the evidence capture)
+    seen_at: datetime | None = None  # when this save saw it (the capture time)
+
+
+@dataclass(frozen=True, slots=True)
+class DeletedPost:
+    """A post newly seen gone, handed to the save steps' `deleted` inside the transaction."""
+
+    post_id: int
+    channel_telegram_id: int
+    message_id: int
+    raw: RawMessage | None  # what Telegram answered (the update, or the re-check's reply)
+    seen_at: datetime
 
 
 # Store-internal: runs inside the saving transaction (the outbox and the search index use it), so
 # what it writes commits or rolls back with the post. Built by store modules, composed by ingest.
 # It must only write rows: anything slow belongs in a SaveStep's `derive`, run before the save.
 SaveHook = Callable[[AsyncSession, SavedPost], Awaitable[None]]
+DeletionHook = Callable[[AsyncSession, DeletedPost], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +90,10 @@ class SaveStep:
     name: str
     write: SaveHook
     derive: Callable[[str], object] | None = None
+    deleted: DeletionHook | None = None  # runs in the transaction that flags a post deleted
+    # runs once after the save's hooks, in its transaction: a step that gathers rows in
+    # `write` inserts them here in one statement (the evidence captures do)
+    finish: Callable[[AsyncSession], Awaitable[None]] | None = None
 
     async def __call__(self, session: AsyncSession, saved: SavedPost) -> None:
         await self.write(session, saved)
@@ -115,6 +133,7 @@ class _Batch:
     """What one save changed, gathered while the transaction runs."""
 
     channel_telegram_id: int
+    now: datetime
     new_posts: list[int] = field(default_factory=list)
     edited_posts: list[int] = field(default_factory=list)
     new_hits: list[Hit] = field(default_factory=list)
@@ -128,11 +147,14 @@ class _Batch:
         is_new: bool,
         hits: Sequence[Hit],
         derived: Mapping[str, object],
+        raw: RawMessage | None = None,
     ) -> None:
         (self.new_posts if is_new else self.edited_posts).append(row.id)
         self.new_hits.extend(hits)
         post = post_from_row(row, self.channel_telegram_id)
-        saved = SavedPost(row.id, row.channel_id, post, version, is_new, tuple(hits), derived)
+        saved = SavedPost(
+            row.id, row.channel_id, post, version, is_new, tuple(hits), derived, raw, self.now
+        )
         self.saved.append(saved)
 
 
@@ -179,7 +201,7 @@ class PostRepo:
         async with self._db.write.begin() as session:
             channel = await _channel_row(session, channel_telegram_id)
             existing = await _existing_posts(session, channel.id, posts)
-            batch = _Batch(channel_telegram_id)
+            batch = _Batch(channel_telegram_id, now)
             for item in prepared:
                 post = item.post
                 row = existing.get(post.message_id) or await _album_row(session, channel.id, post)
@@ -192,6 +214,7 @@ class PostRepo:
             for saved in batch.saved:
                 for hook in hooks:
                     await hook(session, saved)
+            await _finish(session, hooks)
             if read_through is not None and read_through > channel.last_seen_id:
                 channel.last_seen_id = read_through
             dates = [p.date for p in posts]
@@ -222,24 +245,40 @@ class PostRepo:
             return {message_id: text for message_id, text in rows.all()}
 
     async def mark_deleted(
-        self, channel_telegram_id: int, message_ids: Sequence[int], *, now: datetime
+        self,
+        channel_telegram_id: int,
+        message_ids: Sequence[int],
+        *,
+        now: datetime,
+        hooks: Sequence[SaveHook] = (),
+        raw: RawMessage | None = None,
     ) -> list[int]:
-        """Flag posts as deleted (never erased); returns the archive ids newly flagged."""
+        """Flag posts as deleted (never erased); returns the archive ids newly flagged. The
+        save steps with a `deleted` hook (the evidence capture) run in the same transaction."""
         async with self._db.write.begin() as session:
             channel = await _channel_row(session, channel_telegram_id)
-            ids = list(
-                await session.scalars(
-                    select(PostRow.id).where(
+            found = (
+                await session.execute(
+                    select(PostRow.id, PostRow.message_id)
+                    .where(
                         PostRow.channel_id == channel.id,
                         PostRow.message_id.in_(message_ids),
                         PostRow.deleted_at.is_(None),
                     )
+                    .order_by(PostRow.id)
                 )
-            )
+            ).all()
+            ids = [post_id for post_id, _ in found]
             if ids:
                 await session.execute(
                     update(PostRow).where(PostRow.id.in_(ids)).values(deleted_at=now)
                 )
+            steps = [h.deleted for h in hooks if isinstance(h, SaveStep) and h.deleted]
+            for post_id, message_id in found:
+                gone = DeletedPost(post_id, channel_telegram_id, message_id, raw, now)
+                for step in steps:
+                    await step(session, gone)
+            await _finish(session, hooks)
             return ids
 
     async def find_post(self, channel_telegram_id: int, message_id: int) -> Post | None:
@@ -309,6 +348,12 @@ class PostRepo:
             return int(await session.scalar(stmt) or 0)
 
 
+async def _finish(session: AsyncSession, hooks: Sequence[SaveHook]) -> None:
+    for hook in hooks:
+        if isinstance(hook, SaveStep) and hook.finish is not None:
+            await hook.finish(session)
+
+
 async def _channel_row(session: AsyncSession, telegram_id: int) -> ChannelRow:
     row = await session.scalar(select(ChannelRow).where(ChannelRow.telegram_id == telegram_id))
     if row is None:
@@ -364,7 +409,7 @@ async def _insert_post(
         )
     )
     hits = await save_hits(session, row.id, _hits_of(item), version=1, now=now)
-    batch.record(row, 1, is_new=True, hits=hits, derived=item.derived)
+    batch.record(row, 1, is_new=True, hits=hits, derived=item.derived, raw=post.raw)
     return row
 
 
@@ -389,7 +434,7 @@ async def _update_post(
                 .values(text=post.text)
             )
             hits = await save_hits(session, row.id, _hits_of(item), version=1, now=now)
-            batch.record(row, 1, is_new=True, hits=hits, derived=item.derived)
+            batch.record(row, 1, is_new=True, hits=hits, derived=item.derived, raw=post.raw)
         return
     if post.text == row.text:
         return
@@ -410,7 +455,7 @@ async def _update_post(
     row.text = post.text
     row.edit_date = post.edit_date or now
     hits = await save_hits(session, row.id, _hits_of(item), version=version, now=now)
-    batch.record(row, version, is_new=False, hits=hits, derived=item.derived)
+    batch.record(row, version, is_new=False, hits=hits, derived=item.derived, raw=post.raw)
 
 
 async def save_hits(

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -362,3 +363,105 @@ class ChannelMuteRow(Base):
 
 
 # --- end 0009_analyst --------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------------
+# evidence (migration 0008_evidence): capture records, the custody log, seals and timestamps.
+# Append-only: the migration adds triggers that refuse UPDATE and DELETE on these four tables.
+# ---------------------------------------------------------------------------------------------
+
+
+class EvidenceCaptureRow(Base):
+    """One post version (or its deletion) as Telegram sent it, canonical JSON and its SHA-256."""
+
+    __tablename__ = "evidence_captures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # version | deletion
+    version: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))  # live | poll | recheck | import
+    account: Mapped[str] = mapped_column(String(255), default="")
+    captured_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    record: Mapped[str] = mapped_column(Text)  # RFC 8785 canonical JSON of the capture record
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # SHA-256 of each media file of the version (the media table's hashes, once media lands)
+    media_sha256: Mapped[list[str]] = mapped_column(JSON, default=list)
+    custody_seq: Mapped[int] = mapped_column(Integer)
+
+
+class CustodyEntryRow(Base):
+    """An entry of the custody log: each carries the hash of the one before (a hash chain)."""
+
+    __tablename__ = "evidence_custody"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    segment: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    body: Mapped[str] = mapped_column(Text)  # canonical JSON; `prev` inside it
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class SealRow(Base):
+    """The custody entries first_seq..last_seq under one Merkle root (RFC 6962 hashing)."""
+
+    __tablename__ = "evidence_seals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    segment: Mapped[int] = mapped_column(Integer)
+    first_seq: Mapped[int] = mapped_column(Integer)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    root: Mapped[str] = mapped_column(String(64))
+    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    body: Mapped[str] = mapped_column(Text)  # canonical JSON: range, root, previous seal's hash
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class TimestampRow(Base):
+    """An RFC 3161 token over a seal's root, with the TSA's certificate chain (PEM)."""
+
+    __tablename__ = "evidence_timestamps"
+    __table_args__ = (UniqueConstraint("seal_id", "tsa_url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seal_id: Mapped[int] = mapped_column(ForeignKey("evidence_seals.id"))
+    tsa_url: Mapped[str] = mapped_column(Text)
+    token: Mapped[bytes] = mapped_column(LargeBinary)
+    certificates: Mapped[str] = mapped_column(Text)
+    gen_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FollowUpRow(Base):
+    """An analyst told once, as a reply to their alert, that the post was edited or deleted.
+
+    An outbox row (not evidence): pending -> sent; its random_id, fixed at creation, makes a
+    resend after a crash a RANDOM_ID_DUPLICATE instead of a second message.
+    """
+
+    __tablename__ = "evidence_followups"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "capture_id"),
+        Index("ix_evidence_followups_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"))
+    capture_id: Mapped[int] = mapped_column(ForeignKey("evidence_captures.id"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    reply_to: Mapped[int] = mapped_column(BigInteger)
+    html: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed
+    random_id: Mapped[int] = mapped_column(BigInteger)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# ---------------------------------------------------------------------------------------------
+# end of evidence
+# ---------------------------------------------------------------------------------------------

@@ -113,7 +113,7 @@ class ReaderConnection:
 
     def live_feed(self, on_post: OnPost, on_deletion: OnDeletion) -> LiveFeed:
         """Live updates of joined channels, attached (detach it before the connection closes)."""
-        feed = LiveFeed(self._client, on_post, on_deletion)
+        feed = LiveFeed(self._client, on_post, on_deletion, account=self.reader.account)
         feed.attach()
         return feed
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from telethon.tl import types
 
-from monitor.domain import MediaItem, Post
+from monitor.domain import CaptureSource, MediaItem, Post, RawMessage
 
 _MEDIA_KINDS: tuple[tuple[type[Any], str], ...] = (
     (types.MessageMediaPhoto, "photo"),
@@ -128,7 +129,32 @@ def is_post(message: Any) -> bool:
     return isinstance(message, types.Message)
 
 
-def post_from_message(channel_telegram_id: int, message: Any) -> Post:
+def json_ready(value: Any) -> Any:
+    """Telethon's `to_dict()` output as JSON data: bytes as base64, datetimes as ISO 8601 UTC."""
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, datetime):
+        aware = _aware(value)
+        assert aware is not None
+        return aware.astimezone(UTC).isoformat()
+    return value
+
+
+def raw_message(message: Any, source: CaptureSource, account: str) -> RawMessage:
+    """The message as Telegram sent it, for the evidence capture (Telethon's `to_dict()`)."""
+    return RawMessage(json_ready(message.to_dict()), source, account)
+
+
+def post_from_message(
+    channel_telegram_id: int,
+    message: Any,
+    source: CaptureSource = CaptureSource.POLL,
+    account: str = "",
+) -> Post:
     date = _aware(message.date)
     assert date is not None
     return Post(
@@ -143,13 +169,23 @@ def post_from_message(channel_telegram_id: int, message: Any) -> Post:
         grouped_id=message.grouped_id,
         edit_date=_aware(message.edit_date),
         media=tuple(i for i in (media_item(message),) if i is not None),
+        raw=raw_message(message, source, account),
     )
 
 
-def posts_from_messages(channel_telegram_id: int, messages: Iterable[Any]) -> list[Post]:
+def posts_from_messages(
+    channel_telegram_id: int,
+    messages: Iterable[Any],
+    source: CaptureSource = CaptureSource.POLL,
+    account: str = "",
+) -> list[Post]:
     """Posts in ascending id order; the parts of an album become one post (its first id)."""
     posts = sorted(
-        (post_from_message(channel_telegram_id, m) for m in messages if is_post(m)),
+        (
+            post_from_message(channel_telegram_id, m, source, account)
+            for m in messages
+            if is_post(m)
+        ),
         key=lambda p: p.message_id,
     )
     return merge_albums(posts)
@@ -178,5 +214,15 @@ def merge_albums(posts: list[Post]) -> list[Post]:
             grouped_id=first.grouped_id,
             edit_date=max((d for d in (first.edit_date, post.edit_date) if d), default=None),
             media=first.media + post.media,
+            raw=_album_raw(first.raw, post.raw),
         )
     return merged
+
+
+def _album_raw(first: RawMessage | None, part: RawMessage | None) -> RawMessage | None:
+    """An album's capture holds every part as Telegram sent it, in id order."""
+    if first is None or part is None:
+        return first or part
+    parts = first.data.get("album")
+    messages = list(parts) if isinstance(parts, list) else [first.data]
+    return RawMessage({"_": "Album", "album": [*messages, part.data]}, first.source, first.account)

@@ -8,13 +8,13 @@ from typing import Any
 
 from telethon import TelegramClient, events, types
 
-from monitor.domain import Post
-from monitor.telegram.convert import is_post, post_from_message
+from monitor.domain import CaptureSource, Post, RawMessage
+from monitor.telegram.convert import is_post, json_ready, post_from_message
 
 logger = logging.getLogger(__name__)
 
 OnPost = Callable[[Post], Awaitable[None]]
-OnDeletion = Callable[[int, Sequence[int]], Awaitable[None]]
+OnDeletion = Callable[[int, Sequence[int], RawMessage | None], Awaitable[None]]
 
 
 class LiveFeed:
@@ -24,8 +24,16 @@ class LiveFeed:
     seen twice is harmless because the archive is keyed by (channel, message id).
     """
 
-    def __init__(self, client: TelegramClient, on_post: OnPost, on_deletion: OnDeletion) -> None:
+    def __init__(
+        self,
+        client: TelegramClient,
+        on_post: OnPost,
+        on_deletion: OnDeletion,
+        *,
+        account: str = "",
+    ) -> None:
         self._client = client
+        self._account = account  # the reader account, named in every capture
         self._on_post = on_post
         self._on_deletion = on_deletion
         self._handlers: list[tuple[Callable[[Any], Awaitable[None]], Any]] = [
@@ -49,7 +57,11 @@ class LiveFeed:
             return
         self.received += 1
         try:
-            await self._on_post(post_from_message(message.peer_id.channel_id, message))
+            await self._on_post(
+                post_from_message(
+                    message.peer_id.channel_id, message, CaptureSource.LIVE, self._account
+                )
+            )
         except Exception:  # one bad update must not stop the others (the poll will retry it)
             logger.exception(
                 "live post failed channel=%d id=%d", message.peer_id.channel_id, message.id
@@ -61,6 +73,9 @@ class LiveFeed:
             return  # deletions outside channels carry no chat: nothing of ours
         self.received += 1
         try:
-            await self._on_deletion(int(channel_id), list(event.deleted_ids))
+            raw = RawMessage(
+                json_ready(event.original_update.to_dict()), CaptureSource.LIVE, self._account
+            )
+            await self._on_deletion(int(channel_id), list(event.deleted_ids), raw)
         except Exception:
             logger.exception("live deletion failed channel=%d", channel_id)

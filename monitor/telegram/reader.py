@@ -11,7 +11,7 @@ from typing import Any
 
 from telethon import TelegramClient, errors, functions, types
 
-from monitor.domain import Channel, Post
+from monitor.domain import CaptureSource, Channel, Post, RawMessage
 from monitor.errors import (
     RateLimitedError,
     SessionDeadError,
@@ -19,7 +19,12 @@ from monitor.errors import (
     TelegramError,
 )
 from monitor.reader.channel_ref import ChannelRef
-from monitor.telegram.convert import is_post, post_from_message, posts_from_messages
+from monitor.telegram.convert import (
+    is_post,
+    json_ready,
+    post_from_message,
+    posts_from_messages,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +98,7 @@ class ChannelReader:
     def __init__(self, client: TelegramClient, *, session_name: str = "reader") -> None:
         self.client = client
         self._session = session_name
+        self.account = ""  # "<user id> (<name>)" once check_alive has run: captures name it
 
     async def resolve(self, ref: ChannelRef) -> Channel:
         """Resolve a username once (the most rate-limited call) into a storable Channel."""
@@ -144,7 +150,8 @@ class ChannelReader:
                     break
                 min_id = max(m.id for m in fresh)
         read_through = max((m.id for m in messages), default=channel.last_seen_id)
-        return HistoryRead(posts_from_messages(channel.telegram_id, messages), read_through)
+        posts = posts_from_messages(channel.telegram_id, messages, CaptureSource.POLL, self.account)
+        return HistoryRead(posts, read_through)
 
     async def fetch_recent(
         self, channel: Channel, *, since: datetime, limit: int, progress: Progress | None = None
@@ -159,25 +166,32 @@ class ChannelReader:
                 messages.append(message)
                 if progress is not None:
                     progress(len(messages))
-        return posts_from_messages(channel.telegram_id, messages)
+        return posts_from_messages(channel.telegram_id, messages, CaptureSource.POLL, self.account)
 
     async def recheck(
         self, channel: Channel, message_ids: Sequence[int]
-    ) -> tuple[list[Post], list[int]]:
-        """Re-read known posts: (their current state, the ids that are gone)."""
+    ) -> tuple[list[Post], list[int], RawMessage | None]:
+        """Re-read known posts: (their current state, the ids that are gone, and what Telegram
+        answered for those: the evidence of the deletion)."""
         if not message_ids:
-            return [], []
+            return [], [], None
         peer = input_peer(channel)
         with translated_errors(channel.label, self._session, self.client):
             found = await self.client.get_messages(peer, ids=list(message_ids))
         posts: list[Post] = []
         gone: list[int] = []
+        answers: list[object] = []
         for message_id, message in zip(message_ids, found, strict=True):
             if message is None or not is_post(message):
                 gone.append(message_id)
+                answers.append(None if message is None else json_ready(message.to_dict()))
             else:
-                posts.append(post_from_message(channel.telegram_id, message))
-        return posts, gone
+                posts.append(
+                    post_from_message(
+                        channel.telegram_id, message, CaptureSource.RECHECK, self.account
+                    )
+                )
+        return posts, gone, _gone_raw(channel, gone, answers, self.account)
 
     async def join(self, channel: Channel) -> None:
         """Join a channel so that its posts arrive live (capped at about 500 per account)."""
@@ -190,7 +204,9 @@ class ChannelReader:
             me = await self.client.get_me()
         if me is None:
             raise SessionDeadError(self._session, "not logged in")
-        return str(me.username or me.first_name or me.id)
+        name = str(me.username or me.first_name or me.id)
+        self.account = f"{me.id} ({name})"
+        return name
 
 
 def _window_after(
@@ -215,5 +231,20 @@ def _channel_in(chats: Sequence[Any], peer: Any) -> Any:
     return next((c for c in chats if getattr(c, "id", None) == peer.channel_id), None)
 
 
+def _gone_raw(
+    channel: Channel, gone: Sequence[int], answers: Sequence[object], account: str
+) -> RawMessage | None:
+    """channels.getMessages' answer for posts that are gone (None: no message at all)."""
+    if not gone:
+        return None
+    data = {
+        "_": "channels.getMessages",
+        "channel_id": channel.telegram_id,
+        "ids": list(gone),
+        "result": list(answers),
+    }
+    return RawMessage(data, CaptureSource.RECHECK, account)
+
+
 LivePost = Callable[[Post], Awaitable[None]]
-LiveDeletion = Callable[[int, list[int]], Awaitable[None]]
+LiveDeletion = Callable[[int, list[int], RawMessage | None], Awaitable[None]]

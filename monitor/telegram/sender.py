@@ -86,7 +86,19 @@ class TelethonSender:
         """A command's reply (not an alert): a fresh random_id, optional inline buttons."""
         return await self._send(chat_id, html, random_id=secrets.randbits(63), buttons=buttons)
 
-    async def _send(self, chat_id: int, html: str, *, random_id: int, buttons: Buttons = ()) -> int:
+    async def reply(self, chat_id: int, html: str, *, reply_to: int, random_id: int) -> int:
+        """A message answering `reply_to` (an alert's follow-up), with a fixed random_id."""
+        return await self._send(chat_id, html, random_id=random_id, reply_to=reply_to)
+
+    async def _send(
+        self,
+        chat_id: int,
+        html: str,
+        *,
+        random_id: int,
+        buttons: Buttons = (),
+        reply_to: int | None = None,
+    ) -> int:
         text, entities = telethon_html.parse(html)
         async with _translated(chat_id, "messages.sendMessage"):
             peer = await self._peer(chat_id)
@@ -99,6 +111,7 @@ class TelethonSender:
                         entities=entities or None,
                         no_webpage=True,
                         reply_markup=self._markup(buttons),
+                        reply_to=types.InputReplyToMessage(reply_to) if reply_to else None,
                     )
                 )
             except errors.RandomIdDuplicateError as e:

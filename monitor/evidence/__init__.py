@@ -1,0 +1,1 @@
+"""Evidence: capture records, the custody log, seals, trusted timestamps, export and verify."""
