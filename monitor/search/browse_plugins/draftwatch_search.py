@@ -7,7 +7,7 @@ query finds inflected Russian and Ukrainian forms as `python bot.py search` does
 from __future__ import annotations
 
 import sqlite3
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from datasette import hookimpl
 from markupsafe import Markup, escape
@@ -46,15 +46,47 @@ def draftwatch_filter(text: str | None, key: str) -> str | None:
     return None
 
 
+def draftwatch_keep(
+    text: str | None, has_hits: int, edited: int, regions: str | None, places: str | None
+) -> int:
+    """1 when the post passes the query's hit:, edited:, region: and place: filters: each
+    region: or place: filter (a set: any of it) must meet the regions or GeoNames ids the
+    post names without doubt (comma-separated, as group_concat gives them)."""
+    try:
+        filters = parse_query(text or "").filters
+    except QueryError:
+        return 0
+    if filters.hit is not None and bool(has_hits) != filters.hit:
+        return 0
+    if filters.edited is not None and bool(edited) != filters.edited:
+        return 0
+    named_regions = set((regions or "").split(","))
+    if any(not (wanted & named_regions) for wanted in filters.regions):
+        return 0
+    named_places = {int(p) for p in (places or "").split(",") if p}
+    return int(all(wanted & named_places for wanted in filters.places))
+
+
+def draftwatch_week(date: str | None) -> str | None:
+    """The ISO week of a stored date ('2024-11-20 12:00:00…' -> '2024-W47')."""
+    if not date:
+        return None
+    year, week, _ = datetime.fromisoformat(date[:10]).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
 def _prepare_connection(conn: sqlite3.Connection) -> None:
     conn.create_function("draftwatch_match", 1, draftwatch_match, deterministic=True)
     conn.create_function("draftwatch_filter", 2, draftwatch_filter, deterministic=True)
+    conn.create_function("draftwatch_keep", 5, draftwatch_keep, deterministic=True)
+    conn.create_function("draftwatch_week", 1, draftwatch_week, deterministic=True)
 
 
 def _render_cell(value: object, column: str, database: str) -> Markup | None:
-    """In the search results the post column links to the post's page (its versions)."""
+    """In the search results the post column links to the post's page (versions side by side,
+    media, places, hashes)."""
     if column == "post" and isinstance(value, int):
-        return Markup(f'<a class="dw-post" href="/{escape(database)}/post?id={value}">{value}</a>')
+        return Markup(f'<a class="dw-post" href="/-/post/{int(value)}">{escape(value)}</a>')
     return None
 
 
