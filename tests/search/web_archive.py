@@ -22,8 +22,10 @@ from tests.search_archive import LEMMATIZER, NOW, RU, day, find_hits, seed
 ROOT = Path(__file__).resolve().parents[2]
 PHOTO = ROOT / "monitor/sandbox/feeds/demo/summons-uk.jpg"
 OCR_TEXT = "ПОВІСТКА: з'явитися до ТЦК <b>негайно</b>"
-HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> повестка в школе'
-HOSTILE_OCR = "<svg onload=alert(3)>"
+HOSTILE = (
+    '<script>window.dwHacked=1</script><img src=x onerror="window.dwHacked=2"> повестка в школе'
+)
+HOSTILE_OCR = "<svg onload=window.dwHacked=3>"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(4)"/>'
 CAPTURES = ("a" * 64, "b" * 64)
 
