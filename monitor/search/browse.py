@@ -26,17 +26,12 @@ select posts.id from posts
 join channels on channels.id = posts.channel_id
 where (draftwatch_match(:q) = '' or posts.id in
         (select rowid from {FTS_TABLE} where {FTS_TABLE} match draftwatch_match(:q)))
-  and (draftwatch_filter(:q, 'channel') is null
-       or lower(channels.username) = draftwatch_filter(:q, 'channel')
-       or cast(channels.telegram_id as text) = draftwatch_filter(:q, 'channel'))
-  and (draftwatch_filter(:q, 'category') is null or exists
-        (select 1 from hits where hits.post_id = posts.id
-         and hits.category = draftwatch_filter(:q, 'category')))
   and (draftwatch_filter(:q, 'since') is null or posts.date >= draftwatch_filter(:q, 'since'))
   and (draftwatch_filter(:q, 'until') is null or posts.date < draftwatch_filter(:q, 'until'))
   and (draftwatch_filter(:q, 'deleted') = 'any'
        or (posts.deleted_at is not null) = (draftwatch_filter(:q, 'deleted') = 'yes'))
-  and draftwatch_keep(:q, exists (select 1 from hits where hits.post_id = posts.id),
+  and draftwatch_keep(:q, channels.username, channels.title, channels.telegram_id,
+        (select group_concat(distinct hits.category) from hits where hits.post_id = posts.id),
         posts.edit_date is not null,
         (select group_concat(distinct p.region) from post_places p
           where p.post_id = posts.id and not p.ambiguous),

@@ -120,7 +120,7 @@ async def search_page(datasette: Any, request: Request) -> Response:
         try:
             parse_query(query)
         except QueryError as e:
-            error = str(e)
+            error = e.problem
     if query and error is None:
         rows = (await db.execute(RESULTS_SQL, {"q": query})).rows
         for key, sql in FACET_SQL.items():

@@ -129,7 +129,33 @@ async def test_search_has_facets_by_channel_category_region_and_week(
 
 async def test_a_bad_query_says_what_to_fix(archive: WebArchive) -> None:
     page = await _page(_datasette(archive), '/-/search?q=повестка "вручают')
-    assert "is missing its closing quote" in page
+    assert (
+        "Cannot search for ‘повестка &#34;вручают’: a &#34;phrase&#34; is missing its closing"
+        in page
+    )
+    assert page.count("annot search for") == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("повестка channel:@dvizh_mel channel:@zp_online", 5),  # several channels: any
+        ('channel:"Запоріжжя онлайн"', 3),  # by exact title
+        ("channel:1002", 3),  # by id
+        ("category:raid category:summons", 6),  # several categories: any
+        ("hit:no", 1),  # the weather
+        ("edited:yes", 1),
+        ("place:Энергодар", 1),
+        ("region:occupied", 2),  # Zaporizhzhia and Kherson oblasts
+        ("повестка deleted:yes", 1),
+    ],
+)
+async def test_the_search_page_takes_every_filter(
+    archive: WebArchive, query: str, shown: int
+) -> None:
+    page = await _page(_datasette(archive), f"/-/search?q={query}")
+    count = page.split('class="dw-count">')[1].split(" ")[0]
+    assert int(count) == shown, query
 
 
 async def test_hostile_text_is_shown_as_text_everywhere(archive: WebArchive) -> None:

@@ -26,17 +26,13 @@ def draftwatch_match(text: str | None) -> str:
 
 
 def draftwatch_filter(text: str | None, key: str) -> str | None:
-    """A filter of the query language for the SQL: `channel` (lowercase, no @), `category`,
-    `since` / `until` (ISO dates, `until` the day after), `deleted` (no, yes, any); None when
-    not given."""
+    """A filter of the query language for the SQL: `since` / `until` (ISO dates, `until` the
+    day after), `deleted` (no, yes, any); None when not given (the other filters are
+    draftwatch_keep's)."""
     try:
         filters = parse_query(text or "").filters
     except QueryError:
         return "no" if key == "deleted" else None
-    if key == "channel" and filters.channels:
-        return filters.channels[0].removeprefix("@").lower()
-    if key == "category" and filters.categories:
-        return filters.categories[0]
     if key == "since" and filters.since:
         return filters.since.isoformat()
     if key == "deleted":
@@ -47,16 +43,31 @@ def draftwatch_filter(text: str | None, key: str) -> str | None:
 
 
 def draftwatch_keep(
-    text: str | None, has_hits: int, edited: int, regions: str | None, places: str | None
+    text: str | None,
+    username: str | None,
+    title: str | None,
+    telegram_id: int,
+    categories: str | None,
+    edited: int,
+    regions: str | None,
+    places: str | None,
 ) -> int:
-    """1 when the post passes the query's hit:, edited:, region: and place: filters: each
-    region: or place: filter (a set: any of it) must meet the regions or GeoNames ids the
-    post names without doubt (comma-separated, as group_concat gives them)."""
+    """1 when the post passes the query's channel:, category:, hit:, edited:, region: and
+    place: filters as `search` applies them: any of several channel: or category: filters; each
+    region: or place: filter (a set: any of it) must meet the regions or GeoNames ids the post
+    names without doubt. Lists come comma-separated, as group_concat gives them."""
     try:
         filters = parse_query(text or "").filters
     except QueryError:
         return 0
-    if filters.hit is not None and bool(has_hits) != filters.hit:
+    if filters.channels and not any(
+        _is_channel(name, username, title, telegram_id) for name in filters.channels
+    ):
+        return 0
+    found = set((categories or "").split(",")) - {""}
+    if filters.categories and not found & set(filters.categories):
+        return 0
+    if filters.hit is not None and bool(found) != filters.hit:
         return 0
     if filters.edited is not None and bool(edited) != filters.edited:
         return 0
@@ -65,6 +76,15 @@ def draftwatch_keep(
         return 0
     named_places = {int(p) for p in (places or "").split(",") if p}
     return int(all(wanted & named_places for wanted in filters.places))
+
+
+def _is_channel(name: str, username: str | None, title: str | None, telegram_id: int) -> bool:
+    bare = name.removeprefix("@")
+    return (
+        (username is not None and username.lower() == bare.lower())
+        or title == name
+        or (bare.isascii() and bare.isdigit() and int(bare) == telegram_id)
+    )
 
 
 def draftwatch_week(date: str | None) -> str | None:
@@ -78,7 +98,7 @@ def draftwatch_week(date: str | None) -> str | None:
 def _prepare_connection(conn: sqlite3.Connection) -> None:
     conn.create_function("draftwatch_match", 1, draftwatch_match, deterministic=True)
     conn.create_function("draftwatch_filter", 2, draftwatch_filter, deterministic=True)
-    conn.create_function("draftwatch_keep", 5, draftwatch_keep, deterministic=True)
+    conn.create_function("draftwatch_keep", 8, draftwatch_keep, deterministic=True)
     conn.create_function("draftwatch_week", 1, draftwatch_week, deterministic=True)
 
 
