@@ -46,9 +46,12 @@ def browse(
         bool, typer.Option("--print-command", help="Show the Datasette command, do not run it.")
     ] = False,
 ) -> None:
-    """Browse the archive in Datasette (read-only): facets by channel, category and day, search.
+    """The analysts' web view of the archive (Datasette, read-only): search with facets, posts.
 
-    Example: python bot.py browse --port 8001
+    Example: python bot.py browse --port 8001  (then open http://127.0.0.1:8001/-/search)
+
+    A password: put the hash `.venv/bin/datasette hash-password` prints in
+    BROWSE_PASSWORD_HASH; visitors log in at /-/login as `analyst`.
     """
     if not datasette_installed():
         typer.echo(MISSING, err=True)
@@ -85,6 +88,12 @@ def browse(
             typer.echo(" ".join(command))
             return
         guard = "password required, user analyst" if password else "no password"
+        if not password and host not in ("127.0.0.1", "localhost", "::1"):
+            typer.echo(
+                f"Warning: anyone who reaches {host}:{port} reads the archive; set"
+                " BROWSE_PASSWORD_HASH (see `python bot.py browse --help`) to ask for a password",
+                err=True,
+            )
         typer.echo(
             f"Serving {path} read-only at http://{host}:{port}/-/search ({guard}; Ctrl-C stops)"
         )

@@ -115,8 +115,10 @@ def datasette_metadata(
                     "search": {
                         "title": "Search posts (finds inflected forms)",
                         "description": 'Words, "phrases", -excluded and OR, and channel:, '
-                        "category:, since:, until: (YYYY-MM-DD), as in the bot's /search; "
-                        "newest first. The post column opens the post with its versions.",
+                        "category:, since:, until: (YYYY-MM-DD), hit:, edited:, deleted:, "
+                        "place:, region:, as in the bot's /search; newest first. The post "
+                        "column opens the post with its versions, media and places. "
+                        "Facets: /-/search.",
                         "sql": SEARCH_SQL,
                     },
                     "post": {

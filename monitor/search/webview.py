@@ -6,7 +6,8 @@
   SHA-256), its media (photos shown), their OCR text, the places it names and its channel's
   home region.
 - `/-/media/SHA256`: a media file from MEDIA_DIR, only one the `media` table names by that
-  hash; images inline with their type, anything else as a download; never a path from a request.
+  hash; images inline with their type (`?thumb=1`: a small JPEG made by Pillow), anything else
+  as a download; never a path from a request.
 
 Every page asks Datasette for view-instance, so BROWSE_PASSWORD_HASH guards them as it guards
 Datasette's own pages. Templates autoescape: nothing from the archive is trusted HTML.
@@ -14,7 +15,9 @@ Datasette's own pages. Templates autoescape: nothing from the archive is trusted
 
 from __future__ import annotations
 
+import asyncio
 import difflib
+import io
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -24,12 +27,14 @@ from typing import Any
 from datasette import Forbidden, NotFound
 from datasette.utils.asgi import AsgiFileDownload, Request, Response
 from markupsafe import Markup, escape
+from PIL import Image, ImageOps
 
 from monitor.errors import QueryError
 from monitor.search.browse import MATCHED_SQL, PLUGIN
 from monitor.search.query import parse_query
 
 RESULTS = 100
+THUMB = 480  # pixels, the longer side of a photo on a post's page (?thumb=1)
 FACET_VALUES = 12
 # Shown inline; anything else (SVG, which can carry script, HTML, video) is a download.
 INLINE_IMAGES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
@@ -208,6 +213,21 @@ def _place(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def thumbnail(path: Path) -> bytes | None:
+    """A JPEG at most THUMB pixels on its longer side (turned upright by its EXIF); None when
+    Pillow cannot read the file or it is too large to decode (a decompression bomb)."""
+    try:
+        with Image.open(path) as image:
+            image.draft("RGB", (THUMB, THUMB))  # JPEG: decode at a fraction of the size
+            upright = ImageOps.exif_transpose(image).convert("RGB")
+    except (OSError, ValueError, Image.DecompressionBombError, SyntaxError):
+        return None
+    upright.thumbnail((THUMB, THUMB))
+    out = io.BytesIO()
+    upright.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
 async def media_file(datasette: Any, request: Request) -> Response | AsgiFileDownload:
     await _allowed(datasette, request)
     sha256 = request.url_vars["sha256"]
@@ -222,6 +242,10 @@ async def media_file(datasette: Any, request: Request) -> Response | AsgiFileDow
     if not rows or not path.is_file():
         raise NotFound("No such media file")
     mime = rows[0]["mime"]
+    if mime in INLINE_IMAGES and request.args.get("thumb"):
+        small = await asyncio.to_thread(thumbnail, path)
+        if small is not None:
+            return Response(small, content_type="image/jpeg", headers=FILE_HEADERS)
     if mime in INLINE_IMAGES:
         return AsgiFileDownload(str(path), content_type=mime, headers=FILE_HEADERS)
     return AsgiFileDownload(str(path), filename=sha256, headers=FILE_HEADERS)

@@ -5,14 +5,17 @@ served only by a hash the archive names; everything escaped; the optional passwo
 from __future__ import annotations
 
 import html
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from typer.testing import CliRunner
 
 from monitor.cli import app
 from monitor.search.browse import PLUGINS_DIR, TEMPLATES_DIR, datasette_metadata
+from monitor.search.webview import THUMB, thumbnail
 from tests.search.web_archive import (
     CAPTURES,
     HOSTILE,
@@ -59,7 +62,7 @@ async def test_the_post_page_shows_versions_side_by_side_with_media_places_and_h
     assert "<ins> Явка обязательна.</ins>" in page  # what the edit added
     for sha in CAPTURES:
         assert sha in page
-    assert f'<img src="/-/media/{archive.photo_sha256}"' in page
+    assert f'<img src="/-/media/{archive.photo_sha256}?thumb=1"' in page
     assert html.escape(OCR_TEXT, quote=False) in page.replace("&#39;", "'")
     assert "<b>негайно</b>" not in page
     assert "Енергодар" in page  # the place's name from the gazetteer, and its region
@@ -76,10 +79,17 @@ async def test_media_files_are_served_only_by_a_hash_the_archive_names(
     assert photo.headers["content-type"] == "image/jpeg"
     assert photo.headers["x-content-type-options"] == "nosniff"
     assert photo.content == PHOTO.read_bytes()
+    thumb = await ds.client.get(f"/-/media/{archive.photo_sha256}?thumb=1")
+    assert thumb.headers["content-type"] == "image/jpeg"
+    with Image.open(io.BytesIO(thumb.content)) as small, Image.open(PHOTO) as full:
+        assert max(small.size) == THUMB < max(full.size)
+        assert abs(small.width / small.height - full.width / full.height) < 0.02
     svg = await ds.client.get(f"/-/media/{archive.svg_sha256}")  # script-capable: a download
     assert svg.headers["content-type"] == "application/octet-stream"
     assert "attachment" in svg.headers["content-disposition"]
     assert svg.content == SVG
+    svg = await ds.client.get(f"/-/media/{archive.svg_sha256}?thumb=1")  # no image: as before
+    assert svg.headers["content-type"] == "application/octet-stream"
     stray = archive.media_dir / "ab" / "cd" / ("abcd" + "0" * 60)
     stray.parent.mkdir(parents=True)
     stray.write_bytes(b"not in the media table")
@@ -176,7 +186,7 @@ async def test_hostile_text_is_shown_as_text_everywhere(archive: WebArchive) -> 
     assert "<i>Херсонщина" not in post
     assert "&lt;i&gt;Херсонщина" in post
     assert "download document" in post  # the SVG: a link, never an <img>
-    assert f'<img src="/-/media/{archive.svg_sha256}"' not in post
+    assert f'<img src="/-/media/{archive.svg_sha256}' not in post
     assert HOSTILE not in post
 
 
@@ -240,3 +250,10 @@ def test_the_password_hash_stays_out_of_the_command_line_and_a_bad_one_is_refuse
     assert "datasette hash-password" in result.output
     assert "hunter2" not in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_file_pillow_cannot_read_gets_no_thumbnail(tmp_path: Path) -> None:
+    junk = tmp_path / "junk"
+    junk.write_bytes(b"\xff\xd8\xff\xe0 not really a JPEG")
+    assert thumbnail(junk) is None
+    assert thumbnail(PHOTO) is not None
