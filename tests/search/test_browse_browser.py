@@ -80,6 +80,12 @@ def served(
             browse.wait(timeout=60)
         except subprocess.TimeoutExpired:
             browse.kill()
+    shown = log.read_text(encoding="utf-8")
+    assert "Traceback" not in shown
+    if request.param:  # neither the hash nor the password reaches the output
+        assert env["BROWSE_PASSWORD_HASH"].split("$")[3] not in shown
+        assert PASSWORD not in shown
+        assert "password required, user analyst" in shown
 
 
 @pytest.fixture
