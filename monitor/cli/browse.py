@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import signal
 import subprocess
 import tempfile
@@ -23,8 +24,18 @@ MISSING = (
 )
 
 
+NO_AUTH_PLUGIN = (
+    "BROWSE_PASSWORD_HASH is set but the password plugin is missing: "
+    "run `.venv/bin/pip install -e '.[browse]'` and try again."
+)
+
+
 def datasette_installed() -> bool:
     return importlib.util.find_spec("datasette") is not None
+
+
+def auth_passwords_installed() -> bool:
+    return importlib.util.find_spec("datasette_auth_passwords") is not None
 
 
 def browse(
@@ -35,14 +46,18 @@ def browse(
         bool, typer.Option("--print-command", help="Show the Datasette command, do not run it.")
     ] = False,
 ) -> None:
-    """Browse the archive in Datasette (read-only): facets by channel, category and day, search.
+    """The analysts' web view of the archive (Datasette, read-only): search with facets, posts.
 
-    Example: python bot.py browse --port 8001
+    Example: python bot.py browse --port 8001  (then open http://127.0.0.1:8001/-/search)
+
+    A password: put the hash `.venv/bin/datasette hash-password` prints in
+    BROWSE_PASSWORD_HASH; visitors log in at /-/login as `analyst`.
     """
     if not datasette_installed():
         typer.echo(MISSING, err=True)
         raise typer.Exit(2)
     from monitor.search.browse import (  # SQLAlchemy: not for --help
+        PASSWORD_VARIABLE,
         datasette_command,
         datasette_metadata,
     )
@@ -60,13 +75,32 @@ def browse(
     run_or_exit(_checkpoint(settings))
     with tempfile.TemporaryDirectory(prefix="draftwatch-browse-") as folder:
         metadata = Path(folder) / "metadata.json"
-        metadata.write_text(json.dumps(datasette_metadata(path.stem), ensure_ascii=False))
+        password = settings.browse_password_hash
+        if password and not auth_passwords_installed():
+            typer.echo(NO_AUTH_PLUGIN, err=True)
+            raise typer.Exit(2)
+        shown = datasette_metadata(
+            path.stem, media_dir=settings.media_folder.resolve(), password=bool(password)
+        )
+        metadata.write_text(json.dumps(shown, ensure_ascii=False))
         command = datasette_command(path, metadata, host=host, port=port)
         if print_command:
             typer.echo(" ".join(command))
             return
-        typer.echo(f"Serving {path} read-only at http://{host}:{port}/ (Ctrl-C stops)")
-        code = serve_until_stopped(command)
+        guard = "password required, user analyst" if password else "no password"
+        if not password and host not in ("127.0.0.1", "localhost", "::1"):
+            typer.echo(
+                f"Warning: anyone who reaches {host}:{port} reads the archive; set"
+                " BROWSE_PASSWORD_HASH (see `python bot.py browse --help`) to ask for a password",
+                err=True,
+            )
+        typer.echo(
+            f"Serving {path} read-only at http://{host}:{port}/-/search ({guard}; Ctrl-C stops)"
+        )
+        env = {k: v for k, v in os.environ.items() if k != PASSWORD_VARIABLE}
+        if password:  # to Datasette through its environment only: never a file, argv or log
+            env[PASSWORD_VARIABLE] = password
+        code = serve_until_stopped(command, env)
     raise typer.Exit(code)  # after the temporary folder is gone
 
 
@@ -74,7 +108,7 @@ class _TerminatedError(Exception):
     """SIGTERM arrived: stop Datasette and clean up, as Ctrl-C does."""
 
 
-def serve_until_stopped(command: list[str]) -> int:
+def serve_until_stopped(command: list[str], env: dict[str, str] | None = None) -> int:
     """Run Datasette until it exits, Ctrl-C or SIGTERM; on either signal Datasette is stopped
     (its port freed) before returning, so the caller's temporary folder can be removed."""
 
@@ -82,7 +116,7 @@ def serve_until_stopped(command: list[str]) -> int:
         raise _TerminatedError
 
     previous = signal.signal(signal.SIGTERM, on_sigterm)
-    child = subprocess.Popen(command)
+    child = subprocess.Popen(command, env=env)
     try:
         return child.wait()
     except (_TerminatedError, KeyboardInterrupt):

@@ -78,10 +78,11 @@ class Settings:
     evidence_seal_interval_s: int = 86400  # custody entries sealed under a Merkle root this often
     evidence_tsa_urls: tuple[str, ...] = ()  # RFC 3161 TSAs that timestamp each seal; () = none
     evidence_tsa_ca: Path | None = None  # PEM file of the TSAs' root certificates (for bags)
+    browse_password_hash: str | None = None  # `browse` asks for a password (a PBKDF2 hash)
 
     def __repr__(self) -> str:
         shown = {f.name: getattr(self, f.name) for f in fields(self)}
-        for name in ("api_hash", "bot_token"):
+        for name in ("api_hash", "bot_token", "browse_password_hash"):
             if shown[name]:
                 shown[name] = "***"
         shown["database_url"] = redact_url(self.database_url)
@@ -165,6 +166,18 @@ def _api_hash(raw: str) -> str:
     if not _API_HASH.match(raw):
         raise ValueError(
             "must be the 32-character hex api_hash from my.telegram.org → API development tools"
+        )
+    return raw
+
+
+_PASSWORD_HASH = re.compile(r"^pbkdf2_sha256\$[0-9]{1,7}\$[^$\s]+\$[^$\s]+$")
+
+
+def _password_hash(raw: str) -> str:
+    if not _PASSWORD_HASH.match(raw):
+        raise ValueError(
+            "is not a password hash: make one with `.venv/bin/datasette hash-password`"
+            " (it starts pbkdf2_sha256$)"
         )
     return raw
 
@@ -351,6 +364,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "EVIDENCE_SEAL_INTERVAL": ("evidence_seal_interval_s", _int(60, 30 * 86400)),
     "EVIDENCE_TSA_URLS": ("evidence_tsa_urls", _tsa_urls),
     "EVIDENCE_TSA_CA": ("evidence_tsa_ca", Path),
+    "BROWSE_PASSWORD_HASH": ("browse_password_hash", _password_hash),
 }
 # Read beside our variables: where the per-user cache folder is by default.
 _XDG_CACHE_HOME = "XDG_CACHE_HOME"

@@ -9,6 +9,35 @@ from typing import Any
 from monitor.store.schema import FTS_TABLE
 
 PLUGINS_DIR = Path(__file__).resolve().parent / "browse_plugins"
+TEMPLATES_DIR = PLUGINS_DIR / "templates"
+PLUGIN = "draftwatch"  # our plugin's configuration: where the media files are
+# Who uses the bot, what it sent them, their feedback: not for the web view (nor is arbitrary
+# SQL, which would read them anyway, nor the download of the whole file).
+PRIVATE_TABLES = (
+    "subscribers", "subscriptions", "alerts", "alert_sightings", "alert_feedback",
+    "channel_mutes", "invites", "digests",
+)  # fmt: skip
+ANALYST = "analyst"  # the one account when BROWSE_PASSWORD_HASH is set
+PASSWORD_VARIABLE = "BROWSE_PASSWORD_HASH"  # read by Datasette from its environment, not a file
+
+# The ids of the posts a query finds (the bot's query language, through the plugin's functions).
+MATCHED_SQL = f"""
+select posts.id from posts
+join channels on channels.id = posts.channel_id
+where (draftwatch_match(:q) = '' or posts.id in
+        (select rowid from {FTS_TABLE} where {FTS_TABLE} match draftwatch_match(:q)))
+  and (draftwatch_filter(:q, 'since') is null or posts.date >= draftwatch_filter(:q, 'since'))
+  and (draftwatch_filter(:q, 'until') is null or posts.date < draftwatch_filter(:q, 'until'))
+  and (draftwatch_filter(:q, 'deleted') = 'any'
+       or (posts.deleted_at is not null) = (draftwatch_filter(:q, 'deleted') = 'yes'))
+  and draftwatch_keep(:q, channels.username, channels.title, channels.telegram_id,
+        (select group_concat(distinct hits.category) from hits where hits.post_id = posts.id),
+        posts.edit_date is not null,
+        (select group_concat(distinct p.region) from post_places p
+          where p.post_id = posts.id and not p.ambiguous),
+        (select group_concat(distinct p.place_id) from post_places p
+          where p.post_id = posts.id and not p.ambiguous))
+"""
 
 SEARCH_SQL = f"""
 select posts.id as post, posts.date,
@@ -20,18 +49,7 @@ select posts.id as post, posts.date,
        posts.deleted_at is not null as deleted
 from posts
 join channels on channels.id = posts.channel_id
-where (draftwatch_match(:q) = '' or posts.id in
-        (select rowid from {FTS_TABLE} where {FTS_TABLE} match draftwatch_match(:q)))
-  and (draftwatch_filter(:q, 'channel') is null
-       or lower(channels.username) = draftwatch_filter(:q, 'channel')
-       or cast(channels.telegram_id as text) = draftwatch_filter(:q, 'channel'))
-  and (draftwatch_filter(:q, 'category') is null or exists
-        (select 1 from hits where hits.post_id = posts.id
-         and hits.category = draftwatch_filter(:q, 'category')))
-  and (draftwatch_filter(:q, 'since') is null or posts.date >= draftwatch_filter(:q, 'since'))
-  and (draftwatch_filter(:q, 'until') is null or posts.date < draftwatch_filter(:q, 'until'))
-  and (draftwatch_filter(:q, 'deleted') = 'any'
-       or (posts.deleted_at is not null) = (draftwatch_filter(:q, 'deleted') = 'yes'))
+where posts.id in ({MATCHED_SQL})
 order by posts.date desc
 limit 200
 """
@@ -52,13 +70,28 @@ order by v.version
 """
 
 
-def datasette_metadata(database: str) -> dict[str, Any]:
-    """Datasette metadata: facets by channel, category and day; the inflection-aware search."""
+def datasette_metadata(
+    database: str, *, media_dir: Path | None = None, password: bool = False
+) -> dict[str, Any]:
+    """Datasette metadata: facets by channel, category and day; the inflection-aware search;
+    where the media files are; with `password`, only the `analyst` account (its hash is read
+    from the environment variable BROWSE_PASSWORD_HASH, never written here)."""
     hidden = {"hidden": True}
     shadow = ("data", "idx", "content", "docsize", "config")
+    plugins: dict[str, Any] = {PLUGIN: {"media_dir": str(media_dir) if media_dir else None}}
+    access: dict[str, Any] = {}
+    if password:
+        plugins["datasette-auth-passwords"] = {
+            f"{ANALYST}_password_hash": {"$env": PASSWORD_VARIABLE}
+        }
+        access = {"allow": {"id": ANALYST}}
     return {
         "title": "draftwatch archive",
-        "description": "Read-only view of the archive of watched channels.",
+        "description_html": "Read-only view of the archive of watched channels. "
+        '<a href="/-/search">Search the posts</a> (the bot\'s query language, with facets).',
+        "plugins": plugins,
+        "allow_sql": False,
+        **access,
         "databases": {
             database: {
                 "tables": {
@@ -75,14 +108,17 @@ def datasette_metadata(database: str) -> dict[str, Any]:
                     "hits": {"facets": ["category", "rule_id"]},
                     "channels": {"label_column": "title"},
                     FTS_TABLE: hidden,
+                    **{name: {"hidden": True, "allow": False} for name in PRIVATE_TABLES},
                     **{f"{FTS_TABLE}_{name}": hidden for name in shadow},
                 },
                 "queries": {
                     "search": {
                         "title": "Search posts (finds inflected forms)",
                         "description": 'Words, "phrases", -excluded and OR, and channel:, '
-                        "category:, since:, until: (YYYY-MM-DD), as in the bot's /search; "
-                        "newest first. The post column opens the post with its versions.",
+                        "category:, since:, until: (YYYY-MM-DD), hit:, edited:, deleted:, "
+                        "place:, region:, as in the bot's /search; newest first. The post "
+                        "column opens the post with its versions, media and places. "
+                        "Facets: /-/search.",
                         "sql": SEARCH_SQL,
                     },
                     "post": {
@@ -109,6 +145,8 @@ def datasette_command(db_path: Path, metadata_path: Path, *, host: str, port: in
         str(metadata_path),
         "--plugins-dir",
         str(PLUGINS_DIR),
+        "--template-dir",
+        str(TEMPLATES_DIR),
         "--host",
         host,
         "--port",
@@ -116,4 +154,7 @@ def datasette_command(db_path: Path, metadata_path: Path, *, host: str, port: in
         "--setting",
         "sql_time_limit_ms",
         "5000",
+        "--setting",
+        "allow_download",
+        "off",
     ]
