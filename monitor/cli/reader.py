@@ -23,6 +23,7 @@ from monitor.clock import SystemClock
 from monitor.config import Settings, redact_url
 from monitor.domain import Channel
 from monitor.errors import AlreadyRunningError, DraftwatchError
+from monitor.reader.accounts import DEFAULT_ACCOUNT, account_session, check_account_name
 from monitor.reader.channel_ref import parse_channel_ref
 from monitor.reader.lockfile import holder_pid, lock_file_of, session_file
 
@@ -46,16 +47,28 @@ def login(
     phone: Annotated[
         str | None, typer.Option(help="The reader account's phone, with country code.")
     ] = None,
+    account: Annotated[
+        str,
+        typer.Option(
+            help="Which reader account: each has its own session beside READER_SESSION "
+            "(data/reader.NAME.session); channels are shared out among them.",
+        ),
+    ] = DEFAULT_ACCOUNT,
 ) -> None:
-    """Log the reader account in (phone, code, 2FA password); the session file is created 0600.
+    """Log a reader account in (phone, code, 2FA password); the session file is created 0600.
 
     Example: python bot.py login --phone +380501234567
+    Another account: python bot.py login --account kyiv2 --phone +380671234567
     """
     from monitor.telegram.connect import connect_client, make_client_from_settings
     from monitor.telegram.login import login_user, private_session_path
 
     settings = settings_or_exit(ctx)
-    session = private_session_path(settings.reader_session)
+    try:
+        name = check_account_name(account)
+    except ValueError as e:
+        raise _fail(DraftwatchError(f"--account: {e}")) from e
+    session = private_session_path(account_session(settings.reader_session, name))
     if holder_pid(lock_file_of(session)):
         raise _fail(DraftwatchError(f"{session} is in use by a running draftwatch: stop it first"))
 
@@ -74,10 +87,10 @@ def login(
             await client.disconnect()
 
     try:
-        name = asyncio.run(go())
+        user = asyncio.run(go())
     except DraftwatchError as e:
         raise _fail(e) from e
-    typer.echo(f"logged in as {name}; session saved to {session} (mode 0600)")
+    typer.echo(f"logged in as {user} (account {name}); session saved to {session} (mode 0600)")
 
 
 async def _with_reader(settings: Settings, work: Callable[[ReaderService], Awaitable[T]]) -> T:

@@ -269,6 +269,26 @@ class Sandbox:
             target = peer
         return self._fault(Fault(method, "error", code, message, peer=target, times=times))
 
+    def ban(self, account: Account) -> None:
+        """Telegram bans the account: each of its calls answers 401 USER_DEACTIVATED_BAN."""
+        account.banned = True
+
+    def unban(self, account: Account) -> None:
+        """The ban is lifted (an appeal won): the same session works again."""
+        account.banned = False
+
+    def revoke_sessions(self, account: Account) -> int:
+        """Every session of the account is terminated (Settings > Devices, or Telegram itself):
+        its auth keys answer 401 AUTH_KEY_UNREGISTERED until it logs in again. Returns how many."""
+        keys = [k for k, owner in self.world.authorizations.items() if owner == account.id]
+        for key in keys:
+            del self.world.authorizations[key]
+        return len(keys)
+
+    def access_hash(self, channel: Channel, account: Account) -> int:
+        """The access hash `account` is given for `channel` (each account sees its own)."""
+        return channel.hash_for(account.id)
+
     def block(self, user: Account, bot: Account) -> None:
         """`user` blocks `bot`: the bot's sends to the user fail with USER_IS_BLOCKED."""
         user.blocked.add(bot.id)
