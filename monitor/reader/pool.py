@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from monitor.clock import Clock
 from monitor.domain import Channel
@@ -48,8 +49,15 @@ class PoolConfig:
     resolve_burst: int = 5
 
 
-class AccountEvents(LoggedEvents):
-    """What admins hear about accounts (the bot's notices implement it; this one logs)."""
+class PoolEvents(OperatorEvents, Protocol):
+    """What admins hear about the pool: the reader's events, and accounts lost and back."""
+
+    async def account_lost(self, name: str, reason: str, moved: int) -> None: ...
+    async def account_back(self, name: str, moved: int) -> None: ...
+
+
+class LoggedPoolEvents(LoggedEvents):
+    """PoolEvents that only log (no bot)."""
 
     async def account_lost(self, name: str, reason: str, moved: int) -> None:
         logger.error("reader account lost account=%s reason=%s moved=%d", name, reason, moved)
@@ -83,7 +91,7 @@ class AccountPool:
         clock: Clock,
         *,
         config: PoolConfig | None = None,
-        events: AccountEvents | None = None,
+        events: PoolEvents | None = None,
     ) -> None:
         self._connect = connect
         self._make_collector = make_collector
@@ -91,7 +99,7 @@ class AccountPool:
         self._accounts = accounts
         self._clock = clock
         self.config = config or PoolConfig()
-        self.events = events or AccountEvents()
+        self.events: PoolEvents = events or LoggedPoolEvents()
         now = clock.monotonic()
         db = channels._db  # the views share the archive of `channels`
         self.members = {
@@ -192,9 +200,17 @@ class AccountPool:
         key = ref_pin_key(known.username if known else ref.username, ref.channel_id)
         member = self.members[owner_of(key, healthy)]
         assert member.collector is not None
+        if known is None or known.telegram_id not in member.view.peers:
+            await self._take_resolve(member)
         channel, stored = await member.collector.add(ref, backfill=backfill, progress=progress)
         self.owners[channel.telegram_id] = member.name
         return channel, stored
+
+    async def _take_resolve(self, member: Member) -> None:
+        wait = member.resolves.wait(self._clock.monotonic())
+        if wait > 0:
+            await self._clock.sleep(wait)
+        member.resolves.take(self._clock.monotonic())
 
     # --- polling ---------------------------------------------------------------------------
 

@@ -1,0 +1,147 @@
+"""Three reader accounts over 60 channels through the sandbox with real Telethon clients: one
+account's session is killed mid-run, its channels move to the others and come back when it
+returns; every post is stored exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from monitor.app import reader_pool
+from monitor.clock import SystemClock
+from monitor.reader.accounts import account_session
+from monitor.reader.channel_ref import parse_channel_ref
+from monitor.reader.collector import LoggedEvents, PollConfig
+from monitor.reader.polling import IntervalPolicy
+from monitor.reader.pool import AccountPool, PoolConfig
+from monitor.sandbox.api import Sandbox
+from monitor.sandbox.world import Channel as SandboxChannel
+from monitor.store.accounts import AccountRepo
+from monitor.store.engine import Database
+from monitor.store.posts import PostRepo
+from monitor.telegram.login import private_session_path
+from tests.e2e.conftest import summons_hits
+from tests.e2e.test_service import service_settings
+
+CHANNELS = 60
+NAMES = ["default", "kharkiv", "odesa"]
+EVERY_CYCLE = PollConfig(
+    requests_per_minute=6000,
+    policy=IntervalPolicy(minimum_s=1, maximum_s=1, jitter=0.0),
+    initial_interval_s=1,
+    backfill_days=30,
+    backfill_limit=500,
+    recheck_hours=48,
+)
+ROOMY = PoolConfig(flood_handover_s=600, resolves_per_hour=36_000, resolve_burst=CHANNELS)
+
+
+class Told(LoggedEvents):
+    """The pool's events as admins would hear them."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    async def account_lost(self, name: str, reason: str, moved: int) -> None:
+        self.lines.append(f"lost {name}: {reason} ({moved} channels moved)")
+
+    async def account_back(self, name: str, moved: int) -> None:
+        self.lines.append(f"back {name} ({moved} channels)")
+
+
+async def _stored_ids(db: Database, channel: SandboxChannel) -> list[int]:
+    since = datetime.now(UTC) - timedelta(days=1)
+    return await PostRepo(db).list_recent_message_ids(channel.id, since=since)
+
+
+async def _cycles_until_read(
+    pool: AccountPool, db: Database, expected: dict[int, int], *, most: int = 40
+) -> None:
+    for _ in range(most):
+        await pool.poll_cycle()
+        posts = PostRepo(db)
+        counts = {cid: await posts.count_posts(cid) for cid in expected}
+        if all(counts[cid] >= n for cid, n in expected.items()):
+            return
+        await asyncio.sleep(1.0)
+    raise AssertionError("the pool did not read every post")
+
+
+async def test_a_killed_account_hands_its_channels_over_and_takes_them_back(
+    sandbox: Sandbox, database: Database, db_url: str, tmp_path: Path
+) -> None:
+    settings = service_settings(sandbox, db_url, tmp_path / "data" / "reader.session")
+    users = {
+        name: sandbox.create_user(f"+38050100{i:04d}", first_name=name)
+        for i, name in enumerate(NAMES)
+    }
+    for name, user in users.items():
+        client = await sandbox.login(
+            user, str(private_session_path(account_session(settings.reader_session, name)))
+        )
+        await client.disconnect()
+    channels = [sandbox.create_channel(f"oblast_{i:03d}", f"Область {i}") for i in range(CHANNELS)]
+    for channel in channels:
+        sandbox.post(channel, "Сводка до запуска")
+    told = Told()
+    async with reader_pool(
+        settings,
+        SystemClock(),
+        database,
+        find_hits=summons_hits,
+        events=told,
+        poll=EVERY_CYCLE,
+        pool=ROOMY,
+        names=NAMES,
+    ) as pool:
+        for channel in channels:
+            await pool.add(parse_channel_ref(f"@{channel.username}"))
+        owners = await pool.assign()
+        spread = Counter(owners.values())
+        assert set(spread) == set(NAMES)
+        assert all(n >= 8 for n in spread.values()), spread
+        resolves_before = sandbox.calls("contacts.resolveUsername")
+        assert resolves_before == CHANNELS  # each channel resolved once, by the account reading it
+
+        # Mid-run: posts arrive, one account's sessions are terminated (AUTH_KEY_UNREGISTERED).
+        victim = "kharkiv"
+        theirs = {tid for tid, owner in owners.items() if owner == victim}
+        for channel in channels:
+            sandbox.post(channel, "Повестки у проходной, до отказа")
+        await pool.poll_cycle()
+        assert sandbox.revoke_sessions(users[victim]) == 1
+        for channel in channels:
+            sandbox.post(channel, "Сводка во время отказа")
+        await _cycles_until_read(pool, database, {c.id: 3 for c in channels})
+
+        moved = await pool.assign()
+        assert victim not in set(moved.values())
+        assert {tid for tid in theirs if moved[tid] != victim} == theirs
+        assert all(moved[tid] == owners[tid] for tid in owners if tid not in theirs)
+        assert told.lines[0].startswith(
+            f"lost {victim}: AuthKeyUnregisteredError ({len(theirs)} channels moved)"
+        )
+        # The others looked up only the moved channels, once each, within their budgets.
+        assert sandbox.calls("contacts.resolveUsername") == resolves_before + len(theirs)
+        health = {h.name: h for h in await AccountRepo(database).list_health()}
+        assert health[victim].state == "dead"
+
+        # The operator logs the account in again (python bot.py login --account kharkiv).
+        client = await sandbox.login(
+            users[victim],
+            str(private_session_path(account_session(settings.reader_session, victim))),
+        )
+        await client.disconnect()
+        assert await pool.check_accounts() == [victim]
+        assert told.lines[-1] == f"back {victim} ({len(theirs)} channels)"
+        back = await pool.assign()
+        assert back == owners
+        for channel in channels:
+            sandbox.post(channel, "Сводка после возвращения")
+        await _cycles_until_read(pool, database, {c.id: 4 for c in channels})
+
+    for channel in channels:
+        assert await _stored_ids(database, channel) == [1, 2, 3, 4], channel.username
+        assert await PostRepo(database).count_posts(channel.id) == 4
