@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
+from monitor.cli.accounts import AccountsView, load_accounts, print_accounts
 from monitor.cli.context import open_archive, settings_or_exit
 from monitor.clock import SystemClock
 from monitor.config import Settings, redact_url
@@ -224,21 +225,28 @@ def channels_remove(
 
 @channels_app.command("list")
 def channels_list(ctx: typer.Context) -> None:
-    """Each channel's last post, lag, poll interval, flood wait and last error.
+    """Each channel's reader account, last post, lag, poll interval, flood wait and last error.
 
     Example: python bot.py channels list
     """
     settings = settings_or_exit(ctx)
 
-    async def go() -> list[Channel]:
+    now = datetime.now(UTC)
+
+    async def go() -> tuple[list[Channel], AccountsView]:
         from monitor.store.channels import ChannelRepo
 
         async with open_archive(settings) as db:
-            return list(await ChannelRepo(db).list_channels())
+            channels = list(await ChannelRepo(db).list_channels())
+            return channels, await load_accounts(settings, db, channels, now)
 
-    now = datetime.now(UTC)
-    table = Table("channel", "title", "last post", "lag", "interval", "flood wait", "last error")
-    for channel in asyncio.run(go()):
+    channels, accounts = asyncio.run(go())
+    if ctx.info_name == "status":
+        print_accounts(console, accounts, now)
+    table = Table(
+        "channel", "account", "title", "last post", "lag", "interval", "flood wait", "last error"
+    )
+    for channel in channels:
         lag = _ago(now, channel.last_post_at)
         wait = (
             _ago(channel.flood_wait_until, now)
@@ -248,6 +256,7 @@ def channels_list(ctx: typer.Context) -> None:
         state = "" if channel.enabled else " (removed)"
         table.add_row(
             channel.label + state,
+            accounts.owners.get(channel.telegram_id, "—"),
             channel.title,
             str(channel.last_seen_id or "—"),
             lag,
