@@ -28,7 +28,7 @@ from monitor.domain import Channel
 from monitor.errors import SessionDeadError
 from monitor.matching import Matcher, cached_matcher, load_default_packs
 from monitor.ratelimit import SendLimiter
-from monitor.reader.accounts import account_names, account_session
+from monitor.reader.accounts import account_names
 from monitor.reader.channel_ref import parse_channel_ref
 from monitor.reader.collector import (
     Collector,
@@ -41,11 +41,9 @@ from monitor.reader.health import Health, status_path, write_health
 from monitor.reader.ingest import Ingest
 from monitor.reader.lockfile import ProcessLock, lock_file_of
 from monitor.reader.polling import IntervalPolicy
-from monitor.reader.pool import AccountPool, Connect, PoolConfig, PoolEvents
 from monitor.scheduler import ScheduledJob, Scheduler
 from monitor.search.query import default_lemmatizer
 from monitor.store import migrate
-from monitor.store.accounts import AccountRepo
 from monitor.store.channels import ChannelRepo
 from monitor.store.deliveries import DeliveryRepo
 from monitor.store.digests import DigestRepo
@@ -61,7 +59,6 @@ from monitor.telegram.connect import ReaderConnection, reader_connection
 from monitor.telegram.digests import digest_sender
 from monitor.telegram.live import LiveFeed
 from monitor.telegram.login import private_session_path
-from monitor.telegram.reader import ChannelReader
 from monitor.telegram.sender import TelethonSender
 
 logger = logging.getLogger(__name__)
@@ -184,67 +181,6 @@ async def reader_service(
                 await collector.close()
                 if health.state == "running":
                     health.state = "stopped"
-
-
-def pool_config(settings: Settings) -> PoolConfig:
-    return PoolConfig(
-        flood_handover_s=settings.flood_handover_s, resolves_per_hour=settings.resolves_per_hour
-    )
-
-
-def account_connector(settings: Settings) -> Connect:
-    """Connect reader account NAME on its own session, locked while it is connected (so that
-    `login --account NAME` can log a dead one in again while `run` goes on)."""
-
-    @asynccontextmanager
-    async def connect(name: str) -> AsyncIterator[ReaderConnection]:
-        session = private_session_path(account_session(settings.reader_session, name))
-        with ProcessLock(lock_path(session)):
-            async with reader_connection(settings, session) as connection:
-                yield connection
-
-    return connect
-
-
-@asynccontextmanager
-async def reader_pool(
-    settings: Settings,
-    clock: Clock,
-    db: Database,
-    *,
-    find_hits: HitFinder,
-    hooks: tuple[SaveHook, ...] = (),
-    events: PoolEvents | None = None,
-    poll: PollConfig | None = None,
-    pool: PoolConfig | None = None,
-    names: list[str] | None = None,
-) -> AsyncIterator[AccountPool]:
-    """Every reader account (READER_SESSION is "default", `login --account NAME` adds more)
-    connected, each channel pinned to one; SessionDeadError when no account is usable."""
-    posts = PostRepo(db)
-    ingest = Ingest(posts, find_hits, hooks)
-    config = poll or poll_config(settings)
-
-    def make_collector(
-        reader: ChannelReader, channels: ChannelRepo, member_events: OperatorEvents
-    ) -> Collector:
-        return Collector(reader, channels, posts, ingest, config, clock, events=member_events)
-
-    accounts = AccountPool(
-        names or account_names(settings.reader_session),
-        account_connector(settings),
-        make_collector,
-        ChannelRepo(db),
-        AccountRepo(db),
-        clock,
-        config=pool or pool_config(settings),
-        events=events,
-    )
-    try:
-        await accounts.start()
-        yield accounts
-    finally:
-        await accounts.close()
 
 
 @dataclass(frozen=True)
@@ -428,7 +364,15 @@ async def open_service(
 
 
 async def run_service(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
-    """`python bot.py run`: reader, bot and scheduler in one process until `stop` or a dead session."""
+    """`python bot.py run`: reader, bot and scheduler in one process until `stop` or a dead session.
+
+    With more than one reader account logged in (`login --account NAME`), the pool runs instead
+    (monitor.pool_service)."""
+    if len(account_names(settings.reader_session)) > 1:
+        from monitor.pool_service import run_pool_service
+
+        await run_pool_service(settings, clock, stop)
+        return
     async with open_archive(settings) as db:
         matcher = cached_matcher(load_default_packs(), settings.cache_dir)
         health: Health | None = None

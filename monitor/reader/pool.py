@@ -212,6 +212,13 @@ class AccountPool:
             await self._clock.sleep(wait)
         member.resolves.take(self._clock.monotonic())
 
+    async def remove(self, ref: ChannelRef) -> Channel:
+        """Stop watching; the archive keeps the channel's posts (and its hashes)."""
+        channel = await self._channels.get_channel(ref.key)
+        await self._channels.disable_channel(channel.telegram_id)
+        self.owners.pop(channel.telegram_id, None)
+        return channel
+
     # --- polling ---------------------------------------------------------------------------
 
     async def poll_cycle(self) -> CycleReport:
