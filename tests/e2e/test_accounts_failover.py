@@ -9,8 +9,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from monitor.app import reader_pool
 from monitor.clock import SystemClock
+from monitor.pool_service import reader_pool
 from monitor.reader.accounts import account_session
 from monitor.reader.channel_ref import parse_channel_ref
 from monitor.reader.collector import LoggedEvents, PollConfig
@@ -25,7 +25,7 @@ from monitor.telegram.login import private_session_path
 from tests.e2e.conftest import summons_hits
 from tests.e2e.test_service import service_settings
 
-CHANNELS = 60
+CHANNELS = 300
 NAMES = ["default", "kharkiv", "odesa"]
 EVERY_CYCLE = PollConfig(
     requests_per_minute=6000,
@@ -145,3 +145,54 @@ async def test_a_killed_account_hands_its_channels_over_and_takes_them_back(
     for channel in channels:
         assert await _stored_ids(database, channel) == [1, 2, 3, 4], channel.username
         assert await PostRepo(database).count_posts(channel.id) == 4
+
+
+async def test_a_long_flood_wait_rests_the_account_and_it_returns_when_the_wait_is_over(
+    sandbox: Sandbox, database: Database, db_url: str, tmp_path: Path
+) -> None:
+    settings = service_settings(sandbox, db_url, tmp_path / "data" / "reader.session")
+    names = ["default", "sumy"]
+    for i, name in enumerate(names):
+        user = sandbox.create_user(f"+38050300{i:04d}", first_name=name)
+        session = private_session_path(account_session(settings.reader_session, name))
+        await (await sandbox.login(user, str(session))).disconnect()
+    channels = [sandbox.create_channel(f"sumy_{i:02d}", f"Сумы {i}") for i in range(12)]
+    for channel in channels:
+        sandbox.post(channel, "Сводка")
+    told = Told()
+    rests = PoolConfig(flood_handover_s=2, resolves_per_hour=36_000, resolve_burst=12)
+    async with reader_pool(
+        settings,
+        SystemClock(),
+        database,
+        find_hits=summons_hits,
+        events=told,
+        poll=EVERY_CYCLE,
+        pool=rests,
+        names=names,
+    ) as pool:
+        for channel in channels:
+            await pool.add(parse_channel_ref(f"@{channel.username}"))
+        owners = await pool.assign()
+        theirs = [c for c in channels if owners[c.id] == "sumy"]
+        assert theirs
+        for channel in channels:
+            sandbox.post(channel, "Повестки у военкомата")
+        for channel in theirs:  # Telegram holds the account: FLOOD_WAIT_3 over the threshold of 2 s
+            sandbox.fail("messages.getHistory", "FLOOD_WAIT_3", code=420, channel=channel)
+        await _cycles_until_read(pool, database, {c.id: 2 for c in channels})
+        assert told.lines[0] == f"lost sumy: FloodWait 3 s ({len(theirs)} channels moved)"
+        assert set((await pool.assign()).values()) == {"default"}
+        health = {h.name: h for h in await AccountRepo(database).list_health()}
+        assert health["sumy"].state == "flood"
+        assert health["sumy"].held_until is not None
+
+        assert await pool.check_accounts() == []  # still held
+        await asyncio.sleep(3.5)
+        assert await pool.check_accounts() == ["sumy"]
+        assert await pool.assign() == owners
+        for channel in channels:
+            sandbox.post(channel, "Сводка после паузы")
+        await _cycles_until_read(pool, database, {c.id: 3 for c in channels})
+    for channel in channels:
+        assert await _stored_ids(database, channel) == [1, 2, 3], channel.username
