@@ -25,6 +25,7 @@ from monitor.clock import Clock
 from monitor.config import Settings
 from monitor.domain import Channel
 from monitor.matching import cached_matcher, load_default_packs
+from monitor.ratelimit import TokenBucket
 from monitor.reader.accounts import account_names, account_session
 from monitor.reader.channel_ref import parse_channel_ref
 from monitor.reader.collector import Collector, OperatorEvents, PollConfig
@@ -48,7 +49,9 @@ ACCOUNT_CHECK_S = 60  # how often dead and held accounts are checked again
 
 def pool_config(settings: Settings) -> PoolConfig:
     return PoolConfig(
-        flood_handover_s=settings.flood_handover_s, resolves_per_hour=settings.resolves_per_hour
+        flood_handover_s=settings.flood_handover_s,
+        resolves_per_hour=settings.resolves_per_hour,
+        requests_per_minute_total=settings.poll_requests_per_minute_total,
     )
 
 
@@ -86,9 +89,21 @@ async def reader_pool(
     config = poll or poll_config(settings)
 
     def make_collector(
-        reader: ChannelReader, channels: ChannelRepo, member_events: OperatorEvents
+        reader: ChannelReader,
+        channels: ChannelRepo,
+        member_events: OperatorEvents,
+        shared: TokenBucket | None,
     ) -> Collector:
-        return Collector(reader, channels, posts, ingest, config, clock, events=member_events)
+        return Collector(
+            reader,
+            channels,
+            posts,
+            ingest,
+            config,
+            clock,
+            events=member_events,
+            shared_bucket=shared,
+        )
 
     accounts = AccountPool(
         names or account_names(settings.reader_session),

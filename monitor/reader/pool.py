@@ -39,7 +39,9 @@ from monitor.telegram.reader import ChannelReader, Progress
 logger = logging.getLogger(__name__)
 
 Connect = Callable[[str], AbstractAsyncContextManager[ReaderConnection]]
-MakeCollector = Callable[[ChannelReader, ChannelRepo, OperatorEvents], Collector]
+MakeCollector = Callable[
+    [ChannelReader, ChannelRepo, OperatorEvents, TokenBucket | None], Collector
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,9 @@ class PoolConfig:
     flood_handover_s: int = 600  # a flood wait this long hands the account's channels over
     resolves_per_hour: int = 30  # contacts.resolveUsername per account (Telegram's strictest)
     resolve_burst: int = 5
+    # messages.getHistory and friends per minute over all accounts together (None: only each
+    # account's own POLL_REQUESTS_PER_MINUTE)
+    requests_per_minute_total: int | None = None
 
 
 class PoolEvents(OperatorEvents, Protocol):
@@ -116,6 +121,12 @@ class AccountPool:
             for name in names
         }
         self.owners: dict[int, str] = {}
+        total = self.config.requests_per_minute_total
+        self.shared_bucket = (
+            None
+            if total is None
+            else TokenBucket(rate=total / 60, capacity=max(1, total // 6), updated=now)
+        )
 
     # --- life cycle ------------------------------------------------------------------------
 
@@ -142,7 +153,7 @@ class AccountPool:
             return False
         await member.view.load_peers()
         member.collector = self._make_collector(
-            connection.reader, member.view, _MemberEvents(self, member)
+            connection.reader, member.view, _MemberEvents(self, member), self.shared_bucket
         )
         await self._set(member, "healthy", None, user=user)
         return True

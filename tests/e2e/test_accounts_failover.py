@@ -196,3 +196,43 @@ async def test_a_long_flood_wait_rests_the_account_and_it_returns_when_the_wait_
         await _cycles_until_read(pool, database, {c.id: 3 for c in channels})
     for channel in channels:
         assert await _stored_ids(database, channel) == [1, 2, 3], channel.username
+
+
+async def test_handed_over_channels_are_looked_up_only_within_the_new_accounts_budget(
+    sandbox: Sandbox, database: Database, db_url: str, tmp_path: Path
+) -> None:
+    settings = service_settings(sandbox, db_url, tmp_path / "data" / "reader.session")
+    names = ["default", "poltava"]
+    users = {}
+    for i, name in enumerate(names):
+        users[name] = sandbox.create_user(f"+38050400{i:04d}", first_name=name)
+        session = private_session_path(account_session(settings.reader_session, name))
+        await (await sandbox.login(users[name], str(session))).disconnect()
+    channels = [sandbox.create_channel(f"poltava_{i:02d}", f"Полтава {i}") for i in range(12)]
+    for channel in channels:
+        sandbox.post(channel, "Сводка")
+    # Nine look-ups at once, then one an hour: the adds spend most of them.
+    tight = PoolConfig(resolves_per_hour=1, resolve_burst=9)
+    async with reader_pool(
+        settings,
+        SystemClock(),
+        database,
+        find_hits=summons_hits,
+        poll=EVERY_CYCLE,
+        pool=tight,
+        names=names,
+    ) as pool:
+        for channel in channels:
+            await pool.add(parse_channel_ref(f"@{channel.username}"))
+        owners = await pool.assign()
+        kept = sum(1 for owner in owners.values() if owner == "default")
+        assert 3 <= kept <= 9, owners  # both accounts have a share, the adds fit the burst
+        left = 9 - kept
+        before = sandbox.calls("contacts.resolveUsername")
+        sandbox.revoke_sessions(users["poltava"])
+        for _ in range(3):
+            await pool.poll_cycle()
+        moved = 12 - kept
+        assert sandbox.calls("contacts.resolveUsername") == before + min(left, moved)
+        peers = await AccountRepo(database).list_peers("default")
+        assert len(peers) == kept + min(left, moved)
