@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: test lint typecheck pytest demo bench bench-reader bench-search bench-import venv clean
+.PHONY: test lint typecheck pytest demo bench bench-reader bench-accounts bench-search bench-import venv clean
 
 venv: $(STAMP)
 
@@ -36,6 +36,10 @@ bench: $(STAMP)
 
 bench-reader: $(STAMP)
 	$(PY) bench/reader.py
+
+# One poll cycle of 5,000 sandbox channels over 10 reader accounts (minutes to set up).
+bench-accounts: $(STAMP)
+	$(PY) bench/accounts.py --channels 5000 --accounts 10
 
 # Search at 1,000,000 posts (minutes); `make bench-search POSTS=50000` for a quick run.
 POSTS ?= 1000000
