@@ -11,7 +11,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Protocol, TypeVar
 
 import typer
 from rich.console import Console
@@ -24,12 +24,18 @@ from monitor.clock import SystemClock
 from monitor.config import Settings, redact_url
 from monitor.domain import Channel
 from monitor.errors import AlreadyRunningError, DraftwatchError
-from monitor.reader.accounts import DEFAULT_ACCOUNT, account_session, check_account_name
-from monitor.reader.channel_ref import parse_channel_ref
+from monitor.reader.accounts import (
+    DEFAULT_ACCOUNT,
+    account_names,
+    account_session,
+    check_account_name,
+)
+from monitor.reader.channel_ref import ChannelRef, parse_channel_ref
 from monitor.reader.lockfile import holder_pid, lock_file_of, session_file
 
 if TYPE_CHECKING:
     from monitor.app import ReaderService
+    from monitor.telegram.reader import Progress as ReadProgress
 
 T = TypeVar("T")
 # A marked channel id (-1001234567890) is an argument, not an unknown option.
@@ -111,6 +117,36 @@ async def _with_reader(settings: Settings, work: Callable[[ReaderService], Await
         return await work(service)
 
 
+class ChannelAdder(Protocol):
+    """Who adds channels: the one account's Collector, or the pool of several accounts."""
+
+    async def add(
+        self, ref: ChannelRef, *, backfill: bool = True, progress: ReadProgress | None = None
+    ) -> tuple[Channel, int]: ...
+    async def join(self, channel: Channel) -> None: ...
+
+
+async def _with_adder(settings: Settings, work: Callable[[ChannelAdder], Awaitable[T]]) -> T:
+    """`work` with the reader's Collector, or with the pool when several accounts are logged in
+    (each channel is resolved by the account that will read it)."""
+    if len(account_names(settings.reader_session)) == 1:
+        return await _with_reader(settings, lambda service: work(service.collector))
+    from monitor.app import default_hit_finder, open_archive, save_hooks
+    from monitor.pool_service import reader_pool
+
+    async with (
+        open_archive(settings) as db,
+        reader_pool(
+            settings,
+            SystemClock(),
+            db,
+            find_hits=default_hit_finder(settings.cache_dir),
+            hooks=save_hooks(db),
+        ) as pool,
+    ):
+        return await work(pool)
+
+
 @channels_app.command("add", context_settings=MARKED_IDS)
 def channels_add(
     ctx: typer.Context,
@@ -139,7 +175,7 @@ def channels_add(
     if service_pid:
         raise _fail(service_running(service_pid))
 
-    async def work(service: ReaderService) -> int:
+    async def work(adder: ChannelAdder) -> int:
         failures = 0
         for ref in refs:
             try:
@@ -150,13 +186,13 @@ def channels_add(
                     console=console,
                 ) as bar:
                     task = bar.add_task("backfill", total=settings.backfill_limit)
-                    channel, stored = await service.collector.add(
+                    channel, stored = await adder.add(
                         ref,
                         backfill=backfill,
                         progress=partial(_advance, bar, task),
                     )
                 if join:
-                    await service.collector.join(channel)
+                    await adder.join(channel)
                 console.print(
                     f"watching {channel.label} «{channel.title}»: {stored} posts read back"
                 )
@@ -168,7 +204,7 @@ def channels_add(
         return failures
 
     try:
-        failures = asyncio.run(_with_reader(settings, work))
+        failures = asyncio.run(_with_adder(settings, work))
     except AlreadyRunningError as e:  # the service started between the check above and now
         raise _fail(service_running(e.pid)) from e
     except DraftwatchError as e:

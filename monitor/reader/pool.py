@@ -223,6 +223,12 @@ class AccountPool:
             await self._clock.sleep(wait)
         member.resolves.take(self._clock.monotonic())
 
+    async def join(self, channel: Channel) -> None:
+        """Join on the account that reads the channel (live updates come to that account)."""
+        member = self.members[self.owners[channel.telegram_id]]
+        assert member.collector is not None
+        await member.collector.join(channel)
+
     async def remove(self, ref: ChannelRef) -> Channel:
         """Stop watching; the archive keeps the channel's posts (and its hashes)."""
         channel = await self._channels.get_channel(ref.key)
