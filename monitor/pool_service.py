@@ -34,7 +34,6 @@ from monitor.reader.ingest import Ingest
 from monitor.reader.lockfile import ProcessLock
 from monitor.reader.pool import AccountPool, Connect, PoolConfig, PoolEvents
 from monitor.scheduler import ScheduledJob, Scheduler
-from monitor.store.accounts import AccountRepo
 from monitor.store.channels import ChannelRepo
 from monitor.store.engine import Database
 from monitor.store.posts import HitFinder, PostRepo, SaveHook
@@ -109,8 +108,7 @@ async def reader_pool(
         names or account_names(settings.reader_session),
         account_connector(settings),
         make_collector,
-        ChannelRepo(db),
-        AccountRepo(db),
+        db,
         clock,
         config=pool or pool_config(settings),
         events=events,

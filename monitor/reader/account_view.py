@@ -20,6 +20,8 @@ class AccountChannels(ChannelRepo):
         self.name = name
         self.owned: set[int] = set()
         self.peers: dict[int, int] = {}  # telegram_id -> this account's access hash
+        # The pool's listing of this cycle, used once: M accounts need not list N channels each.
+        self.snapshot: list[Channel] | None = None
         self._accounts = accounts
 
     async def load_peers(self) -> None:
@@ -30,7 +32,9 @@ class AccountChannels(ChannelRepo):
 
     async def list_channels(self, *, enabled_only: bool = False) -> list[Channel]:
         """The channels this account reads and can address (a pending resolve waits out)."""
-        every = await super().list_channels(enabled_only=enabled_only)
+        every, self.snapshot = self.snapshot, None
+        if every is None or not enabled_only:
+            every = await super().list_channels(enabled_only=enabled_only)
         readable = self.owned & self.peers.keys()
         return [self._as_seen(c) for c in every if c.telegram_id in readable]
 

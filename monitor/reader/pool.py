@@ -33,6 +33,7 @@ from monitor.reader.channel_ref import ChannelRef
 from monitor.reader.collector import Collector, CycleReport, LoggedEvents, OperatorEvents
 from monitor.store.accounts import AccountRepo
 from monitor.store.channels import ChannelRepo
+from monitor.store.engine import Database
 from monitor.telegram.connect import ReaderConnection
 from monitor.telegram.reader import ChannelReader, Progress
 
@@ -91,8 +92,7 @@ class AccountPool:
         names: Sequence[str],
         connect: Connect,
         make_collector: MakeCollector,
-        channels: ChannelRepo,
-        accounts: AccountRepo,
+        db: Database,
         clock: Clock,
         *,
         config: PoolConfig | None = None,
@@ -100,13 +100,12 @@ class AccountPool:
     ) -> None:
         self._connect = connect
         self._make_collector = make_collector
-        self._channels = channels
-        self._accounts = accounts
+        self._channels = ChannelRepo(db)
+        self._accounts = accounts = AccountRepo(db)
         self._clock = clock
         self.config = config or PoolConfig()
         self.events: PoolEvents = events or LoggedPoolEvents()
         now = clock.monotonic()
-        db = channels._db  # the views share the archive of `channels`
         self.members = {
             name: Member(
                 name,
@@ -194,11 +193,13 @@ class AccountPool:
         channels = await self._channels.list_channels(enabled_only=True)
         owners = assign(channels, self.healthy()) if self.healthy() else {}
         moved = [tid for tid, owner in owners.items() if self.owners.get(tid, owner) != owner]
-        for member in self.members.values():
-            member.view.owned = {tid for tid, owner in owners.items() if owner == member.name}
         if moved:
             logger.info("channels moved between accounts count=%d", len(moved))
             await self._accounts.release_channels(moved, now=self._clock.now())
+            channels = await self._channels.list_channels(enabled_only=True)
+        for member in self.members.values():
+            member.view.owned = {tid for tid, owner in owners.items() if owner == member.name}
+            member.view.snapshot = channels
         self.owners = owners
         return owners
 
