@@ -148,7 +148,9 @@ class AccountPool:
             user = await connection.reader.check_alive()
         except (SessionDeadError, DraftwatchError, OSError) as e:
             await member.stack.aclose()
-            await self._set(member, "dead", str(e))
+            reason = e.reason if isinstance(e, SessionDeadError) else str(e)
+            logger.warning("reader account unusable account=%s reason=%s", member.name, reason)
+            await self._set(member, "dead", reason)
             return False
         await member.view.load_peers()
         member.collector = self._make_collector(

@@ -236,3 +236,31 @@ async def test_handed_over_channels_are_looked_up_only_within_the_new_accounts_b
         assert sandbox.calls("contacts.resolveUsername") == before + min(left, moved)
         peers = await AccountRepo(database).list_peers("default")
         assert len(peers) == kept + min(left, moved)
+
+
+async def test_an_account_not_logged_in_is_shown_dead_and_the_others_read_everything(
+    sandbox: Sandbox, database: Database, db_url: str, tmp_path: Path
+) -> None:
+    settings = service_settings(sandbox, db_url, tmp_path / "data" / "reader.session")
+    user = sandbox.create_user("+380505000001", first_name="Reader")
+    session = private_session_path(account_session(settings.reader_session, "default"))
+    await (await sandbox.login(user, str(session))).disconnect()
+    channels = [sandbox.create_channel(f"kherson_{i}", f"Херсон {i}") for i in range(5)]
+    for channel in channels:
+        sandbox.post(channel, "Сводка")
+    async with reader_pool(
+        settings,
+        SystemClock(),
+        database,
+        find_hits=summons_hits,
+        poll=EVERY_CYCLE,
+        pool=ROOMY,
+        names=["default", "mykolaiv"],  # mykolaiv's session was never logged in
+    ) as pool:
+        for channel in channels:
+            await pool.add(parse_channel_ref(f"@{channel.username}"))
+        assert set((await pool.assign()).values()) == {"default"}
+        await _cycles_until_read(pool, database, {c.id: 1 for c in channels})
+    health = {h.name: h for h in await AccountRepo(database).list_health()}
+    assert health["mykolaiv"].state == "dead"
+    assert health["mykolaiv"].reason == "not logged in"
