@@ -1,4 +1,4 @@
-"""Three reader accounts over 60 channels through the sandbox with real Telethon clients: one
+"""Three reader accounts over 300 channels through the sandbox with real Telethon clients: one
 account's session is killed mid-run, its channels move to the others and come back when it
 returns; every post is stored exactly once."""
 
@@ -8,6 +8,8 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from monitor.clock import SystemClock
 from monitor.pool_service import reader_pool
@@ -24,6 +26,7 @@ from monitor.store.posts import PostRepo
 from monitor.telegram.login import private_session_path
 from tests.e2e.conftest import summons_hits
 from tests.e2e.test_service import service_settings
+from tests.fake_bot import JumpingClock
 
 CHANNELS = 300
 NAMES = ["default", "kharkiv", "odesa"]
@@ -264,3 +267,41 @@ async def test_an_account_not_logged_in_is_shown_dead_and_the_others_read_everyt
     health = {h.name: h for h in await AccountRepo(database).list_health()}
     assert health["mykolaiv"].state == "dead"
     assert health["mykolaiv"].reason == "not logged in"
+
+
+@pytest.mark.parametrize(("total", "least_s", "most_s"), [(None, 0.0, 1.0), (60, 19.0, 25.0)])
+async def test_the_bucket_of_all_accounts_paces_their_reads_together(
+    sandbox: Sandbox,
+    database: Database,
+    db_url: str,
+    tmp_path: Path,
+    total: int | None,
+    least_s: float,
+    most_s: float,
+) -> None:
+    settings = service_settings(sandbox, db_url, tmp_path / "data" / "reader.session")
+    names = ["default", "rivne"]
+    for i, name in enumerate(names):
+        user = sandbox.create_user(f"+38050600{i:04d}", first_name=name)
+        session = private_session_path(account_session(settings.reader_session, name))
+        await (await sandbox.login(user, str(session))).disconnect()
+    channels = [sandbox.create_channel(f"rivne_{i:02d}", f"Ровно {i}") for i in range(30)]
+    clock = JumpingClock(datetime.now(UTC))  # sleeps return at once: the waits are counted
+    paced = PoolConfig(resolves_per_hour=36_000, resolve_burst=30, requests_per_minute_total=total)
+    async with reader_pool(
+        settings,
+        clock,
+        database,
+        find_hits=summons_hits,
+        poll=EVERY_CYCLE,  # 6,000 a minute per account: only the overall bucket (1 a second) waits
+        pool=paced,
+        names=names,
+    ) as pool:
+        for channel in channels:
+            await pool.add(parse_channel_ref(f"@{channel.username}"), backfill=False)
+        started = clock.monotonic()
+        report = await pool.poll_cycle()
+        waited = clock.monotonic() - started
+    assert report.polled == 30
+    # 30 reads, 10 saved up, then one a second: about 20 s of waiting with the overall bucket
+    assert least_s <= waited <= most_s
