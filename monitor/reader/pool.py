@@ -153,9 +153,12 @@ class AccountPool:
             await self._set(member, "dead", reason)
             return False
         await member.view.load_peers()
-        member.collector = self._make_collector(
+        member.collector = collector = self._make_collector(
             connection.reader, member.view, _MemberEvents(self, member), self.shared_bucket
         )
+        # Joined channels' posts arrive live on this account; detached before it disconnects.
+        live = connection.live_feed(collector.on_live_post, collector.on_live_deletion)
+        member.stack.callback(live.detach)
         await self._set(member, "healthy", None, user=user)
         return True
 

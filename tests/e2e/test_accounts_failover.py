@@ -305,3 +305,37 @@ async def test_the_bucket_of_all_accounts_paces_their_reads_together(
     assert report.polled == 30
     # 30 reads, 10 saved up, then one a second: about 20 s of waiting with the overall bucket
     assert least_s <= waited <= most_s
+
+
+async def test_a_channel_joined_through_the_pool_arrives_live_on_its_account(
+    sandbox: Sandbox, database: Database, db_url: str, tmp_path: Path
+) -> None:
+    settings = service_settings(sandbox, db_url, tmp_path / "data" / "reader.session")
+    names = ["default", "dnipro"]
+    for i, name in enumerate(names):
+        user = sandbox.create_user(f"+38050700{i:04d}", first_name=name)
+        session = private_session_path(account_session(settings.reader_session, name))
+        await (await sandbox.login(user, str(session))).disconnect()
+    news = sandbox.create_channel("dnipro_live", "Днипро live")
+    async with reader_pool(
+        settings,
+        SystemClock(),
+        database,
+        find_hits=summons_hits,
+        poll=EVERY_CYCLE,
+        pool=ROOMY,
+        names=names,
+    ) as pool:
+        channel, _ = await pool.add(parse_channel_ref("@dnipro_live"))
+        await pool.join(channel)
+        reader = pool.owners[news.id]
+        assert sandbox.world.channels[news.id].members == {
+            next(a.id for a in sandbox.world.accounts.values() if a.first_name == reader)
+        }
+        message_id = sandbox.post(news, "Повестки раздают на проспекте")  # no poll cycle runs
+        posts = PostRepo(database)
+        for _ in range(100):
+            if await posts.find_post(news.id, message_id) is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert await posts.find_post(news.id, message_id) is not None
