@@ -9,10 +9,13 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
+from functools import partial
 
 from monitor.app import (
     POLL_TICK_S,
     RECHECK_TICK_S,
+    WATCHDOG_EVERY_S,
+    WATCHDOG_QUIET_S,
     bot_runtime,
     lock_path,
     open_archive,
@@ -157,6 +160,9 @@ def pool_jobs(
             first_after_s=0,
         ),
         ScheduledJob("accounts", pool.check_accounts, every_s=ACCOUNT_CHECK_S),
+        ScheduledJob(
+            "watchdog", partial(pool.watchdog, WATCHDOG_QUIET_S), every_s=WATCHDOG_EVERY_S
+        ),
         ScheduledJob("health", write, every_s=POLL_TICK_S, first_after_s=0),
     ]
 

@@ -331,6 +331,24 @@ class AccountPool:
                 await self.events.account_back(name, moved)
         return back
 
+    async def watchdog(self, quiet_s: float) -> list[str]:
+        """Reconnect each healthy account on which nothing has succeeded for `quiet_s` (Telethon
+        #4521: silent stalls); one that cannot come back is lost. Returns those reconnected."""
+        again: list[str] = []
+        for name in self.healthy():
+            member = self.members[name]
+            assert member.collector is not None
+            if self._clock.monotonic() - member.collector.last_success < quiet_s:
+                continue
+            logger.warning("watchdog: account=%s quiet for %d s, reconnecting", name, quiet_s)
+            moved = len(member.view.owned)
+            if await self._open(member):
+                again.append(name)
+            else:
+                await self.assign()
+                await self.events.account_lost(name, member.health.reason or "", moved)
+        return again
+
     async def recheck_due(self) -> int:
         changes = 0
         for name in self.healthy():

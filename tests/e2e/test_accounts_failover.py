@@ -339,3 +339,36 @@ async def test_a_channel_joined_through_the_pool_arrives_live_on_its_account(
                 break
             await asyncio.sleep(0.1)
         assert await posts.find_post(news.id, message_id) is not None
+
+
+async def test_the_watchdog_reconnects_a_quiet_account_and_reading_goes_on(
+    sandbox: Sandbox, database: Database, db_url: str, tmp_path: Path
+) -> None:
+    settings = service_settings(sandbox, db_url, tmp_path / "data" / "reader.session")
+    names = ["default", "chernihiv"]
+    for i, name in enumerate(names):
+        user = sandbox.create_user(f"+38050800{i:04d}", first_name=name)
+        session = private_session_path(account_session(settings.reader_session, name))
+        await (await sandbox.login(user, str(session))).disconnect()
+    channels = [sandbox.create_channel(f"chernihiv_{i}", f"Чернигов {i}") for i in range(6)]
+    clock = JumpingClock(datetime.now(UTC))
+    async with reader_pool(
+        settings,
+        clock,
+        database,
+        find_hits=summons_hits,
+        poll=EVERY_CYCLE,
+        pool=ROOMY,
+        names=names,
+    ) as pool:
+        for channel in channels:
+            await pool.add(parse_channel_ref(f"@{channel.username}"), backfill=False)
+        assert await pool.watchdog(900) == []  # nothing quiet yet
+        clock.advance(901)
+        assert await pool.watchdog(900) == names
+        for channel in channels:
+            sandbox.post(channel, "Сводка после переподключения")
+        clock.advance(2)
+        report = await pool.poll_cycle()
+    assert report.polled == 6
+    assert report.new_posts == 6
