@@ -9,12 +9,15 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from monitor.app import run_service
 from monitor.clock import SystemClock
 from monitor.domain import Channel
 from monitor.reader.accounts import account_session
 from monitor.reader.health import status_path
 from monitor.sandbox.api import Sandbox
+from monitor.sandbox.world import Account
 from monitor.store.accounts import AccountRepo
 from monitor.store.channels import ChannelRepo
 from monitor.store.engine import Database
@@ -23,8 +26,9 @@ from monitor.telegram.login import private_session_path
 from tests.e2e.test_service import _eventually, service_settings
 
 
+@pytest.mark.parametrize("with_bot", [False, True], ids=["reader-only", "with-bot"])
 async def test_run_with_two_accounts_survives_a_ban(
-    sandbox: Sandbox, database: Database, db_url: str, tmp_path: Path
+    sandbox: Sandbox, database: Database, db_url: str, tmp_path: Path, with_bot: bool
 ) -> None:
     # One username look-up a second per account: the handed-over channels are looked up again
     # quickly (the default, 30 an hour, would spread them over minutes).
@@ -32,6 +36,16 @@ async def test_run_with_two_accounts_survives_a_ban(
         service_settings(sandbox, db_url, tmp_path / "data" / "reader.session"),
         resolves_per_hour=3600,
     )
+    bot = sandbox.create_bot("draftwatch_pool_bot")
+    admin = sandbox.create_user("+380502000099", first_name="Admin")
+    if with_bot:
+        assert bot.bot_token is not None
+        settings = replace(
+            settings,
+            bot_token=bot.bot_token,
+            bot_session=tmp_path / "bot.session",
+            admin_ids=(admin.id,),
+        )
     users = {
         "default": sandbox.create_user("+380502000001", first_name="Reader"),
         "lviv": sandbox.create_user("+380502000002", first_name="Lviv"),
@@ -56,6 +70,9 @@ async def test_run_with_two_accounts_survives_a_ban(
     task = asyncio.create_task(run_service(settings, SystemClock(), stop))
     try:
         await _eventually(lambda: each_has(1), 30)
+        if with_bot:  # the admin writes first, so that the bot may write to them
+            sandbox.send_private(admin, bot, "/start")
+            await _eventually(lambda: _told(sandbox, admin, bot, "/start"), 15)
         sandbox.ban(users["lviv"])
         for channel in channels:
             sandbox.post(channel, "Повестки раздают у вокзала")
@@ -70,3 +87,17 @@ async def test_run_with_two_accounts_survives_a_ban(
     assert health["default"].user == "Reader"
     assert json.loads(status_path(settings).read_text(encoding="utf-8"))["state"] == "stopped"
     assert all([await posts.count_posts(c.id) == 2 for c in channels])
+    told = [m.text for m in sandbox.received_by(admin, bot)]
+    lost = [t for t in told if t.startswith("🔁 Reader account lviv stopped")]
+    assert len(lost) == (1 if with_bot else 0), told
+    if with_bot:
+        assert lost[0].startswith("🔁 Reader account lviv stopped (UserDeactivatedBanError); its ")
+        assert lost[0].endswith(
+            "channels moved to the other accounts. If its session died: "
+            "python bot.py login --account lviv"
+        )
+
+
+async def _told(sandbox: Sandbox, admin: Account, bot: Account, after: str) -> bool:
+    """The bot answered the admin's `after` (it knows them now)."""
+    return len(sandbox.received_by(admin, bot)) > 0
