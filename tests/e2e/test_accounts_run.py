@@ -72,7 +72,7 @@ async def test_run_with_two_accounts_survives_a_ban(
         await _eventually(lambda: each_has(1), 30)
         if with_bot:  # the admin writes first, so that the bot may write to them
             sandbox.send_private(admin, bot, "/start")
-            await _eventually(lambda: _told(sandbox, admin, bot, "/start"), 15)
+            await _eventually(lambda: _answered(sandbox, admin, bot), 15)
         sandbox.ban(users["lviv"])
         for channel in channels:
             sandbox.post(channel, "Повестки раздают у вокзала")
@@ -98,6 +98,6 @@ async def test_run_with_two_accounts_survives_a_ban(
         )
 
 
-async def _told(sandbox: Sandbox, admin: Account, bot: Account, after: str) -> bool:
-    """The bot answered the admin's `after` (it knows them now)."""
+async def _answered(sandbox: Sandbox, admin: Account, bot: Account) -> bool:
+    """The bot answered the admin (it knows them now)."""
     return len(sandbox.received_by(admin, bot)) > 0
