@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: test lint typecheck pytest demo bench bench-reader bench-search bench-import bench-ocr bench-media bench-evidence venv system-deps clean
+.PHONY: test lint typecheck pytest demo bench bench-reader bench-accounts bench-search bench-import bench-ocr bench-media bench-evidence venv system-deps clean
 
 venv: system-deps $(STAMP)
 
@@ -47,6 +47,10 @@ bench-reader: $(STAMP)
 # Evidence: capture overhead on ingest, export and verify of 10,000 posts (about a minute).
 bench-evidence: $(STAMP)
 	$(PY) bench/evidence.py
+
+# One poll cycle of 5,000 sandbox channels over 10 reader accounts (minutes to set up).
+bench-accounts: $(STAMP)
+	$(PY) bench/accounts.py --channels 5000 --accounts 10
 
 # Search at 1,000,000 posts (minutes); `make bench-search POSTS=50000` for a quick run.
 POSTS ?= 1000000

@@ -63,7 +63,7 @@ async def main(channels_n: int, cycles: int) -> None:
             await repo.upsert_channel(
                 Channel(
                     telegram_id=ch.id,
-                    access_hash=ch.access_hash,
+                    access_hash=tg.access_hash(ch, account),
                     username=ch.username,
                     title=ch.title,
                 ),

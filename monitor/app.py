@@ -34,6 +34,7 @@ from monitor.media.setup import media_worker, read_photo
 from monitor.media.worker import MediaWorker
 from monitor.places.tagging import post_places
 from monitor.ratelimit import SendLimiter
+from monitor.reader.accounts import account_names
 from monitor.reader.channel_ref import parse_channel_ref
 from monitor.reader.collector import (
     Collector,
@@ -421,7 +422,15 @@ async def open_service(
 
 
 async def run_service(settings: Settings, clock: Clock, stop: asyncio.Event) -> None:
-    """`python bot.py run`: reader, bot and scheduler in one process until `stop` or a dead session."""
+    """`python bot.py run`: reader, bot and scheduler in one process until `stop` or a dead session.
+
+    With more than one reader account logged in (`login --account NAME`), the pool runs instead
+    (monitor.pool_service)."""
+    if len(account_names(settings.reader_session)) > 1:
+        from monitor.pool_service import run_pool_service
+
+        await run_pool_service(settings, clock, stop)
+        return
     async with open_archive(settings) as db:
         matcher = cached_matcher(load_default_packs(), settings.cache_dir)
         health: Health | None = None

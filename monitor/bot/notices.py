@@ -113,6 +113,22 @@ class HealthNotifier:
             "No channel is read until it is logged in again: <code>python bot.py login</code>",
         )
 
+    async def account_lost(self, name: str, reason: str, moved: int) -> bool:
+        """A reader account of several stopped reading; the others took its channels."""
+        return await self._tell(
+            f"account:{name}",
+            f"🔁 Reader account {escape(name)} stopped ({escape(reason)}); its {moved} channels "
+            "moved to the other accounts. If its session died: "
+            f"<code>python bot.py login --account {escape(name)}</code>",
+        )
+
+    async def account_back(self, name: str, moved: int) -> bool:
+        """A reader account came back and took its channels again."""
+        return await self._tell(
+            f"account-back:{name}",
+            f"✅ Reader account {escape(name)} is back and reads its {moved} channels again.",
+        )
+
     async def task_failed(self, task: str, what: str) -> bool:
         """A background task or job raised (the supervisor restarts it): `what` went wrong."""
         return await self._tell(
@@ -171,3 +187,13 @@ class ReaderEvents:
 
     async def session_dead(self, reason: str) -> None:
         await self._notifier.session_dead(self._session, reason)
+
+
+class PoolNotices(ReaderEvents):
+    """The account pool's events (monitor.reader.pool.PoolEvents), told to the admins."""
+
+    async def account_lost(self, name: str, reason: str, moved: int) -> None:
+        await self._notifier.account_lost(name, reason, moved)
+
+    async def account_back(self, name: str, moved: int) -> None:
+        await self._notifier.account_back(name, moved)

@@ -11,7 +11,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 import typer
@@ -20,6 +20,7 @@ from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
+from monitor.cli.accounts import AccountsView, load_accounts, print_accounts
 from monitor.cli.context import open_archive, settings_or_exit
 from monitor.cli.media import print_media_status
 from monitor.cli.places import checked_region
@@ -27,12 +28,19 @@ from monitor.clock import SystemClock
 from monitor.config import Settings, redact_url
 from monitor.domain import Channel
 from monitor.errors import AlreadyRunningError, DraftwatchError
-from monitor.reader.channel_ref import parse_channel_ref
+from monitor.reader.accounts import (
+    DEFAULT_ACCOUNT,
+    account_names,
+    account_session,
+    check_account_name,
+)
+from monitor.reader.channel_ref import ChannelRef, parse_channel_ref
 from monitor.reader.lockfile import holder_pid, lock_file_of, session_file
 
 if TYPE_CHECKING:
     from monitor.app import ReaderService
     from monitor.store.engine import Database
+    from monitor.telegram.reader import Progress as ReadProgress
 
 T = TypeVar("T")
 # A marked channel id (-1001234567890) is an argument, not an unknown option.
@@ -52,16 +60,28 @@ def login(
     phone: Annotated[
         str | None, typer.Option(help="The reader account's phone, with country code.")
     ] = None,
+    account: Annotated[
+        str,
+        typer.Option(
+            help="Which reader account: each has its own session beside READER_SESSION "
+            "(data/reader.NAME.session); channels are shared out among them.",
+        ),
+    ] = DEFAULT_ACCOUNT,
 ) -> None:
-    """Log the reader account in (phone, code, 2FA password); the session file is created 0600.
+    """Log a reader account in (phone, code, 2FA password); the session file is created 0600.
 
     Example: python bot.py login --phone +380501234567
+    Another account: python bot.py login --account kyiv2 --phone +380671234567
     """
     from monitor.telegram.connect import make_client_from_settings
     from monitor.telegram.login import connect_for_login, login_user, private_session_path
 
     settings = settings_or_exit(ctx)
-    session = private_session_path(settings.reader_session)
+    try:
+        name = check_account_name(account)
+    except ValueError as e:
+        raise _fail(DraftwatchError(f"--account: {e}")) from e
+    session = private_session_path(account_session(settings.reader_session, name))
     if holder_pid(lock_file_of(session)):
         raise _fail(DraftwatchError(f"{session} is in use by a running draftwatch: stop it first"))
 
@@ -82,10 +102,10 @@ def login(
             await client.disconnect()
 
     try:
-        name = asyncio.run(go())
+        user = asyncio.run(go())
     except DraftwatchError as e:
         raise _fail(e) from e
-    typer.echo(f"logged in as {name}; session saved to {session} (mode 0600)")
+    typer.echo(f"logged in as {user} (account {name}); session saved to {session} (mode 0600)")
 
 
 async def _with_reader(settings: Settings, work: Callable[[ReaderService], Awaitable[T]]) -> T:
@@ -103,6 +123,36 @@ async def _with_reader(settings: Settings, work: Callable[[ReaderService], Await
         ) as service,
     ):
         return await work(service)
+
+
+class ChannelAdder(Protocol):
+    """Who adds channels: the one account's Collector, or the pool of several accounts."""
+
+    async def add(
+        self, ref: ChannelRef, *, backfill: bool = True, progress: ReadProgress | None = None
+    ) -> tuple[Channel, int]: ...
+    async def join(self, channel: Channel) -> None: ...
+
+
+async def _with_adder(settings: Settings, work: Callable[[ChannelAdder], Awaitable[T]]) -> T:
+    """`work` with the reader's Collector, or with the pool when several accounts are logged in
+    (each channel is resolved by the account that will read it)."""
+    if len(account_names(settings.reader_session)) == 1:
+        return await _with_reader(settings, lambda service: work(service.collector))
+    from monitor.app import default_hit_finder, open_archive, save_hooks
+    from monitor.pool_service import reader_pool
+
+    async with (
+        open_archive(settings) as db,
+        reader_pool(
+            settings,
+            SystemClock(),
+            db,
+            find_hits=default_hit_finder(settings.cache_dir),
+            hooks=save_hooks(db),
+        ) as pool,
+    ):
+        return await work(pool)
 
 
 @channels_app.command("add", context_settings=MARKED_IDS)
@@ -142,7 +192,9 @@ def channels_add(
     if service_pid:
         raise _fail(service_running(service_pid))
 
-    async def work(service: ReaderService) -> int:
+    added: list[int] = []
+
+    async def work(adder: ChannelAdder) -> int:
         failures = 0
         for ref in refs:
             try:
@@ -153,15 +205,14 @@ def channels_add(
                     console=console,
                 ) as bar:
                     task = bar.add_task("backfill", total=settings.backfill_limit)
-                    channel, stored = await service.collector.add(
+                    channel, stored = await adder.add(
                         ref,
                         backfill=backfill,
                         progress=partial(_advance, bar, task),
                     )
                 if join:
-                    await service.collector.join(channel)
-                if home is not None:
-                    await set_home_region(service.db, channel.telegram_id, home)
+                    await adder.join(channel)
+                added.append(channel.telegram_id)
                 console.print(
                     f"watching {channel.label} «{channel.title}»: {stored} posts read back"
                 )
@@ -173,13 +224,21 @@ def channels_add(
         return failures
 
     try:
-        failures = asyncio.run(_with_reader(settings, work))
+        failures = asyncio.run(_with_adder(settings, work))
+        if home is not None and added:
+            asyncio.run(_set_home_regions(settings, added, home))
     except AlreadyRunningError as e:  # the service started between the check above and now
         raise _fail(service_running(e.pid)) from e
     except DraftwatchError as e:
         raise _fail(e) from e
     if failures:
         raise typer.Exit(1)
+
+
+async def _set_home_regions(settings: Settings, telegram_ids: list[int], region: str) -> None:
+    async with open_archive(settings) as db:
+        for telegram_id in telegram_ids:
+            await set_home_region(db, telegram_id, region)
 
 
 async def set_home_region(db: Database, telegram_id: int, region: str) -> None:
@@ -240,16 +299,16 @@ def channels_remove(
 
 @channels_app.command("list")
 def channels_list(ctx: typer.Context) -> None:
-    """Each channel: live or polled, its last post (local time), when it was last read, posts
-    and posts with hits stored, poll interval, flood wait and last error.
+    """Each channel: its reader account, live or polled, its last post (local time), when it
+    was last read, posts and posts with hits stored, poll interval, flood wait and last error.
 
     Example: python bot.py channels list
     """
     settings = settings_or_exit(ctx)
-    channels, counts = asyncio.run(_channel_facts(settings))
-    print_wide(
-        console, channel_table(channels, counts, now=datetime.now(UTC), zone=settings.timezone)
-    )
+    now = datetime.now(UTC)
+    channels, counts, accounts = asyncio.run(_channel_facts(settings, now))
+    table = channel_table(channels, counts, accounts.owners, now=now, zone=settings.timezone)
+    print_wide(console, table)
 
 
 def print_wide(out: Console, table: Table) -> None:
@@ -265,21 +324,29 @@ def print_wide(out: Console, table: Table) -> None:
 
 
 async def _channel_facts(
-    settings: Settings,
-) -> tuple[list[Channel], dict[int, tuple[int, int]]]:
+    settings: Settings, now: datetime
+) -> tuple[list[Channel], dict[int, tuple[int, int]], AccountsView]:
     from monitor.store.channels import ChannelRepo
 
     async with open_archive(settings) as db:
         repo = ChannelRepo(db)
-        return list(await repo.list_channels()), await repo.count_posts_and_hits()
+        channels = list(await repo.list_channels())
+        accounts = await load_accounts(settings, db, channels, now)
+        return channels, await repo.count_posts_and_hits(), accounts
 
 
 def channel_table(
-    channels: list[Channel], counts: dict[int, tuple[int, int]], *, now: datetime, zone: str
+    channels: list[Channel],
+    counts: dict[int, tuple[int, int]],
+    owners: dict[int, str],
+    *,
+    now: datetime,
+    zone: str,
 ) -> Table:
     """Names are never cut (the title and the error fold instead); times to the minute."""
     table = Table(title=f"times in {zone}")
     table.add_column("channel", no_wrap=True)
+    table.add_column("account", no_wrap=True)
     table.add_column("title", overflow="fold", max_width=30)
     for name in ("updates", "last post", "last read", "posts", "with hits", "every"):
         table.add_column(name, no_wrap=True)
@@ -294,6 +361,7 @@ def channel_table(
         posts, hits = counts.get(channel.telegram_id, (0, 0))
         table.add_row(
             channel.label + ("" if channel.enabled else " (removed)"),
+            owners.get(channel.telegram_id, "—"),
             channel.title,
             "live" if channel.joined else "polled",
             _when(channel.last_post_at, now, zone),
@@ -378,22 +446,24 @@ def status(ctx: typer.Context) -> None:
     now = datetime.now(UTC)
     for line in status_lines(health, now=now, zone=settings.timezone):
         console.print(f"  {redact_url(line)}")
-    channels, counts, backlog = asyncio.run(_status_facts(settings))
+    channels, counts, accounts, backlog = asyncio.run(_status_facts(settings, now))
     console.print(f"  alert backlog: {backlog[0]} waiting, {backlog[1]} failed")
+    print_accounts(console, accounts, now)
     print_media_status(console, settings)  # the queue, disk use and OCR on or off
-    print_wide(console, channel_table(channels, counts, now=now, zone=settings.timezone))
+    table = channel_table(channels, counts, accounts.owners, now=now, zone=settings.timezone)
+    print_wide(console, table)
 
 
 async def _status_facts(
-    settings: Settings,
-) -> tuple[list[Channel], dict[int, tuple[int, int]], tuple[int, int]]:
+    settings: Settings, now: datetime
+) -> tuple[list[Channel], dict[int, tuple[int, int]], AccountsView, tuple[int, int]]:
     from monitor.domain import AlertStatus
     from monitor.store.deliveries import DeliveryRepo
 
-    channels, counts = await _channel_facts(settings)
+    channels, counts, accounts = await _channel_facts(settings, now)
     async with open_archive(settings) as db:
         alerts = await DeliveryRepo(db).count_alerts()
-    return channels, counts, (alerts[AlertStatus.PENDING], alerts[AlertStatus.FAILED])
+    return channels, counts, accounts, (alerts[AlertStatus.PENDING], alerts[AlertStatus.FAILED])
 
 
 def status_lines(health: dict[str, object], *, now: datetime, zone: str) -> list[str]:

@@ -55,6 +55,9 @@ class Settings:
     recheck_hours: int = 48
     recheck_interval_s: int | None = None  # None: max(600, POLL_MAX_INTERVAL)
     flood_wait_alert_s: int = 3600
+    flood_handover_s: int = 600  # a reader account held this long hands its channels over
+    resolves_per_hour: int = 30  # username resolves per reader account
+    poll_requests_per_minute_total: int | None = None  # all reader accounts together
     telegram_server: str | None = None
     telegram_server_key: Path | None = None
     telegram_dc_id: int = 2
@@ -353,6 +356,9 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "RECHECK_HOURS": ("recheck_hours", _int(0, 24 * 30)),
     "RECHECK_INTERVAL": ("recheck_interval_s", _int(1, 7 * 86400)),
     "FLOOD_WAIT_ALERT": ("flood_wait_alert_s", _int(1, 86400 * 7)),
+    "FLOOD_HANDOVER": ("flood_handover_s", _int(1, 86400 * 7)),
+    "RESOLVES_PER_HOUR": ("resolves_per_hour", _int(1, 3600)),
+    "POLL_REQUESTS_PER_MINUTE_TOTAL": ("poll_requests_per_minute_total", _int(1, 60_000)),
     "TELEGRAM_SERVER": ("telegram_server", _server),
     "TELEGRAM_SERVER_KEY": ("telegram_server_key", _server_key),
     "TELEGRAM_DC_ID": ("telegram_dc_id", _int(1, 1000)),

@@ -94,6 +94,7 @@ class Collector:
         *,
         events: OperatorEvents | None = None,
         rng: random.Random | None = None,
+        shared_bucket: TokenBucket | None = None,
     ) -> None:
         self.reader = reader
         self._channels = channels
@@ -108,6 +109,8 @@ class Collector:
             capacity=max(1, config.requests_per_minute // 6),
             updated=clock.monotonic(),
         )
+        # With several accounts: the budget of all of them together, beside this account's own.
+        self._shared_bucket = shared_bucket
         self.last_success = clock.monotonic()
         self._hold_until = 0.0
         self._cycle_flood_waits = 0
@@ -266,10 +269,12 @@ class Collector:
         return CycleReport(polled=1, new_posts=len(result.new_posts), new_hits=len(result.new_hits))
 
     async def _take_token(self) -> None:
-        wait = self._bucket.wait(self._clock.monotonic())
-        if wait > 0:
-            await self._clock.sleep(wait)
-        self._bucket.take(self._clock.monotonic())
+        for bucket in (self._bucket, self._shared_bucket):
+            if bucket is None:
+                continue
+            while (wait := bucket.wait(self._clock.monotonic())) > 0:
+                await self._clock.sleep(wait)  # again: another account may take it meanwhile
+            bucket.take(self._clock.monotonic())
 
     async def _record_success(self, channel: Channel, result: SaveResult) -> None:
         now = self._clock.now()

@@ -281,6 +281,26 @@ class Sandbox(FaultControls):
         bot = self.world.accounts[message.sender_id]
         return await press_button(self.world, user, bot, message.id, button.data)
 
+    def ban(self, account: Account) -> None:
+        """Telegram bans the account: each of its calls answers 401 USER_DEACTIVATED_BAN."""
+        account.banned = True
+
+    def unban(self, account: Account) -> None:
+        """The ban is lifted (an appeal won): the same session works again."""
+        account.banned = False
+
+    def revoke_sessions(self, account: Account) -> int:
+        """Every session of the account is terminated (Settings > Devices, or Telegram itself):
+        its auth keys answer 401 AUTH_KEY_UNREGISTERED until it logs in again. Returns how many."""
+        keys = [k for k, owner in self.world.authorizations.items() if owner == account.id]
+        for key in keys:
+            del self.world.authorizations[key]
+        return len(keys)
+
+    def access_hash(self, channel: Channel, account: Account) -> int:
+        """The access hash `account` is given for `channel` (each account sees its own)."""
+        return channel.hash_for(account.id)
+
     # --- clients --------------------------------------------------------------------------------
 
     def client(self, session: str | Path | Any | None = None, **kwargs: Any) -> TelegramClient:

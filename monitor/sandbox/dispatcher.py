@@ -107,6 +107,8 @@ class Dispatcher:
     async def _apply_rules(self, call: Call, request: Any) -> None:
         account_id = call.account_id
         account = self.world.accounts.get(account_id) if account_id is not None else None
+        if account is not None and account.banned:
+            raise RpcError(401, "USER_DEACTIVATED_BAN")  # Telegram's answer to a banned account
         check_usability(call.method, is_bot=account.is_bot if account is not None else None)
         keys = peer_keys(self.world, request)
         fault = self.rules.take_fault(call.method, keys)

@@ -33,7 +33,7 @@ def channel(chan: Channel, viewer_id: int | None) -> types.Channel:
         date=chan.created,
         broadcast=True,
         left=viewer_id not in chan.members,
-        access_hash=chan.access_hash,
+        access_hash=chan.hash_for(viewer_id),
         username=chan.username,
         participants_count=len(chan.members),
     )
@@ -45,10 +45,10 @@ def peer_of(thing: Account | Channel) -> types.PeerUser | types.PeerChannel:
     return types.PeerUser(thing.id)
 
 
-def input_channel(world: World, peer: Any) -> Channel:
-    """A Channel from InputChannel or InputPeerChannel, checking the access hash."""
+def input_channel(world: World, peer: Any, viewer_id: int | None = None) -> Channel:
+    """A Channel from InputChannel or InputPeerChannel, checking the access hash `viewer_id` has."""
     if isinstance(peer, types.InputChannel | types.InputPeerChannel):
-        return world.channel(peer.channel_id, peer.access_hash)
+        return world.channel(peer.channel_id, peer.access_hash, viewer_id)
     raise RpcError(400, "CHANNEL_INVALID")
 
 
@@ -65,7 +65,7 @@ def input_user(world: World, peer: Any, me: Account) -> Account:
 
 def input_peer(world: World, peer: Any, me: Account) -> Account | Channel:
     if isinstance(peer, types.InputPeerChannel | types.InputChannel):
-        return input_channel(world, peer)
+        return input_channel(world, peer, me.id)
     if isinstance(peer, types.InputPeerChat):
         raise RpcError(400, "PEER_ID_INVALID")
     return input_user(world, peer, me)

@@ -76,6 +76,7 @@ class Account:
     random_ids: set[int] = field(default_factory=set)  # of messages sent: a repeat is refused
     blocked: set[int] = field(default_factory=set)
     started_by: set[int] = field(default_factory=set)  # a bot's users who wrote to it first
+    banned: bool = False  # every call answers 401 USER_DEACTIVATED_BAN, as Telegram does
 
     @property
     def is_bot(self) -> bool:
@@ -94,6 +95,14 @@ class Channel:
     about: str = ""
     timeline: Timeline = field(default_factory=Timeline)
     members: set[int] = field(default_factory=set)
+
+    def hash_for(self, viewer_id: int | None) -> int:
+        """The access hash `viewer_id` sees: Telegram gives each account its own (None: the
+        channel's own, for callers that are not an account)."""
+        if viewer_id is None:
+            return self.access_hash
+        digest = hashlib.sha256(f"sandbox:channel:{self.id}:viewer:{viewer_id}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") >> 1
 
 
 class World:
@@ -152,9 +161,15 @@ class World:
             raise RpcError(400, "USER_ID_INVALID")
         return self.accounts[account_id]
 
-    def channel(self, channel_id: int, access_hash: int | None = None) -> Channel:
+    def channel(
+        self, channel_id: int, access_hash: int | None = None, viewer_id: int | None = None
+    ) -> Channel:
+        """The channel, or CHANNEL_INVALID when it is unknown or `access_hash` is not the one
+        `viewer_id` was given (another account's hash is refused, as on Telegram)."""
         channel = self.channels.get(channel_id)
-        if channel is None or (access_hash is not None and access_hash != channel.access_hash):
+        if channel is None or (
+            access_hash is not None and access_hash != channel.hash_for(viewer_id)
+        ):
             raise RpcError(400, "CHANNEL_INVALID")
         return channel
 

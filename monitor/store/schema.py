@@ -465,3 +465,34 @@ class FollowUpRow(Base):
 # ---------------------------------------------------------------------------------------------
 # end of evidence
 # ---------------------------------------------------------------------------------------------
+
+
+# --- 0011_accounts: the pool of reader accounts (branch accounts) -------------------------------
+
+
+class ReaderAccountRow(Base):
+    """A reader account's health, as the pool last saw it (0011)."""
+
+    __tablename__ = "reader_accounts"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default="healthy")
+    reason: Mapped[str | None] = mapped_column(Text)
+    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user: Mapped[str | None] = mapped_column(String(255))
+
+
+class AccountPeerRow(Base):
+    """A channel's access hash as one account resolved it: hashes differ per account (0011)."""
+
+    __tablename__ = "account_peers"
+    __table_args__ = (UniqueConstraint("account", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    access_hash: Mapped[int] = mapped_column(BigInteger)
+
+
+# --- end 0011_accounts ---------------------------------------------------------------------------

@@ -6,9 +6,17 @@ from datetime import timedelta
 
 import pytest
 
-from monitor.bot.notices import HealthNotifier, ReaderEvents, check_silence, silence, usual_gap
+from monitor.bot.notices import (
+    HealthNotifier,
+    PoolNotices,
+    ReaderEvents,
+    check_silence,
+    silence,
+    usual_gap,
+)
 from monitor.domain import Channel, Post
 from monitor.reader.collector import OperatorEvents
+from monitor.reader.pool import PoolEvents
 from monitor.store.channels import ChannelRepo
 from monitor.store.engine import Database
 from monitor.store.posts import PostRepo
@@ -126,3 +134,18 @@ async def test_the_silence_check_reads_the_archive(
     silent = await check_silence(health, channels, RhythmRepo(database))
     assert [c.username for c in silent] == ["quiet_news"]
     assert "Тихий канал (@quiet_news) has posted nothing for 31.0 h" in told[0][1]
+
+
+async def test_admins_hear_when_a_reader_account_is_lost_and_back(
+    health: HealthNotifier, told: list[tuple[int, str]]
+) -> None:
+    events: PoolEvents = PoolNotices(health)
+    await events.account_lost("kharkiv", "UserDeactivatedBanError", 97)
+    await events.account_back("kharkiv", 97)
+    texts = [html for chat, html in told if chat == 1]
+    assert texts[0].startswith(
+        "🔁 Reader account kharkiv stopped (UserDeactivatedBanError); its 97 channels moved to "
+        "the other accounts."
+    )
+    assert "<code>python bot.py login --account kharkiv</code>" in texts[0]
+    assert texts[1] == "✅ Reader account kharkiv is back and reads its 97 channels again."

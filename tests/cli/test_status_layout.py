@@ -40,7 +40,10 @@ def test_channels_list_shows_live_or_polled_counts_and_full_names() -> None:
     )  # fmt: skip
     polled = Channel(telegram_id=2, title="Крым", username="crimea_alarm", poll_interval_s=3600)
     console = Console(width=80, record=True)
-    print_wide(console, channel_table([live, polled], {1: (120, 7)}, now=NOW, zone="Europe/Kyiv"))
+    print_wide(
+        console,
+        channel_table([live, polled], {1: (120, 7)}, {1: "default"}, now=NOW, zone="Europe/Kyiv"),
+    )
     text = console.export_text()
     assert f"@{LONG}" in text  # at 80 columns, the name is whole
     live_row = next(line for line in text.splitlines() if LONG in line)

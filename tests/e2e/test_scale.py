@@ -26,7 +26,7 @@ async def test_200_channels_are_each_polled_within_the_cycle_without_flood_wait(
         await reader.channels.upsert_channel(
             Channel(
                 telegram_id=channel.id,
-                access_hash=channel.access_hash,
+                access_hash=sandbox.access_hash(channel, reader.account),
                 username=channel.username,
                 title=channel.title,
             ),

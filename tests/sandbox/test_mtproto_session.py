@@ -198,11 +198,12 @@ async def test_requests_are_acknowledged_and_large_answers_gzipped_in_containers
     news = sandbox.create_channel("news_ru", "Новости")
     for i in range(30):
         sandbox.post(news, f"Повестки раздают у метро, сообщение {i}. " * 5)
-    client = await sandbox.login(sandbox.create_user("+79990000001"))
+    user = sandbox.create_user("+79990000001")
+    client = await sandbox.login(user)
     raw = await RawSession.open(sandbox, client.session.auth_key)
     try:
         await _with_salt(raw)
-        peer = types.InputPeerChannel(news.id, news.access_hash)
+        peer = types.InputPeerChannel(news.id, sandbox.access_hash(news, user))
         request = functions.messages.GetHistoryRequest(peer, 0, None, 0, 30, 0, 0, 0)
         request_id = await raw.send(bytes(request))
         result, seen = await raw.until(C["RpcResult"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -9,8 +11,11 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from monitor.domain import Channel
 from monitor.errors import SchemaOutdatedError
 from monitor.store import migrate
+from monitor.store.accounts import AccountRepo
+from monitor.store.channels import ChannelRepo
 from monitor.store.engine import Database
 from monitor.store.schema import Base, is_migrated_object
 from tests.conftest import sqlite_url
@@ -74,3 +79,21 @@ async def test_service_refuses_an_out_of_date_schema(tmp_path: Path) -> None:
 async def test_current_schema_passes_the_check(database: Database) -> None:
     await migrate.ensure_current(database.reader)
     assert await migrate.current_revision(database.reader) == migrate.head_revision()
+
+
+async def test_a_single_account_archive_upgrades_in_place_to_the_account_default(
+    tmp_path: Path,
+) -> None:
+    url = sqlite_url(tmp_path / "old.db")
+    await asyncio.to_thread(migrate.upgrade, url, "0005_reader_cursor")
+    db = Database.open(url)
+    try:
+        await ChannelRepo(db).upsert_channel(
+            Channel(telegram_id=77, access_hash=4242, username="news", title="News"),
+            now=datetime.now(UTC),
+        )
+        await asyncio.to_thread(migrate.upgrade, url)
+        assert await AccountRepo(db).list_peers("default") == {77: 4242}
+        assert await AccountRepo(db).list_peers("kyiv2") == {}
+    finally:
+        await db.close()

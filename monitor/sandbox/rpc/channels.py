@@ -16,14 +16,15 @@ def get_channels(call: Call, request: Any) -> types.messages.Chats:
     me = call.me()
     return types.messages.Chats(
         chats=[
-            tl_objects.channel(tl_objects.input_channel(call.world, c), me.id) for c in request.id
+            tl_objects.channel(tl_objects.input_channel(call.world, c, me.id), me.id)
+            for c in request.id
         ]
     )
 
 
 def get_full_channel(call: Call, request: Any) -> types.messages.ChatFull:
     me = call.me()
-    chan = tl_objects.input_channel(call.world, request.channel)
+    chan = tl_objects.input_channel(call.world, request.channel, me.id)
     full = types.ChannelFull(
         id=chan.id,
         about=chan.about,
@@ -54,13 +55,13 @@ def _membership_updates(call: Call, chan: Channel) -> types.Updates:
 
 def join_channel(call: Call, request: Any) -> types.messages.ChatInviteJoinResultOk:
     """Layer 229 wraps the Updates in messages.chatInviteJoinResultOk (leaveChannel does not)."""
-    chan = tl_objects.input_channel(call.world, request.channel)
+    chan = tl_objects.input_channel(call.world, request.channel, call.me().id)
     call.world.join(chan, call.me().id)
     return types.messages.ChatInviteJoinResultOk(updates=_membership_updates(call, chan))
 
 
 def leave_channel(call: Call, request: Any) -> types.Updates:
-    chan = tl_objects.input_channel(call.world, request.channel)
+    chan = tl_objects.input_channel(call.world, request.channel, call.me().id)
     if call.me().id not in chan.members:
         raise RpcError(400, "USER_NOT_PARTICIPANT")
     call.world.leave(chan, call.me().id)
@@ -69,7 +70,7 @@ def leave_channel(call: Call, request: Any) -> types.Updates:
 
 def get_messages(call: Call, request: Any) -> types.messages.ChannelMessages:
     me = call.me()
-    chan = tl_objects.input_channel(call.world, request.channel)
+    chan = tl_objects.input_channel(call.world, request.channel, me.id)
     found = [_by_input_id(chan, wanted) for wanted in request.id]
     users, chats = tl_objects.entities_of(
         call.world, [m for m in found if isinstance(m, types.Message)], me.id
@@ -89,7 +90,7 @@ def _by_input_id(chan: Channel, wanted: Any) -> Any:
 
 
 def read_history(call: Call, request: Any) -> bool:
-    tl_objects.input_channel(call.world, request.channel)
+    tl_objects.input_channel(call.world, request.channel, call.me().id)
     return True
 
 

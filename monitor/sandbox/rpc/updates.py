@@ -77,7 +77,7 @@ def get_difference(call: Call, request: Any) -> Any:
 
 def get_channel_difference(call: Call, request: Any) -> Any:
     me = call.me()
-    channel = tl_objects.input_channel(call.world, request.channel)
+    channel = tl_objects.input_channel(call.world, request.channel, me.id)
     entries = channel.timeline.since(request.pts)
     if not entries:
         return types.updates.ChannelDifferenceEmpty(
