@@ -167,7 +167,8 @@ class MediaRepo:
             hits = [replace(h, source="media", media_id=media_id) for h in result.hits]
             fresh = await save_hits(session, media.post_id, hits, version=version, now=now)
             await _index_ocr(session, media.post_id, result.terms)
-            if fresh and alerts is not None:
+            # No new pack hit may still be news: a keyword expression read in the photo alone.
+            if (fresh or result.text.strip()) and alerts is not None:
                 await alerts(session, await _saved_for_ocr(session, media, version, fresh))
             return fresh
 
