@@ -62,7 +62,7 @@ async def _export(settings: Settings, query: str, out: Path) -> BagSummary:
     async with open_archive(settings) as db:
         try:
             return await export_bag(
-                evidence_sources(db),
+                evidence_sources(db, settings.media_folder),
                 make_notary(settings, db),
                 query,
                 out,

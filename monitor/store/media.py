@@ -12,7 +12,9 @@ from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monitor.domain import Channel, Hit, MediaState, OcrState, StoredMedia
+from monitor.evidence.records import CustodyKind
 from monitor.store import fulltext_pg as pg
+from monitor.store.captures import append_custody, write_pending
 from monitor.store.engine import Database
 from monitor.store.posts import SavedPost, SaveHook, save_hits
 from monitor.store.rows import channel_from_row, media_from_row, post_from_row
@@ -93,17 +95,48 @@ class MediaRepo:
     async def mark_done(
         self, media_id: int, *, sha256: str, size: int, now: datetime, ocr: OcrState
     ) -> None:
-        await self._set(
-            media_id,
-            state=MediaState.DONE.value,
-            sha256=sha256,
-            size=size,
-            failure=None,
-            next_try_at=None,
-            done_at=now,
-            ocr_state=ocr.value,
-            attempts=MediaRow.attempts + 1,
-        )
+        """The file is stored: its row says so and, in the same transaction, the custody log
+        gets a "media_captured" entry with its SHA-256 (so a photo downloaded after its post
+        was captured is still covered by the next seal)."""
+        async with self._db.write.begin() as session:
+            found = (
+                await session.execute(
+                    select(MediaRow.message_id, PostRow.message_id, ChannelRow.telegram_id)
+                    .join(PostRow, PostRow.id == MediaRow.post_id)
+                    .join(ChannelRow, ChannelRow.id == PostRow.channel_id)
+                    .where(MediaRow.id == media_id)
+                )
+            ).one()
+            item_message_id, post_message_id, channel_id = found
+            entry = await append_custody(
+                session,
+                CustodyKind.MEDIA_CAPTURED,
+                {
+                    "channel_id": channel_id,
+                    "message_id": post_message_id,
+                    "media_id": media_id,
+                    "media_message_id": item_message_id,
+                    "sha256": sha256,
+                    "size": size,
+                },
+                at=now,
+            )
+            await write_pending(session)
+            await session.execute(
+                update(MediaRow)
+                .where(MediaRow.id == media_id)
+                .values(
+                    state=MediaState.DONE.value,
+                    sha256=sha256,
+                    size=size,
+                    failure=None,
+                    next_try_at=None,
+                    done_at=now,
+                    ocr_state=ocr.value,
+                    attempts=MediaRow.attempts + 1,
+                    custody_seq=entry.seq,
+                )
+            )
 
     async def mark_retry(self, media_id: int, reason: str, *, retry_at: datetime) -> None:
         """A failed attempt, tried again at `retry_at`."""
