@@ -99,6 +99,7 @@ class MediaItem:
     duration: float | None = None
     file_name: str | None = None
     local_path: str | None = None  # an import's file beside result.json (absolute), else None
+    dc_id: int | None = None  # the data centre its file lives on (Photo/Document.dc_id)
 
 
 class MediaState(StrEnum):

@@ -17,6 +17,7 @@ from typing import BinaryIO, Protocol
 from monitor.clock import Clock
 from monitor.domain import Channel, Hit, OcrState, StoredMedia
 from monitor.errors import (
+    DcRateLimitedError,
     DraftwatchError,
     MediaUnavailableError,
     RateLimitedError,
@@ -118,7 +119,10 @@ class MediaWorker:
         self._recognise = recognise if self.config.ocr else None
         self.stats = MediaStats()
         self._started = False
-        self._paused_until: datetime | None = None  # a FLOOD_WAIT holds every download
+        # A FLOOD_WAIT on reading messages holds every download; one on a DC's files
+        # (upload.getFile) holds the files on that DC only.
+        self._paused_until: datetime | None = None
+        self._dc_held: dict[int, datetime] = {}
 
     async def start(self) -> None:
         """Before the first cycle: temp files of a crash removed, interrupted rows pending."""
@@ -135,18 +139,31 @@ class MediaWorker:
         now = self._clock.now()
         jobs = []
         if self._paused_until is None or self._paused_until <= now:
-            jobs = await self._repo.claim_due(now=now, limit=self.config.batch)
+            held = frozenset(self._held_dcs(now))
+            jobs = await self._repo.claim_due(now=now, limit=self.config.batch, skip_dcs=held)
         for job in jobs:
-            if self._paused_until is not None and self._paused_until > self._clock.now():
-                # Telegram's wait is the account's: the rest wait too, without spending an attempt.
-                await self._repo.defer(
-                    job.media.id, "waiting out a FloodWait", until=self._paused_until
-                )
+            until = self._held_until(job.media)
+            if until is not None:
+                # Telegram's wait is the account's (or the DC's): these wait too, without
+                # spending an attempt.
+                await self._repo.defer(job.media.id, "waiting out a FloodWait", until=until)
                 continue
             await self._handle(job)
         for media in await self._repo.list_ocr_pending(limit=self.config.batch):
             await self._ocr(media)
         return len(jobs)
+
+    def _held_dcs(self, now: datetime) -> list[int]:
+        return [dc for dc, until in self._dc_held.items() if until > now]
+
+    def _held_until(self, media: StoredMedia) -> datetime | None:
+        """When the wait holding this item ends (None: it may be downloaded now)."""
+        now = self._clock.now()
+        waits = [self._paused_until] if self._paused_until is not None else []
+        if media.dc_id is not None and media.dc_id in self._dc_held:
+            waits.append(self._dc_held[media.dc_id])
+        later = [w for w in waits if w > now]
+        return max(later) if later else None
 
     async def _handle(self, job: MediaJob) -> None:
         media = job.media
@@ -159,6 +176,17 @@ class MediaWorker:
             stored = await self._fetch(job)
         except SessionDeadError:
             raise
+        except DcRateLimitedError as e:
+            until = self._clock.now() + timedelta(seconds=e.retry_after)
+            self._dc_held[e.dc_id] = until
+            await self._repo.defer(
+                media.id, f"FloodWait {e.retry_after} s on DC {e.dc_id}", until=until, dc_id=e.dc_id
+            )
+            self.stats.flood_waits += 1
+            logger.warning(
+                "media: flood wait %d s on DC %d media=%d", e.retry_after, e.dc_id, media.id
+            )
+            return
         except RateLimitedError as e:
             until = self._clock.now() + timedelta(seconds=e.retry_after)
             self._paused_until = until

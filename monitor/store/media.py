@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import func, or_, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monitor.domain import Channel, Hit, MediaState, OcrState, StoredMedia
@@ -66,8 +66,16 @@ class MediaRepo:
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def claim_due(self, *, now: datetime, limit: int = 8) -> list[MediaJob]:
-        """Up to `limit` pending rows due now, oldest first, marked downloading."""
+    async def claim_due(
+        self, *, now: datetime, limit: int = 8, skip_dcs: frozenset[int] = frozenset()
+    ) -> list[MediaJob]:
+        """Up to `limit` pending rows due now, oldest first, marked downloading; rows whose
+        file is on a DC in `skip_dcs` (a flood wait holds it) are left for later."""
+        on_free_dc = (
+            or_(MediaRow.dc_id.is_(None), MediaRow.dc_id.not_in(sorted(skip_dcs)))
+            if skip_dcs
+            else true()
+        )
         async with self._db.write.begin() as session:
             rows = (
                 await session.execute(
@@ -81,6 +89,7 @@ class MediaRepo:
                             ChannelRow.flood_wait_until.is_(None),
                             ChannelRow.flood_wait_until <= now,
                         ),
+                        on_free_dc,
                     )
                     .order_by(MediaRow.id)
                     .limit(limit)
@@ -148,9 +157,13 @@ class MediaRepo:
             attempts=MediaRow.attempts + 1,
         )
 
-    async def defer(self, media_id: int, reason: str, *, until: datetime) -> None:
-        """Not an attempt: Telegram asked us to wait (a flood wait)."""
-        await self._set(media_id, state=_PENDING, failure=reason[:500], next_try_at=until)
+    async def defer(
+        self, media_id: int, reason: str, *, until: datetime, dc_id: int | None = None
+    ) -> None:
+        """Not an attempt: Telegram asked us to wait (a flood wait; on `dc_id`'s files, which
+        the row records when it did not know its DC yet)."""
+        extra: dict[str, object] = {"dc_id": dc_id} if dc_id is not None else {}
+        await self._set(media_id, state=_PENDING, failure=reason[:500], next_try_at=until, **extra)
 
     async def mark_failed(self, media_id: int, reason: str) -> None:
         """Given up: a file that can never be read, or the last retry failed."""

@@ -72,6 +72,7 @@ async def test_a_summons_only_in_a_photo_raises_one_alert_with_the_photo_after_o
     assert media.state is MediaState.DONE
     assert media.ocr_state is OcrState.DONE
     assert media.sha256 == hashlib.sha256(image).hexdigest()
+    assert media.dc_id == sandbox.dc_id  # the Photo's DC, kept for FLOOD_WAIT per DC
     stored = tmp_path / "media" / media.sha256[:2] / media.sha256[2:4] / media.sha256
     assert stored.read_bytes() == image
     assert stored.stat().st_mode & 0o777 == 0o600
@@ -240,3 +241,26 @@ async def test_a_caption_alert_is_sent_once_though_its_photo_matches_later(
     assert len(also.inbox) == 2
     alerts = await stack.deliveries.list_alerts()
     assert sorted(a.status for a in alerts) == [AlertStatus.SENT, AlertStatus.SENT]
+
+
+async def test_a_flood_wait_on_file_downloads_holds_the_files_of_that_dc(
+    sandbox: Sandbox, database: Database, stack: BotStack
+) -> None:
+    channel = await stack.watch("polohy_foto", "Пологи фото")
+    first = sandbox.post(channel, "фото 1", photo=plain_photo(30))
+    second = sandbox.post(channel, "фото 2", photo=plain_photo(60))
+    await stack.read(channel, second)
+    sandbox.fail("upload.getFile", "FLOOD_WAIT_300", code=420)
+    await stack.reader.fetch_media()
+    (held,) = await media_of(database, channel.id, first)
+    (waiting,) = await media_of(database, channel.id, second)
+    assert (held.state, held.attempts) == (MediaState.PENDING, 0)
+    assert held.failure == f"FloodWait 300 s on DC {sandbox.dc_id}"
+    # The other file is on the same DC: it waits too, untried (one getFile call in all).
+    assert (waiting.state, waiting.attempts, waiting.failure) == (
+        MediaState.PENDING,
+        0,
+        "waiting out a FloodWait",
+    )
+    assert sandbox.calls("upload.getFile") == 1
+    assert (held.next_try_at, held.dc_id) == (waiting.next_try_at, sandbox.dc_id)

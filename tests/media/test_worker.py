@@ -13,7 +13,12 @@ from typing import BinaryIO
 import pytest
 
 from monitor.domain import Channel, MediaItem, MediaState, OcrState, Post, StoredMedia
-from monitor.errors import MediaUnavailableError, RateLimitedError, TelegramError
+from monitor.errors import (
+    DcRateLimitedError,
+    MediaUnavailableError,
+    RateLimitedError,
+    TelegramError,
+)
 from monitor.media.files import MediaFiles
 from monitor.media.reading import tesseract_reader
 from monitor.media.worker import Matching, MediaConfig, MediaWorker
@@ -271,3 +276,49 @@ async def test_a_bomb_or_an_unknown_format_is_kept_and_its_ocr_fails_with_the_re
     assert found[2].failure is not None
     assert found[2].failure.startswith("OCR: image rejected:")
     assert found[3].failure is None
+
+
+async def test_a_flood_wait_on_one_dc_holds_only_the_files_on_that_dc(
+    world: OutboxWorld, tmp_path: Path
+) -> None:
+    await queue(
+        world,
+        MediaItem(1, "photo", "image/jpeg", None, dc_id=4),
+        MediaItem(2, "photo", "image/jpeg", None, dc_id=4),
+        MediaItem(3, "photo", "image/jpeg", None, dc_id=2),
+        MediaItem(4, "photo", "image/jpeg", None, dc_id=None),  # an import's: no DC known
+    )
+    source = Source(
+        {
+            1: fails(DcRateLimitedError(300, 4, "upload.getFile")),
+            2: writes(b"2"),
+            3: writes(b"3"),
+            4: writes(b"4"),
+        }
+    )
+    clock = Clock()
+    media = worker(world, tmp_path, source, clock, batch=4)
+    await media.run_once()
+    assert source.calls == [1, 3, 4]  # DC 4's second file waits, untried; DC 2's goes on
+    found = await rows(world)
+    assert {i: (m.state, m.attempts) for i, m in found.items()} == {
+        1: (MediaState.PENDING, 0),
+        2: (MediaState.PENDING, 0),
+        3: (MediaState.DONE, 1),
+        4: (MediaState.DONE, 1),
+    }
+    assert found[1].failure == "FloodWait 300 s on DC 4"
+    assert found[1].next_try_at == found[2].next_try_at == NOW + timedelta(seconds=300)
+
+    await queue(world, MediaItem(5, "photo", "image/jpeg", None, dc_id=4))
+    source.behaviours[5] = writes(b"5")
+    clock.at += timedelta(seconds=100)
+    await media.run_once()  # still within DC 4's wait: its new file is not even claimed
+    assert source.calls == [1, 3, 4]
+    assert (await rows(world))[5].state is MediaState.PENDING
+
+    clock.at += timedelta(seconds=201)
+    source.behaviours[1] = writes(b"1")
+    await media.run_once()
+    assert sorted(source.calls[3:]) == [1, 2, 5]
+    assert {m.state for m in (await rows(world)).values()} == {MediaState.DONE}
