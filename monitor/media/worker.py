@@ -47,11 +47,17 @@ class Reading:
 
 
 class OcrFailedError(Exception):
-    """OCR could not read an image: a bad image (`reason` says what) or no Tesseract."""
+    """OCR could not read an image: a bad image (`reason` says what) or, `unavailable`, no
+    Tesseract (or no language data): the image is read again once OCR works."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, unavailable: bool = False) -> None:
         self.reason = reason
+        self.unavailable = unavailable
         super().__init__(reason)
+
+
+# How the row's failure starts when OCR itself was missing (MediaRepo.requeue_ocr_unavailable).
+OCR_UNAVAILABLE = "OCR unavailable: "
 
 
 Recognise = Callable[[bytes], Reading]  # sync and CPU bound: run in a thread
@@ -109,8 +115,10 @@ class MediaWorker:
         *,
         config: MediaConfig | None = None,
         recognise: Recognise | None = None,
+        ocr_available: Callable[[], bool] | None = None,
     ) -> None:
         self.config = config or MediaConfig()
+        self._ocr_available = ocr_available
         self._repo = repo
         self._files = files
         self._source = source
@@ -130,6 +138,12 @@ class MediaWorker:
         released = await self._repo.release_interrupted()
         if released:
             logger.info("media: %d interrupted downloads queued again", released)
+        if self._recognise is not None and (
+            self._ocr_available is None or await asyncio.to_thread(self._ocr_available)
+        ):
+            again = await self._repo.requeue_ocr_unavailable(OCR_UNAVAILABLE)
+            if again:
+                logger.info("media: OCR works now: %d images it missed are read again", again)
         self._started = True
 
     async def run_once(self) -> int:
@@ -298,7 +312,8 @@ class MediaWorker:
             data = await asyncio.to_thread(self._files.read, media.sha256)
             reading = await asyncio.to_thread(recognise, data)
         except OcrFailedError as e:
-            await self._repo.mark_ocr_failed(media.id, f"OCR: {e.reason}")
+            prefix = OCR_UNAVAILABLE if e.unavailable else "OCR: "
+            await self._repo.mark_ocr_failed(media.id, f"{prefix}{e.reason}")
             self.stats.ocr_failed += 1
             logger.warning("media: OCR failed media=%d reason=%s", media.id, e.reason)
             return

@@ -186,6 +186,21 @@ class MediaRepo:
             ocr_state=_no_ocr(),
         )
 
+    async def requeue_ocr_unavailable(self, prefix: str) -> int:
+        """Images whose OCR failed because OCR itself was missing (their failure starts with
+        `prefix`): to be read again, now that it works. How many."""
+        async with self._db.write.begin() as session:
+            result = await session.execute(
+                update(MediaRow)
+                .where(
+                    MediaRow.state == MediaState.DONE.value,
+                    MediaRow.ocr_state == OcrState.FAILED.value,
+                    MediaRow.failure.startswith(prefix, autoescape=True),
+                )
+                .values(ocr_state=OcrState.PENDING.value, failure=None)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
     async def mark_ocr_failed(self, media_id: int, reason: str) -> None:
         await self._set(media_id, ocr_state=OcrState.FAILED.value, failure=reason[:500])
 
