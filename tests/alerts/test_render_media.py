@@ -41,7 +41,7 @@ def test_a_hit_in_the_photo_says_so_and_bolds_nothing_in_the_caption() -> None:
     html = render_alert(photo_item(), "UTC")
     assert "📷 in the photo: «повестка», «военный комиссариат»" in html
     assert f"<blockquote>{CAPTION}</blockquote>" in html  # no span of the OCR text in it
-    assert "<b>summons</b>: ru.summons.povestka" in html
+    assert "<b>Summonses</b>" in html  # the category in words, not the rule id
 
 
 def test_an_alert_with_its_photo_fits_a_caption_however_long_the_post() -> None:
