@@ -99,6 +99,7 @@ class MediaItem:
     duration: float | None = None
     file_name: str | None = None
     local_path: str | None = None  # an import's file beside result.json (absolute), else None
+    dc_id: int | None = None  # the data centre its file lives on (Photo/Document.dc_id)
 
 
 class MediaState(StrEnum):
@@ -141,6 +142,8 @@ class StoredMedia:
     ocr_state: OcrState = OcrState.NONE
     ocr_text: str | None = None
     channel_telegram_id: int = 0
+    dc_id: int | None = None  # the data centre its file lives on (FLOOD_WAIT is per DC)
+    custody_seq: int | None = None  # the custody entry that logged its SHA-256
 
     @property
     def is_image(self) -> bool:

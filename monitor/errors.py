@@ -112,6 +112,15 @@ class RateLimitedError(DraftwatchError):
         )
 
 
+class DcRateLimitedError(RateLimitedError):
+    """A FLOOD_WAIT on one data centre's file downloads (upload.getFile): only files stored on
+    `dc_id` wait; the account's other requests and files on other DCs go on."""
+
+    def __init__(self, retry_after: int, dc_id: int, what: str = "") -> None:
+        self.dc_id = dc_id
+        super().__init__(retry_after, what or f"files on DC {dc_id}")
+
+
 class SessionDeadError(DraftwatchError):
     """The Telegram session is no longer valid; the operator must log in again."""
 

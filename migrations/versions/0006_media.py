@@ -49,6 +49,8 @@ def upgrade() -> None:
         sa.Column("ocr_confidence", sa.Float(), nullable=True),
         sa.Column("created_at", monitor.store.schema.UTCDateTime(), nullable=False),
         sa.Column("done_at", monitor.store.schema.UTCDateTime(), nullable=True),
+        sa.Column("dc_id", sa.Integer(), nullable=True),
+        sa.Column("custody_seq", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["post_id"], ["posts.id"], name=op.f("fk_media_post_id_posts"), ondelete="CASCADE"
         ),

@@ -62,7 +62,7 @@ async def _export(settings: Settings, query: str, out: Path) -> BagSummary:
     async with open_archive(settings) as db:
         try:
             return await export_bag(
-                evidence_sources(db),
+                evidence_sources(db, settings.media_folder),
                 make_notary(settings, db),
                 query,
                 out,
@@ -112,9 +112,10 @@ def verify(
     if not report.ok:
         typer.echo(f"{bag}: {len(report.problems)} check(s) failed", err=True)
         raise typer.Exit(1)
+    media = f", {report.media} media files" if report.media else ""
     typer.echo(
-        f"{bag}: OK: manifests, {report.captures} captures, {report.entries} custody entries, "
-        f"{report.seals} seals, {report.tokens} timestamp tokens"
+        f"{bag}: OK: manifests, {report.captures} captures{media}, {report.entries} custody "
+        f"entries, {report.seals} seals, {report.tokens} timestamp tokens"
     )
 
 

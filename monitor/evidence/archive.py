@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from monitor.config import Settings
 from monitor.evidence.command import EvidenceDesk
@@ -13,6 +14,7 @@ from monitor.search.query import default_lemmatizer
 from monitor.store.channels import ChannelRepo
 from monitor.store.engine import Database, sqlite_path
 from monitor.store.evidence import EvidenceRepo
+from monitor.store.media import MediaRepo
 from monitor.store.posts import PostRepo
 from monitor.store.search import SearchRepo
 
@@ -37,11 +39,18 @@ def evidence_desk(settings: Settings, db: Database) -> EvidenceDesk:
         logger.warning("EVIDENCE_TSA_CA unreadable, bundles go without it: %s", e)
         roots = []
     notary = make_notary(settings, db, tsa_timeout_s=5.0)
-    return EvidenceDesk(evidence_sources(db), ChannelRepo(db), notary, roots)
+    return EvidenceDesk(evidence_sources(db, settings.media_folder), ChannelRepo(db), notary, roots)
 
 
-def evidence_sources(db: Database) -> EvidenceSources:
-    return EvidenceSources(SearchRepo(db, default_lemmatizer()), PostRepo(db), EvidenceRepo(db))
+def evidence_sources(db: Database, media_dir: Path | None = None) -> EvidenceSources:
+    """What an export reads: the archive's repositories and the media files under MEDIA_DIR."""
+    return EvidenceSources(
+        SearchRepo(db, default_lemmatizer()),
+        PostRepo(db),
+        EvidenceRepo(db),
+        MediaRepo(db),
+        media_dir,
+    )
 
 
 def tsa_roots(settings: Settings) -> list[bytes]:

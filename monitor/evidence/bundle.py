@@ -35,6 +35,7 @@ class PostEvidence:
     captures: tuple[Capture, ...]
     media: tuple[tuple[str, bytes], ...] = ()  # (file name, content): the media pipeline's files
     ocr: tuple[tuple[str, str], ...] = ()  # (file name, recognised text)
+    media_seqs: tuple[int, ...] = ()  # the "media_captured" custody entries of `media`
 
     @property
     def folder(self) -> str:
@@ -108,6 +109,13 @@ def _write_post(data: Path, item: PostEvidence) -> list[str]:
     return [c.sha256 for c in item.captures]
 
 
+def custody_seqs(posts: Sequence[PostEvidence]) -> set[int]:
+    """The custody entries a bag of these posts carries: captures and media captured."""
+    return {c.custody_seq for item in posts for c in item.captures} | {
+        seq for item in posts for seq in item.media_seqs
+    }
+
+
 def _write_custody(
     data: Path, seqs: set[int], seals: Sequence[SealEvidence], loose: Sequence[CustodyEntry]
 ) -> tuple[int, int]:
@@ -166,7 +174,7 @@ def write_bag(
     captures = 0
     for item in posts:
         captures += len(_write_post(data, item))
-    seqs = {c.custody_seq for item in posts for c in item.captures}
+    seqs = custody_seqs(posts)
     entries, unsealed = _write_custody(data, seqs, seals, loose_entries)
     tokens = _write_seals(data, seals)
     for n, pem in enumerate(tsa_ca_pems, 1):

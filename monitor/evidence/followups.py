@@ -26,6 +26,7 @@ async def send_followups(
 ) -> int:
     """Send what is pending; returns how many were sent. A flood wait ends the round."""
     sent = 0
+    await repo.drop_unsendable()
     for followup in await repo.list_pending():
         await gate.acquire(followup.chat_id)
         try:

@@ -25,6 +25,7 @@ class CustodyKind(StrEnum):
     EXPORT = "export"  # a bag was written
     VERIFICATION = "verification"  # a bag was checked
     SEGMENT_START = "segment_start"  # the chain restarts (first use, or a restored archive)
+    MEDIA_CAPTURED = "media_captured"  # a media file was downloaded: its SHA-256
 
 
 def iso(moment: datetime) -> str:

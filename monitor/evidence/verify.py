@@ -3,6 +3,7 @@ proofs against the seals, RFC 3161 tokens against the seals and the TSA roots (r
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ class VerifyReport:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     captures: int = 0
+    media: int = 0
     entries: int = 0
     seals: int = 0
     tokens: int = 0
@@ -105,6 +107,7 @@ def verify_bag(bag_dir: Path, roots_pem: Sequence[bytes] = ()) -> VerifyReport:
     seals = _check_seals(data, report, roots_pem or _bag_roots(data))
     _check_proofs(data, entries, seals, report)
     _check_captures(data, entries, report)
+    _check_media(data, entries, report)
     return report
 
 
@@ -234,3 +237,35 @@ def _check_captures(
             report.problems.append(
                 Problem(rel, "its SHA-256 is in no custody entry of the bag (changed?)")
             )
+
+
+def _check_media(
+    data: Path, entries: dict[int, tuple[dict[str, Any], bytes]], report: VerifyReport
+) -> None:
+    """Each media file of a post: its SHA-256 is in a "media_captured" custody entry of the bag
+    for that post (logged when the download completed)."""
+    logged: set[tuple[str, str]] = set()
+    for body, _ in entries.values():
+        if body.get("kind") != "media_captured":
+            continue
+        subject = body.get("subject", {})
+        post = f"{subject.get('channel_id')}-{subject.get('message_id')}"
+        logged.add((post, str(subject.get("sha256"))))
+    for path in sorted((data / "posts").glob("*/media/*")):
+        if not path.is_file():
+            continue
+        rel = str(path.relative_to(data.parent))
+        report.media += 1
+        digest = _file_sha256(path)
+        if (path.parent.parent.name, digest) not in logged:
+            report.problems.append(
+                Problem(rel, "its SHA-256 is in no media_captured custody entry of the bag")
+            )
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -17,7 +17,9 @@ def tesseract_reader(*, clean: bool = True, languages: str = ocr.DEFAULT_LANGUAG
         except ImageRejected as e:
             raise OcrFailedError(f"image rejected: {e.reason}") from e
         except OcrUnavailable as e:
-            raise OcrFailedError(f"{e.reason}: install it with `{e.command}`") from e
+            raise OcrFailedError(
+                f"{e.reason}: install it with `{e.command}`", unavailable=True
+            ) from e
         confidence = found.confidence if found.confidence >= 0 else None
         return Reading(found.text, confidence)
 

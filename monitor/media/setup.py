@@ -48,7 +48,15 @@ def media_worker(
             kinds=settings.media_kinds, max_bytes=settings.media_max_bytes, ocr=settings.ocr
         ),
         recognise=ocr_reader() if settings.ocr else None,
+        ocr_available=ocr_available,
     )
+
+
+def ocr_available() -> bool:
+    """Whether Tesseract and its language packs are there (checked at the worker's start)."""
+    from monitor.media import ocr
+
+    return ocr.availability() is None
 
 
 def read_photo(settings: Settings) -> Callable[[str], bytes | None]:

@@ -17,6 +17,7 @@ from typing import BinaryIO, Protocol
 from monitor.clock import Clock
 from monitor.domain import Channel, Hit, OcrState, StoredMedia
 from monitor.errors import (
+    DcRateLimitedError,
     DraftwatchError,
     MediaUnavailableError,
     RateLimitedError,
@@ -46,11 +47,17 @@ class Reading:
 
 
 class OcrFailedError(Exception):
-    """OCR could not read an image: a bad image (`reason` says what) or no Tesseract."""
+    """OCR could not read an image: a bad image (`reason` says what) or, `unavailable`, no
+    Tesseract (or no language data): the image is read again once OCR works."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, unavailable: bool = False) -> None:
         self.reason = reason
+        self.unavailable = unavailable
         super().__init__(reason)
+
+
+# How the row's failure starts when OCR itself was missing (MediaRepo.requeue_ocr_unavailable).
+OCR_UNAVAILABLE = "OCR unavailable: "
 
 
 Recognise = Callable[[bytes], Reading]  # sync and CPU bound: run in a thread
@@ -108,8 +115,10 @@ class MediaWorker:
         *,
         config: MediaConfig | None = None,
         recognise: Recognise | None = None,
+        ocr_available: Callable[[], bool] | None = None,
     ) -> None:
         self.config = config or MediaConfig()
+        self._ocr_available = ocr_available
         self._repo = repo
         self._files = files
         self._source = source
@@ -118,7 +127,10 @@ class MediaWorker:
         self._recognise = recognise if self.config.ocr else None
         self.stats = MediaStats()
         self._started = False
-        self._paused_until: datetime | None = None  # a FLOOD_WAIT holds every download
+        # A FLOOD_WAIT on reading messages holds every download; one on a DC's files
+        # (upload.getFile) holds the files on that DC only.
+        self._paused_until: datetime | None = None
+        self._dc_held: dict[int, datetime] = {}
 
     async def start(self) -> None:
         """Before the first cycle: temp files of a crash removed, interrupted rows pending."""
@@ -126,6 +138,12 @@ class MediaWorker:
         released = await self._repo.release_interrupted()
         if released:
             logger.info("media: %d interrupted downloads queued again", released)
+        if self._recognise is not None and (
+            self._ocr_available is None or await asyncio.to_thread(self._ocr_available)
+        ):
+            again = await self._repo.requeue_ocr_unavailable(OCR_UNAVAILABLE)
+            if again:
+                logger.info("media: OCR works now: %d images it missed are read again", again)
         self._started = True
 
     async def run_once(self) -> int:
@@ -135,18 +153,31 @@ class MediaWorker:
         now = self._clock.now()
         jobs = []
         if self._paused_until is None or self._paused_until <= now:
-            jobs = await self._repo.claim_due(now=now, limit=self.config.batch)
+            held = frozenset(self._held_dcs(now))
+            jobs = await self._repo.claim_due(now=now, limit=self.config.batch, skip_dcs=held)
         for job in jobs:
-            if self._paused_until is not None and self._paused_until > self._clock.now():
-                # Telegram's wait is the account's: the rest wait too, without spending an attempt.
-                await self._repo.defer(
-                    job.media.id, "waiting out a FloodWait", until=self._paused_until
-                )
+            until = self._held_until(job.media)
+            if until is not None:
+                # Telegram's wait is the account's (or the DC's): these wait too, without
+                # spending an attempt.
+                await self._repo.defer(job.media.id, "waiting out a FloodWait", until=until)
                 continue
             await self._handle(job)
         for media in await self._repo.list_ocr_pending(limit=self.config.batch):
             await self._ocr(media)
         return len(jobs)
+
+    def _held_dcs(self, now: datetime) -> list[int]:
+        return [dc for dc, until in self._dc_held.items() if until > now]
+
+    def _held_until(self, media: StoredMedia) -> datetime | None:
+        """When the wait holding this item ends (None: it may be downloaded now)."""
+        now = self._clock.now()
+        waits = [self._paused_until] if self._paused_until is not None else []
+        if media.dc_id is not None and media.dc_id in self._dc_held:
+            waits.append(self._dc_held[media.dc_id])
+        later = [w for w in waits if w > now]
+        return max(later) if later else None
 
     async def _handle(self, job: MediaJob) -> None:
         media = job.media
@@ -159,6 +190,17 @@ class MediaWorker:
             stored = await self._fetch(job)
         except SessionDeadError:
             raise
+        except DcRateLimitedError as e:
+            until = self._clock.now() + timedelta(seconds=e.retry_after)
+            self._dc_held[e.dc_id] = until
+            await self._repo.defer(
+                media.id, f"FloodWait {e.retry_after} s on DC {e.dc_id}", until=until, dc_id=e.dc_id
+            )
+            self.stats.flood_waits += 1
+            logger.warning(
+                "media: flood wait %d s on DC %d media=%d", e.retry_after, e.dc_id, media.id
+            )
+            return
         except RateLimitedError as e:
             until = self._clock.now() + timedelta(seconds=e.retry_after)
             self._paused_until = until
@@ -270,7 +312,8 @@ class MediaWorker:
             data = await asyncio.to_thread(self._files.read, media.sha256)
             reading = await asyncio.to_thread(recognise, data)
         except OcrFailedError as e:
-            await self._repo.mark_ocr_failed(media.id, f"OCR: {e.reason}")
+            prefix = OCR_UNAVAILABLE if e.unavailable else "OCR: "
+            await self._repo.mark_ocr_failed(media.id, f"{prefix}{e.reason}")
             self.stats.ocr_failed += 1
             logger.warning("media: OCR failed media=%d reason=%s", media.id, e.reason)
             return

@@ -190,14 +190,18 @@ async def _capture_version(session: AsyncSession, saved: SavedPost) -> None:
         )
     )
     link, _ = await post_link(session, saved.post_id)
-    html = edited_text(
-        link=link,
-        version=saved.version,
-        before=before or "",
-        after=saved.post.text,
-        capture_sha256=row.sha256,
-        post_id=saved.post_id,
-    )
+
+    def html(copy: bool) -> str:
+        return edited_text(
+            link=link,
+            version=saved.version,
+            before=before or "",
+            after=saved.post.text,
+            capture_sha256=row.sha256,
+            post_id=saved.post_id,
+            copy=copy,
+        )
+
     await queue_followups(session, await row.row_id(session), saved.post_id, html, at)
 
 
@@ -214,13 +218,17 @@ async def _capture_deletion(session: AsyncSession, gone: DeletedPost) -> None:
         session, post_id=gone.post_id, kind="deletion", version=None, record=record, at=gone.seen_at
     )
     link, posted = await post_link(session, gone.post_id)
-    html = deleted_text(
-        link=link,
-        posted=posted,
-        seen_gone=gone.seen_at,
-        capture_sha256=row.sha256,
-        post_id=gone.post_id,
-    )
+
+    def html(copy: bool) -> str:
+        return deleted_text(
+            link=link,
+            posted=posted,
+            seen_gone=gone.seen_at,
+            capture_sha256=row.sha256,
+            post_id=gone.post_id,
+            copy=copy,
+        )
+
     await queue_followups(session, await row.row_id(session), gone.post_id, html, gone.seen_at)
 
 

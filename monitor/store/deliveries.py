@@ -12,7 +12,6 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monitor.alerts.planning import (
-    EXPRESSION_RULE_PREFIX,
     AlertItem,
     BurstPolicy,
     Delivery,
@@ -22,7 +21,13 @@ from monitor.alerts.planning import (
 )
 from monitor.alerts.quiet import in_quiet_hours
 from monitor.bot.access import AccessEvent, moves
-from monitor.domain import Alert, AlertStatus, Hit, MediaState, SubscriberStatus
+from monitor.domain import (
+    Alert,
+    AlertStatus,
+    Hit,
+    SubscriberStatus,
+)
+from monitor.store.alert_hits import has_expression, hits_for, photo_texts, photos_of
 from monitor.store.engine import Database
 from monitor.store.rows import (
     alert_from_row,
@@ -36,7 +41,6 @@ from monitor.store.schema import (
     AlertSightingRow,
     ChannelRow,
     HitRow,
-    MediaRow,
     PostRow,
     SubscriberRow,
 )
@@ -315,12 +319,19 @@ async def _load_items(session: AsyncSession, alerts: Sequence[AlertRow]) -> dict
     for row in await session.scalars(select(HitRow).where(HitRow.post_id.in_(post_ids))):
         hits[row.post_id].append(hit_from_row(row))
     sightings = await _load_sightings(session, [a.id for a in alerts])
-    photos = await _photos(session, [h for found in hits.values() for h in found])
+    read = await photo_texts(session, [a.post_id for a in alerts if has_expression(a)])
+    shown_by_alert = {
+        a.id: hits_for(
+            a.rule_ids, hits[a.post_id], posts[a.post_id][0].text, read.get(a.post_id, ())
+        )
+        for a in alerts
+    }
+    photos = await photos_of(session, [h for found in shown_by_alert.values() for h in found])
     items = {}
     for alert in alerts:
         post_row, channel_row = posts[alert.post_id]
         channel = channel_from_row(channel_row)
-        shown = _hits_for(alert.rule_ids, hits[alert.post_id])
+        shown = shown_by_alert[alert.id]
         items[alert.id] = AlertItem(
             alert_id=alert.id,
             post=post_from_row(post_row, channel.telegram_id),
@@ -331,31 +342,6 @@ async def _load_items(session: AsyncSession, alerts: Sequence[AlertRow]) -> dict
             photo=next((photos[h.media_id] for h in shown if h.media_id in photos), None),
         )
     return items
-
-
-async def _photos(session: AsyncSession, hits: Sequence[Hit]) -> dict[int | None, str]:
-    """Media id -> SHA-256 of the archived images the hits were read in (the alert's photo)."""
-    ids = {h.media_id for h in hits if h.media_id is not None}
-    if not ids:
-        return {}
-    rows = await session.execute(
-        select(MediaRow.id, MediaRow.sha256).where(
-            MediaRow.id.in_(ids), MediaRow.state == MediaState.DONE.value
-        )
-    )
-    return {media_id: sha for media_id, sha in rows.all() if sha}
-
-
-def _hits_for(rule_ids: Sequence[str], stored: Sequence[Hit]) -> tuple[Hit, ...]:
-    """The alert's rules: stored hits, and span-less stand-ins for keyword expressions."""
-    by_rule = {h.rule_id: h for h in stored}
-    out = []
-    for rule_id in rule_ids:
-        if rule_id in by_rule:
-            out.append(by_rule[rule_id])
-        elif rule_id.startswith(EXPRESSION_RULE_PREFIX):
-            out.append(Hit(rule_id=rule_id, category="keywords", spans=()))
-    return tuple(out)
 
 
 async def _load_sightings(

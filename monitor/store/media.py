@@ -8,11 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import func, or_, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monitor.domain import Channel, Hit, MediaState, OcrState, StoredMedia
+from monitor.evidence.records import CustodyKind
 from monitor.store import fulltext_pg as pg
+from monitor.store.captures import append_custody, write_pending
 from monitor.store.engine import Database
 from monitor.store.posts import SavedPost, SaveHook, save_hits
 from monitor.store.rows import channel_from_row, media_from_row, post_from_row
@@ -64,8 +66,16 @@ class MediaRepo:
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def claim_due(self, *, now: datetime, limit: int = 8) -> list[MediaJob]:
-        """Up to `limit` pending rows due now, oldest first, marked downloading."""
+    async def claim_due(
+        self, *, now: datetime, limit: int = 8, skip_dcs: frozenset[int] = frozenset()
+    ) -> list[MediaJob]:
+        """Up to `limit` pending rows due now, oldest first, marked downloading; rows whose
+        file is on a DC in `skip_dcs` (a flood wait holds it) are left for later."""
+        on_free_dc = (
+            or_(MediaRow.dc_id.is_(None), MediaRow.dc_id.not_in(sorted(skip_dcs)))
+            if skip_dcs
+            else true()
+        )
         async with self._db.write.begin() as session:
             rows = (
                 await session.execute(
@@ -79,6 +89,7 @@ class MediaRepo:
                             ChannelRow.flood_wait_until.is_(None),
                             ChannelRow.flood_wait_until <= now,
                         ),
+                        on_free_dc,
                     )
                     .order_by(MediaRow.id)
                     .limit(limit)
@@ -93,17 +104,48 @@ class MediaRepo:
     async def mark_done(
         self, media_id: int, *, sha256: str, size: int, now: datetime, ocr: OcrState
     ) -> None:
-        await self._set(
-            media_id,
-            state=MediaState.DONE.value,
-            sha256=sha256,
-            size=size,
-            failure=None,
-            next_try_at=None,
-            done_at=now,
-            ocr_state=ocr.value,
-            attempts=MediaRow.attempts + 1,
-        )
+        """The file is stored: its row says so and, in the same transaction, the custody log
+        gets a "media_captured" entry with its SHA-256 (so a photo downloaded after its post
+        was captured is still covered by the next seal)."""
+        async with self._db.write.begin() as session:
+            found = (
+                await session.execute(
+                    select(MediaRow.message_id, PostRow.message_id, ChannelRow.telegram_id)
+                    .join(PostRow, PostRow.id == MediaRow.post_id)
+                    .join(ChannelRow, ChannelRow.id == PostRow.channel_id)
+                    .where(MediaRow.id == media_id)
+                )
+            ).one()
+            item_message_id, post_message_id, channel_id = found
+            entry = await append_custody(
+                session,
+                CustodyKind.MEDIA_CAPTURED,
+                {
+                    "channel_id": channel_id,
+                    "message_id": post_message_id,
+                    "media_id": media_id,
+                    "media_message_id": item_message_id,
+                    "sha256": sha256,
+                    "size": size,
+                },
+                at=now,
+            )
+            await write_pending(session)
+            await session.execute(
+                update(MediaRow)
+                .where(MediaRow.id == media_id)
+                .values(
+                    state=MediaState.DONE.value,
+                    sha256=sha256,
+                    size=size,
+                    failure=None,
+                    next_try_at=None,
+                    done_at=now,
+                    ocr_state=ocr.value,
+                    attempts=MediaRow.attempts + 1,
+                    custody_seq=entry.seq,
+                )
+            )
 
     async def mark_retry(self, media_id: int, reason: str, *, retry_at: datetime) -> None:
         """A failed attempt, tried again at `retry_at`."""
@@ -115,9 +157,13 @@ class MediaRepo:
             attempts=MediaRow.attempts + 1,
         )
 
-    async def defer(self, media_id: int, reason: str, *, until: datetime) -> None:
-        """Not an attempt: Telegram asked us to wait (a flood wait)."""
-        await self._set(media_id, state=_PENDING, failure=reason[:500], next_try_at=until)
+    async def defer(
+        self, media_id: int, reason: str, *, until: datetime, dc_id: int | None = None
+    ) -> None:
+        """Not an attempt: Telegram asked us to wait (a flood wait; on `dc_id`'s files, which
+        the row records when it did not know its DC yet)."""
+        extra: dict[str, object] = {"dc_id": dc_id} if dc_id is not None else {}
+        await self._set(media_id, state=_PENDING, failure=reason[:500], next_try_at=until, **extra)
 
     async def mark_failed(self, media_id: int, reason: str) -> None:
         """Given up: a file that can never be read, or the last retry failed."""
@@ -139,6 +185,21 @@ class MediaRepo:
             next_try_at=None,
             ocr_state=_no_ocr(),
         )
+
+    async def requeue_ocr_unavailable(self, prefix: str) -> int:
+        """Images whose OCR failed because OCR itself was missing (their failure starts with
+        `prefix`): to be read again, now that it works. How many."""
+        async with self._db.write.begin() as session:
+            result = await session.execute(
+                update(MediaRow)
+                .where(
+                    MediaRow.state == MediaState.DONE.value,
+                    MediaRow.ocr_state == OcrState.FAILED.value,
+                    MediaRow.failure.startswith(prefix, autoescape=True),
+                )
+                .values(ocr_state=OcrState.PENDING.value, failure=None)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def mark_ocr_failed(self, media_id: int, reason: str) -> None:
         await self._set(media_id, ocr_state=OcrState.FAILED.value, failure=reason[:500])
@@ -167,7 +228,8 @@ class MediaRepo:
             hits = [replace(h, source="media", media_id=media_id) for h in result.hits]
             fresh = await save_hits(session, media.post_id, hits, version=version, now=now)
             await _index_ocr(session, media.post_id, result.terms)
-            if fresh and alerts is not None:
+            # No new pack hit may still be news: a keyword expression read in the photo alone.
+            if (fresh or result.text.strip()) and alerts is not None:
                 await alerts(session, await _saved_for_ocr(session, media, version, fresh))
             return fresh
 

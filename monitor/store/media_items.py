@@ -49,6 +49,7 @@ async def queue_media(
                 "duration": item.duration,
                 "file_name": item.file_name,
                 "local_path": item.local_path,
+                "dc_id": item.dc_id,
                 "state": MediaState.PENDING.value,
                 "attempts": 0,
                 "ocr_state": (

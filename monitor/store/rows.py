@@ -206,4 +206,6 @@ def media_from_row(row: MediaRow, channel_telegram_id: int = 0) -> StoredMedia:
         ocr_state=OcrState(row.ocr_state),
         ocr_text=row.ocr_text,
         channel_telegram_id=channel_telegram_id,
+        dc_id=row.dc_id,
+        custody_seq=row.custody_seq,
     )

@@ -285,6 +285,10 @@ class MediaRow(Base):
     ocr_confidence: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The data centre its file lives on (Photo/Document.dc_id): a FLOOD_WAIT holds that DC only.
+    dc_id: Mapped[int | None] = mapped_column(Integer)
+    # The custody entry "media_captured" that logged its SHA-256 when the download completed.
+    custody_seq: Mapped[int | None] = mapped_column(Integer)
 
 
 # ---- end 0006 (media) --------------------------------------------------------------------------

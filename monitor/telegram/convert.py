@@ -66,7 +66,15 @@ def media_item(message: Any) -> MediaItem | None:
         if not isinstance(photo, types.Photo):
             return None  # an expired self-destructing photo: nothing to fetch
         w, h, size = _largest_size(photo.sizes)
-        return MediaItem(message.id, "photo", "image/jpeg", size or None, w or None, h or None)
+        return MediaItem(
+            message.id,
+            "photo",
+            "image/jpeg",
+            size or None,
+            w or None,
+            h or None,
+            dc_id=photo.dc_id,
+        )
     document = getattr(media, "document", None)
     if not isinstance(document, types.Document):
         return None
@@ -91,6 +99,7 @@ def media_item(message: Any) -> MediaItem | None:
         height,
         float(duration) if duration is not None else None,
         name,
+        dc_id=document.dc_id,
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 from telethon import TelegramClient, errors, types
 
 from monitor.domain import Channel
-from monitor.errors import MediaUnavailableError
+from monitor.errors import DcRateLimitedError, MediaUnavailableError, RateLimitedError
 from monitor.media.files import FileTooLargeError
 from monitor.telegram.reader import input_peer, translated_errors
 
@@ -60,7 +60,7 @@ class TelethonMedia:
         for attempt in range(REFERENCE_RETRIES + 1):
             with translated_errors(channel.label, self._session, self._client):
                 message = await self._client.get_messages(peer, ids=message_id)
-            _check_downloadable(message)
+            dc_id = _check_downloadable(message)
             into.seek(0)
             into.truncate()
             writer = CappedWriter(into, max_bytes)
@@ -69,6 +69,8 @@ class TelethonMedia:
                     await self._client.download_media(message, file=writer)
             except (MediaUnavailableError, FileTooLargeError):
                 raise
+            except RateLimitedError as e:  # upload.getFile on the file's DC: that DC waits
+                raise DcRateLimitedError(e.retry_after, dc_id) from e
             except Exception as e:
                 if not isinstance(e.__cause__, _EXPIRED) or attempt == REFERENCE_RETRIES:
                     if isinstance(e.__cause__, _EXPIRED):
@@ -87,15 +89,15 @@ class TelethonMedia:
             return
 
 
-def _check_downloadable(message: Any) -> None:
-    """A message with a photo or document, or a permanent MediaUnavailableError."""
+def _check_downloadable(message: Any) -> int:
+    """The DC of a message's photo or document, or a permanent MediaUnavailableError."""
     if message is None or not isinstance(message, types.Message):
         raise MediaUnavailableError(
             "the post was deleted before its media was fetched", permanent=True
         )
     media = message.media
     if isinstance(media, types.MessageMediaPhoto) and isinstance(media.photo, types.Photo):
-        return
+        return int(media.photo.dc_id)
     if isinstance(media, types.MessageMediaDocument) and isinstance(media.document, types.Document):
-        return
+        return int(media.document.dc_id)
     raise MediaUnavailableError("the post no longer carries this media", permanent=True)

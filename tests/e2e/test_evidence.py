@@ -7,6 +7,7 @@ post's bag as a zip."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import json
 import subprocess
@@ -26,6 +27,7 @@ from monitor.sandbox.api import Sandbox
 from monitor.store.evidence import EvidenceRepo
 from monitor.store.followups import FollowUpRepo
 from tests.e2e.bot_stack import Analyst, BotStack, eventually
+from tests.media.images import plain_photo, summons_photo
 
 SUMMONS = "В Мелитополе мужчинам вручают повестки прямо на улице у центрального рынка"
 SECOND = "Военкомат Мелитополя: повестки разносят по квартирам на Кирова"
@@ -171,3 +173,55 @@ async def test_evidence_of_an_edited_and_a_deleted_post_end_to_end(
     report = verify_bag(bundle, [tsa.stamper.keys.ca_pem])  # `evidence verify --ca tsa-ca.pem`
     assert report.ok, report.problems
     assert report.captures == 2
+
+
+async def test_a_photo_downloaded_after_its_post_was_sealed_is_in_the_custody_chain_and_the_bag(
+    stack: BotStack, sandbox: Sandbox, db_url: str, clean_env: Path, tmp_path: Path
+) -> None:
+    tsa = await sandbox.start_tsa()
+    channel = await stack.watch("tokmak_foto", "Токмак фото")
+    image = summons_photo()
+    message_id = sandbox.post(channel, "ось що роздають сьогодні біля ринку 👇", photo=image)
+    await stack.read(channel, message_id)
+    notary = Notary(EvidenceRepo(stack.database), (tsa.url,), tmp_path / "last-seal")
+    assert await notary.seal(now=datetime.now(UTC)) is not None  # the post's capture: no media
+    for _ in range(20):  # the media job, as the scheduler runs it
+        if await stack.reader.fetch_media() == 0:
+            break
+    digest = hashlib.sha256(image).hexdigest()
+
+    out = tmp_path / "bag"
+    env = {
+        "DATABASE_URL": db_url,
+        "EVIDENCE_TSA_URLS": tsa.url,
+        "EVIDENCE_TSA_CA": str(sandbox.tsa_ca_path),
+        "READER_SESSION": str(tmp_path / "cli-reader.session"),
+        "MEDIA_DIR": str(stack.settings.media_folder),
+    }
+    result = await asyncio.to_thread(
+        CliRunner().invoke, app, ["evidence", "export", "ринку", "--out", str(out)], env=env
+    )
+    assert result.exit_code == 0, result.output
+    post = out / "data" / "posts" / f"{channel.id}-{message_id}"
+    [photo] = sorted((post / "media").iterdir())
+    assert photo.read_bytes() == image
+    assert photo.name == f"01-{digest[:16]}.jpg"
+    assert "ПОВЕСТКА" in (post / "ocr" / f"{photo.name}.txt").read_text()
+    entries = [json.loads(p.read_bytes()) for p in (out / "data" / "custody").glob("*[0-9].json")]
+    [captured] = [e for e in entries if e["kind"] == "media_captured"]
+    assert captured["subject"]["sha256"] == digest
+    assert captured["subject"]["message_id"] == message_id
+    assert (out / "data" / "custody" / f"{captured['seq']}.proof.json").is_file()  # sealed
+    verified = await asyncio.to_thread(
+        CliRunner().invoke, app, ["evidence", "verify", str(out)], env=env
+    )
+    assert verified.exit_code == 0, verified.output
+    assert "captures, 1 media files, " in verified.output
+
+    # Another photo in its place, with the bag's manifests made again: the custody log says no.
+    photo.write_bytes(plain_photo())
+    bagit.Bag(str(out)).save(manifests=True)
+    problems = [str(p) for p in verify_bag(out).problems]
+    assert problems == [
+        f"{photo.relative_to(out)}: its SHA-256 is in no media_captured custody entry of the bag"
+    ]

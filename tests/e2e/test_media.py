@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from monitor.clock import SystemClock
-from monitor.domain import AlertStatus, MediaState, OcrState, StoredMedia
+from monitor.domain import AlertStatus, MediaState, OcrState, StoredMedia, SubscriptionKind
 from monitor.matching import Matcher
 from monitor.media.setup import media_worker
 from monitor.sandbox.api import Sandbox
@@ -21,8 +22,9 @@ from monitor.store.engine import Database
 from monitor.store.media import MediaRepo
 from monitor.store.posts import PostRepo
 from monitor.store.search import SearchRepo
+from monitor.store.subscribers import SubscriberRepo
 from monitor.telegram.media import TelethonMedia
-from tests.e2e.bot_stack import BotStack, eventually, start_stack
+from tests.e2e.bot_stack import Analyst, BotStack, eventually, start_stack
 from tests.media.images import plain_photo, summons_photo
 
 CAPTION = "ось що роздають сьогодні біля ринку 👇"
@@ -70,6 +72,7 @@ async def test_a_summons_only_in_a_photo_raises_one_alert_with_the_photo_after_o
     assert media.state is MediaState.DONE
     assert media.ocr_state is OcrState.DONE
     assert media.sha256 == hashlib.sha256(image).hexdigest()
+    assert media.dc_id == sandbox.dc_id  # the Photo's DC, kept for FLOOD_WAIT per DC
     stored = tmp_path / "media" / media.sha256[:2] / media.sha256[2:4] / media.sha256
     assert stored.read_bytes() == image
     assert stored.stat().st_mode & 0o777 == 0o600
@@ -183,3 +186,81 @@ async def test_an_album_pushed_live_is_stored_whole_without_a_poll(
     assert [(m.message_id, m.position, m.state) for m in media] == [
         (i, n, MediaState.DONE) for n, i in enumerate(ids)
     ]
+
+
+async def subscribe_expression(stack: BotStack, analyst: Analyst, expression: str) -> None:
+    repo = SubscriberRepo(stack.database)
+    found = await repo.get_subscriber(analyst.account.id)
+    assert found.id is not None
+    await repo.save_subscription(
+        found.id, SubscriptionKind.EXPRESSION, expression, [], now=datetime.now(UTC)
+    )
+
+
+async def test_a_keyword_expression_read_only_in_a_photo_says_so_and_carries_the_photo(
+    sandbox: Sandbox, database: Database, stack: BotStack
+) -> None:
+    (analyst,) = await stack.analysts(1)
+    await subscribe_expression(stack, analyst, "комиссариат")
+    channel = await stack.watch("tokmak_news", "Токмак")
+    message_id = sandbox.post(channel, CAPTION, photo=summons_photo())
+    await stack.read(channel, message_id)
+    assert await stack.deliveries.list_alerts() == []  # the caption does not say it
+
+    await drain(stack)
+
+    await eventually(lambda: len(analyst.inbox) > 1, what="the photo alert")
+    _, text, message = analyst.inbox[-1]
+    assert text.startswith("🔔")
+    assert "keywords: комиссариат" in text
+    assert "📷 in the photo: «комиссариат»" in text
+    assert message.photo is not None  # the alert carries the photo
+    await drain(stack)
+    assert [a.status for a in await stack.deliveries.list_alerts()] == [AlertStatus.SENT]
+    assert len(analyst.inbox) == 2  # the welcome and one alert
+
+
+async def test_a_caption_alert_is_sent_once_though_its_photo_matches_later(
+    sandbox: Sandbox, database: Database, stack: BotStack
+) -> None:
+    analyst, also = await stack.analysts(2, "summons")
+    await subscribe_expression(stack, also, "комиссариат OR повестка")
+    channel = await stack.watch("vasylivka", "Василівка")
+    message_id = sandbox.post(
+        channel, "Раздают повестки у рынка, будьте осторожны", photo=summons_photo()
+    )
+    await stack.read(channel, message_id)
+    await eventually(lambda: len(analyst.inbox) > 1, what="the caption alert")
+    await eventually(lambda: len(also.inbox) > 1, what="the expression's caption alert")
+
+    await drain(stack)  # the photo is read now: its hits are new, its alert is not
+    (media,) = await media_of(database, channel.id, message_id)
+    assert media.ocr_state is OcrState.DONE
+    await asyncio.sleep(0.5)  # the delivery worker idles 0.1 s: time for a wrong second send
+    assert len(analyst.inbox) == 2
+    assert len(also.inbox) == 2
+    alerts = await stack.deliveries.list_alerts()
+    assert sorted(a.status for a in alerts) == [AlertStatus.SENT, AlertStatus.SENT]
+
+
+async def test_a_flood_wait_on_file_downloads_holds_the_files_of_that_dc(
+    sandbox: Sandbox, database: Database, stack: BotStack
+) -> None:
+    channel = await stack.watch("polohy_foto", "Пологи фото")
+    first = sandbox.post(channel, "фото 1", photo=plain_photo(30))
+    second = sandbox.post(channel, "фото 2", photo=plain_photo(60))
+    await stack.read(channel, second)
+    sandbox.fail("upload.getFile", "FLOOD_WAIT_300", code=420)
+    await stack.reader.fetch_media()
+    (held,) = await media_of(database, channel.id, first)
+    (waiting,) = await media_of(database, channel.id, second)
+    assert (held.state, held.attempts) == (MediaState.PENDING, 0)
+    assert held.failure == f"FloodWait 300 s on DC {sandbox.dc_id}"
+    # The other file is on the same DC: it waits too, untried (one getFile call in all).
+    assert (waiting.state, waiting.attempts, waiting.failure) == (
+        MediaState.PENDING,
+        0,
+        "waiting out a FloodWait",
+    )
+    assert sandbox.calls("upload.getFile") == 1
+    assert (held.next_try_at, held.dc_id) == (waiting.next_try_at, sandbox.dc_id)

@@ -44,7 +44,14 @@ def post(message_id: int, text: str) -> Post:
     return Post(CHANNEL.telegram_id, message_id, NOW - timedelta(hours=3), text, raw=raw)
 
 
-async def export(database: Database, tsa: TsaServer, tmp: Path, name: str = "bag") -> Path:
+async def export(
+    database: Database,
+    tsa: TsaServer,
+    tmp: Path,
+    name: str = "bag",
+    query: str = "повестки channel:@melitopol_today",
+    posts: int = 2,
+) -> Path:
     await ChannelRepo(database).upsert_channel(CHANNEL, now=NOW)
     search = SearchRepo(database, default_lemmatizer())
     ingest = Ingest(PostRepo(database), lambda _t: (), (search.index_hook(), evidence_step()))
@@ -58,12 +65,14 @@ async def export(database: Database, tsa: TsaServer, tmp: Path, name: str = "bag
     summary = await export_bag(
         sources,
         notary,
-        "channel:@melitopol_today",  # filters only: word search is SQLite's (FTS5)
+        query,  # a word and a filter: on SQLite (FTS5) and PostgreSQL alike
         out,
         now=NOW + timedelta(hours=2),
         tsa_ca_pems=[tsa.stamper.keys.ca_pem],
     )
-    assert (summary.posts, summary.captures, summary.seals, summary.tokens) == (2, 4, 2, 2)
+    if posts == 2:
+        assert (summary.posts, summary.captures, summary.seals, summary.tokens) == (2, 4, 2, 2)
+    assert summary.posts == posts
     return out
 
 
@@ -286,3 +295,15 @@ async def test_verify_record_logs_a_verification_entry(
     entries = await EvidenceRepo(database).list_entries(1, 100)
     assert [e.kind for e in entries[-2:]] == ["export", "verification"]
     assert entries[-1].body["subject"]["ok"] is True  # type: ignore[index]
+
+
+async def test_a_word_query_exports_only_the_posts_that_say_it(
+    database: Database, tmp_path: Path
+) -> None:
+    tsa = await start_tsa(now=NOW)
+    try:
+        bag = await export(database, tsa, tmp_path, query="школы", posts=1)
+    finally:
+        await tsa.close()
+    assert [p.name for p in (bag / "data" / "posts").iterdir()] == ["777-1"]
+    assert verify_bag(bag).ok

@@ -3,9 +3,11 @@ as a reply, never again (a resend after a crash is answered RANDOM_ID_DUPLICATE)
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select, update
 
 from monitor.domain import AlertStatus, CaptureSource, Channel, Post, RawMessage
 from monitor.errors import AlreadyDeliveredError
@@ -16,7 +18,7 @@ from monitor.store.engine import Database
 from monitor.store.evidence import evidence_step
 from monitor.store.followups import FollowUpRepo
 from monitor.store.posts import PostRepo
-from monitor.store.schema import AlertRow
+from monitor.store.schema import AlertRow, AlertSightingRow
 from monitor.store.subscribers import SubscriberRepo
 from tests.conftest import NOW
 
@@ -35,6 +37,10 @@ class Sender:
             raise AlreadyDeliveredError(random_id)
         self.sent.append((chat_id, reply_to, html))
         return 1000 + len(self.sent)
+
+
+def unhtml(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", html)
 
 
 class Gate:
@@ -104,3 +110,86 @@ async def test_a_follow_up_sent_before_a_crash_is_not_sent_again(
     assert resend.sent == []
     assert await FollowUpRepo(database).count("sent") == 1
     assert await FollowUpRepo(database).count("pending") == 0
+
+
+async def pending_alert(database: Database, ingest: Ingest) -> int:
+    """Post 7 stored, and an alert for it to analyst 555 still pending (not sent yet)."""
+    await ChannelRepo(database).upsert_channel(CHANNEL, now=NOW)
+    saved = await ingest.save(CHANNEL.telegram_id, [post("Повестки у рынка")], now=NOW)
+    analyst = await SubscriberRepo(database).register(
+        555, username="oksana", display_name="Оксана", is_admin=False, timezone="UTC", now=NOW
+    )
+    async with database.write.begin() as session:
+        row = AlertRow(
+            subscriber_id=analyst.id,
+            post_id=saved.new_posts[0],
+            status=AlertStatus.PENDING.value,
+            created_at=NOW,
+        )
+        session.add(row)
+        await session.flush()
+        return row.id
+
+
+async def test_an_alert_still_pending_gets_its_follow_ups_once_it_is_sent(
+    database: Database,
+) -> None:
+    ingest = Ingest(PostRepo(database), lambda _t: (), (evidence_step(),))
+    alert_id = await pending_alert(database, ingest)
+    await ingest.save(
+        CHANNEL.telegram_id, [post("Повестки у школы")], now=NOW + timedelta(minutes=9)
+    )
+    await ingest.delete(CHANNEL.telegram_id, [7], now=NOW + timedelta(hours=1))
+    sender = Sender()
+    assert await send_followups(FollowUpRepo(database), sender, Gate(), now=NOW) == 0
+    assert sender.sent == []  # nothing to reply to yet
+
+    async with database.write.begin() as session:  # the delivery worker sends the alert
+        await session.execute(
+            update(AlertRow)
+            .where(AlertRow.id == alert_id)
+            .values(status=AlertStatus.SENT.value, sent_message_id=88, sent_at=NOW)
+        )
+    assert await send_followups(FollowUpRepo(database), sender, Gate(), now=NOW) == 2
+    assert [(chat, reply_to) for chat, reply_to, _ in sender.sent] == [(555, 88), (555, 88)]
+    assert "✏️ Edited: the post of this alert changed" in unhtml(sender.sent[0][2])
+    assert "🗑 Deleted: the post of this alert is gone" in unhtml(sender.sent[1][2])
+    assert await send_followups(FollowUpRepo(database), sender, Gate(), now=NOW) == 0
+
+
+async def test_the_follow_ups_of_an_alert_never_sent_are_given_up(database: Database) -> None:
+    ingest = Ingest(PostRepo(database), lambda _t: (), (evidence_step(),))
+    alert_id = await pending_alert(database, ingest)
+    await ingest.delete(CHANNEL.telegram_id, [7], now=NOW + timedelta(hours=1))
+    async with database.write.begin() as session:
+        await session.execute(
+            update(AlertRow).where(AlertRow.id == alert_id).values(status="failed")
+        )
+    sender = Sender()
+    assert await send_followups(FollowUpRepo(database), sender, Gate(), now=NOW) == 0
+    assert await FollowUpRepo(database).count("pending") == 0
+    assert await FollowUpRepo(database).count("failed") == 1
+
+
+async def test_a_copy_listed_in_an_alert_that_is_deleted_is_told_as_a_reply_to_it(
+    alerted: Ingest, database: Database
+) -> None:
+    other = Channel(telegram_id=4343, title="Мелитополь 24", username="melitopol_24")
+    await ChannelRepo(database).upsert_channel(other, now=NOW)
+    copy = Post(other.telegram_id, 12, NOW, "Повестки у рынка", raw=post("").raw)
+    saved = await alerted.save(other.telegram_id, [copy], now=NOW + timedelta(minutes=5))
+    async with database.write.begin() as session:  # the outbox folded it into the alert
+        alert_id = await session.scalar(select(AlertRow.id))
+        session.add(
+            AlertSightingRow(
+                alert_id=alert_id, post_id=saved.new_posts[0], created_at=NOW + timedelta(minutes=5)
+            )
+        )
+    await alerted.delete(other.telegram_id, [12], now=NOW + timedelta(minutes=50))
+    sender = Sender()
+    assert await send_followups(FollowUpRepo(database), sender, Gate(), now=NOW) == 1
+    [(chat, reply_to, html)] = sender.sent
+    assert (chat, reply_to) == (555, 77)
+    assert "🗑 Deleted: a copy this alert lists (also in) is gone" in unhtml(html)
+    assert "https://t.me/melitopol_24/12" in html
+    assert "It stayed up about 50 min" in html

@@ -5,6 +5,7 @@ retried where it makes sense, and never stops the queue; nothing half-written st
 from __future__ import annotations
 
 import errno
+import os
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -13,15 +14,22 @@ from typing import BinaryIO
 import pytest
 
 from monitor.domain import Channel, MediaItem, MediaState, OcrState, Post, StoredMedia
-from monitor.errors import MediaUnavailableError, RateLimitedError, TelegramError
+from monitor.errors import (
+    DcRateLimitedError,
+    MediaUnavailableError,
+    RateLimitedError,
+    TelegramError,
+)
 from monitor.media.files import MediaFiles
 from monitor.media.reading import tesseract_reader
+from monitor.media.setup import ocr_available
 from monitor.media.worker import Matching, MediaConfig, MediaWorker
+from monitor.store.deliveries import DeliveryRepo
 from monitor.store.engine import Database
 from monitor.store.media import MediaRepo
 from tests.conftest import NOW
 from tests.media.images import summons_photo
-from tests.outbox_world import MELITOPOL, OutboxWorld, find_hits
+from tests.outbox_world import MELITOPOL, OutboxWorld, category, find_hits
 
 Behaviour = Callable[[int, BinaryIO], None]
 
@@ -82,7 +90,12 @@ async def queue(world: OutboxWorld, *items: MediaItem) -> None:
 
 
 def worker(
-    world: OutboxWorld, tmp_path: Path, source: Source, clock: Clock, **config: object
+    world: OutboxWorld,
+    tmp_path: Path,
+    source: Source,
+    clock: Clock,
+    ocr_available: Callable[[], bool] | None = None,
+    **config: object,
 ) -> MediaWorker:
     return MediaWorker(
         MediaRepo(world.db),
@@ -92,6 +105,7 @@ def worker(
         Matching(find_hits, lambda text: text.lower(), world.hook),
         config=MediaConfig(**config),  # type: ignore[arg-type]
         recognise=tesseract_reader(),
+        ocr_available=ocr_available,
     )
 
 
@@ -271,3 +285,94 @@ async def test_a_bomb_or_an_unknown_format_is_kept_and_its_ocr_fails_with_the_re
     assert found[2].failure is not None
     assert found[2].failure.startswith("OCR: image rejected:")
     assert found[3].failure is None
+
+
+async def test_a_flood_wait_on_one_dc_holds_only_the_files_on_that_dc(
+    world: OutboxWorld, tmp_path: Path
+) -> None:
+    await queue(
+        world,
+        MediaItem(1, "photo", "image/jpeg", None, dc_id=4),
+        MediaItem(2, "photo", "image/jpeg", None, dc_id=4),
+        MediaItem(3, "photo", "image/jpeg", None, dc_id=2),
+        MediaItem(4, "photo", "image/jpeg", None, dc_id=None),  # an import's: no DC known
+    )
+    source = Source(
+        {
+            1: fails(DcRateLimitedError(300, 4, "upload.getFile")),
+            2: writes(b"2"),
+            3: writes(b"3"),
+            4: writes(b"4"),
+        }
+    )
+    clock = Clock()
+    media = worker(world, tmp_path, source, clock, batch=4)
+    await media.run_once()
+    assert source.calls == [1, 3, 4]  # DC 4's second file waits, untried; DC 2's goes on
+    found = await rows(world)
+    assert {i: (m.state, m.attempts) for i, m in found.items()} == {
+        1: (MediaState.PENDING, 0),
+        2: (MediaState.PENDING, 0),
+        3: (MediaState.DONE, 1),
+        4: (MediaState.DONE, 1),
+    }
+    assert found[1].failure == "FloodWait 300 s on DC 4"
+    assert found[1].next_try_at == found[2].next_try_at == NOW + timedelta(seconds=300)
+
+    await queue(world, MediaItem(5, "photo", "image/jpeg", None, dc_id=4))
+    source.behaviours[5] = writes(b"5")
+    clock.at += timedelta(seconds=100)
+    await media.run_once()  # still within DC 4's wait: its new file is not even claimed
+    assert source.calls == [1, 3, 4]
+    assert (await rows(world))[5].state is MediaState.PENDING
+
+    clock.at += timedelta(seconds=201)
+    source.behaviours[1] = writes(b"1")
+    await media.run_once()
+    assert sorted(source.calls[3:]) == [1, 2, 5]
+    assert {m.state for m in (await rows(world)).values()} == {MediaState.DONE}
+
+
+async def test_images_missed_while_tesseract_was_missing_are_read_when_it_is_back(
+    world: OutboxWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await world.subscriber(1, category("summons"))
+    image = summons_photo()
+    await queue(world, MediaItem(1, "photo", "image/jpeg", len(image)))
+    source = Source({1: writes(image)})
+    real_path = os.environ["PATH"]
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs"))  # no `tesseract` to run
+    await worker(world, tmp_path, source, Clock()).run_once()
+    (media,) = (await rows(world)).values()
+    assert (media.state, media.ocr_state) == (MediaState.DONE, OcrState.FAILED)
+    assert media.failure is not None
+    assert media.failure.startswith(
+        "OCR unavailable: Tesseract is not installed (no `tesseract` on PATH): install it with"
+    )
+    assert await DeliveryRepo(world.db).list_alerts() == []
+
+    monkeypatch.setenv("PATH", real_path)  # Tesseract installed; the service starts again
+    restarted = worker(world, tmp_path, source, Clock(), ocr_available=ocr_available)
+    await restarted.run_once()
+    (media,) = (await rows(world)).values()
+    assert (media.ocr_state, media.failure) == (OcrState.DONE, None)
+    assert "ПОВЕСТКА" in (media.ocr_text or "")
+    assert [a.rule_ids for a in await DeliveryRepo(world.db).list_alerts()] == [("summons.ru",)]
+    assert source.calls == [1]  # read from the archive, not downloaded again
+
+    # Another start: nothing is read again, nobody is told twice.
+    await worker(world, tmp_path, source, Clock(), ocr_available=ocr_available).run_once()
+    assert len(await DeliveryRepo(world.db).list_alerts()) == 1
+
+
+async def test_an_image_rejected_by_ocr_is_not_read_again_at_start(
+    world: OutboxWorld, tmp_path: Path
+) -> None:
+    await queue(world, MediaItem(1, "photo", "image/jpeg", None))
+    source = Source({1: writes(summons_photo()[:2000])})  # truncated: OCR rejects it
+    await worker(world, tmp_path, source, Clock()).run_once()
+    before = (await rows(world))[1]
+    assert before.ocr_state is OcrState.FAILED
+    await worker(world, tmp_path, source, Clock(), ocr_available=ocr_available).run_once()
+    after = (await rows(world))[1]
+    assert (after.ocr_state, after.failure) == (OcrState.FAILED, before.failure)
