@@ -28,8 +28,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy --strict monitor bot.py
 
-# PYTEST_ARGS="-n 2": pytest-xdist, two workers (each with its own PostgreSQL test database).
-PYTEST_ARGS ?=
+# Two pytest-xdist workers (each with its own PostgreSQL test database): the suite takes about
+# 13 min instead of 25 on two cores. `make test PYTEST_ARGS=` runs it in one process.
+PYTEST_ARGS ?= -n 2
 pytest: system-deps $(STAMP)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
