@@ -115,6 +115,9 @@ class Collector:
         self._hold_until = 0.0
         self._cycle_flood_waits = 0
         self._polls: dict[int, asyncio.Task[CycleReport]] = {}  # channel -> its running poll
+        # Telethon runs each update's handler as its own task: the parts of an album arrive
+        # together, and two saves prepared side by side would each find the post missing.
+        self._live_saves = asyncio.Lock()
         self._slots = asyncio.Semaphore(max(1, config.concurrency))
 
     async def add(
@@ -375,7 +378,8 @@ class Collector:
         It never moves the poll cursor: a post before it that Telegram did not push (a missed
         update, the downtime before a restart) is still read by the next poll."""
         try:
-            await self._ingest.save(post.channel_telegram_id, [post], now=self._clock.now())
+            async with self._live_saves:
+                await self._ingest.save(post.channel_telegram_id, [post], now=self._clock.now())
         except NotFoundError:
             logger.debug("live post from an unwatched channel=%d", post.channel_telegram_id)
 
