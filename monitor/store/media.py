@@ -8,17 +8,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, text, true, update
+from sqlalchemy import func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monitor.domain import Channel, Hit, MediaState, OcrState, StoredMedia
 from monitor.evidence.records import CustodyKind
-from monitor.store import fulltext_pg as pg
 from monitor.store.captures import append_custody, write_pending
 from monitor.store.engine import Database
 from monitor.store.posts import SavedPost, SaveHook, save_hits
 from monitor.store.rows import channel_from_row, media_from_row, post_from_row
-from monitor.store.schema import FTS_TABLE, ChannelRow, MediaRow, PostRow, PostVersionRow
+from monitor.store.schema import ChannelRow, MediaRow, PostRow, PostVersionRow
+from monitor.store.search import append_index_terms
 
 _PENDING = MediaState.PENDING.value
 _DOWNLOADING = MediaState.DOWNLOADING.value
@@ -227,7 +227,7 @@ class MediaRepo:
             )
             hits = [replace(h, source="media", media_id=media_id) for h in result.hits]
             fresh = await save_hits(session, media.post_id, hits, version=version, now=now)
-            await _index_ocr(session, media.post_id, result.terms)
+            await append_index_terms(session, media.post_id, result.terms)
             # No new pack hit may still be news: a keyword expression read in the photo alone.
             if (fresh or result.text.strip()) and alerts is not None:
                 await alerts(session, await _saved_for_ocr(session, media, version, fresh))
@@ -316,24 +316,6 @@ def _no_ocr() -> object:
     return case(
         (MediaRow.ocr_state == OcrState.PENDING.value, OcrState.NONE.value),
         else_=MediaRow.ocr_state,
-    )
-
-
-async def _index_ocr(session: AsyncSession, post_id: int, terms: str) -> None:
-    """Add an OCR text's terms to the post's index entry (its text's terms stay; an edit of the
-    text writes both again: monitor.store.search)."""
-    if not terms:
-        return
-    if session.bind is not None and session.bind.dialect.name != "sqlite":
-        await session.execute(pg.APPEND, pg.index_rows([(post_id, terms)]))
-        return
-    existing = await session.scalar(
-        text(f"SELECT terms FROM {FTS_TABLE} WHERE rowid = :id").bindparams(id=post_id)
-    )
-    line = f"{existing} {terms}" if existing else terms
-    await session.execute(
-        text(f"INSERT OR REPLACE INTO {FTS_TABLE}(rowid, terms) VALUES (:id, :terms)"),
-        {"id": post_id, "terms": line},
     )
 
 

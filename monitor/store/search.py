@@ -300,13 +300,25 @@ async def _add_media_terms(session: AsyncSession, post_ids: Sequence[int]) -> No
     for post_id, terms in rows.all():
         extra.setdefault(post_id, []).append(terms or "")
     for post_id, parts in extra.items():
-        if not _is_sqlite(session):
-            await session.execute(pg.APPEND, pg.index_rows([(post_id, " ".join(parts))]))
-            continue
-        await session.execute(
-            text(f"UPDATE {FTS_TABLE} SET terms = terms || ' ' || :extra WHERE rowid = :id"),
-            {"id": post_id, "extra": " ".join(parts)},
-        )
+        await append_index_terms(session, post_id, " ".join(parts))
+
+
+async def append_index_terms(session: AsyncSession, post_id: int, terms: str) -> None:
+    """Add terms after those of the post's index entry (an OCR text after the post's own; an
+    edit of the text writes both again). FTS5 keeps the line, PostgreSQL a tsvector."""
+    if not terms:
+        return
+    if not _is_sqlite(session):
+        await session.execute(pg.APPEND, pg.index_rows([(post_id, terms)]))
+        return
+    existing = await session.scalar(
+        text(f"SELECT terms FROM {FTS_TABLE} WHERE rowid = :id").bindparams(id=post_id)
+    )
+    line = f"{existing} {terms}" if existing else terms
+    await session.execute(
+        text(f"INSERT OR REPLACE INTO {FTS_TABLE}(rowid, terms) VALUES (:id, :terms)"),
+        {"id": post_id, "terms": line},
+    )
 
 
 async def _write_index(session: AsyncSession, posts: Sequence[tuple[int, str]]) -> None:
