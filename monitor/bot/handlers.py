@@ -290,6 +290,8 @@ async def block(ctx: Context, cmd: c.Block) -> str:
 async def invite(ctx: Context, cmd: c.Invite) -> str:
     s, me, now = ctx.stores, ctx.me, ctx.now
     code = secrets.token_urlsafe(9)
+    while not any(ch.isdigit() or ch in "_-" for ch in code):  # else /start reads a note
+        code = secrets.token_urlsafe(9)
     until = now + cmd.valid_for
     await s.subscribers.save_invite(
         invite_hash(code), created_by=me.telegram_user_id, now=now, expires_at=until
